@@ -1,0 +1,31 @@
+# Makefile: README's two commands. Each works on a fresh Debian 12 machine:
+# scripts/setup installs whatever packages are missing first.
+#
+#   make run    build the release configuration (BUILD_ROOT/release,
+#               RelWithDebInfo, tests off) and run the three examples against
+#               DATA (default ./snapstore-data; `make run DATA=/path`)
+#   make test   scripts/test: release, asan and tsan builds and their tests
+#               (SNAPSTORE_TEST_STAGES=release,asan,tsan picks a subset)
+
+DATA ?= ./snapstore-data
+BUILD_ROOT ?= build
+JOBS ?= 2
+export BUILD_ROOT JOBS
+
+RELEASE_DIR := $(BUILD_ROOT)/release
+EXAMPLES := basic intermediate advanced
+
+.PHONY: run test
+
+run:
+	scripts/setup
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSNAPSTORE_SANITIZE= \
+	  -DSNAPSTORE_BUILD_TESTS=OFF -DSNAPSTORE_BUILD_EXAMPLES=ON
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target $(addprefix example_,$(EXAMPLES))
+	@set -e; for example in $(EXAMPLES); do \
+	  printf '\n======== example_%s %s ========\n' "$$example" "$(DATA)"; \
+	  $(RELEASE_DIR)/examples/example_$$example "$(DATA)"; \
+	done
+
+test:
+	scripts/test

@@ -1,0 +1,328 @@
+// store_bench.cc: throughput of the Store's core operations (insert, get,
+// update, lookup, lookup_range, stream, create_index) on generated documents,
+// with 1 and 2 threads where concurrency means something.
+//
+//   store_bench                      100k documents, Google Benchmark defaults
+//   store_bench --docs=2000 --benchmark_min_time=0.01    the ctest smoke run
+//
+// Every document has 10 fields of mixed types, generated deterministically
+// from its sequence number and a fixed seed, so every run measures the same
+// data:
+//   seq      int, unique 0..N-1          index by_seq: [a, a + N/100) is 1%
+//   city     string, 100 distinct values index by_city: one city is ~1%
+//   name, email                          strings
+//   age      int 18..97;  score, balance doubles;  active bool
+//   address  {street, zip, geo: {lat, lon}}   a nested object
+//   tags     0..3 short strings               a small array
+//
+// The read benchmarks and update share one preloaded store (N documents, the
+// two indexes), built once per process outside any timing. Items/s counts
+// operations for insert, get and update, and documents returned for lookup,
+// lookup_range, stream and create_index.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "snapstore/store.h"
+
+namespace {
+
+using snapstore::Array;
+using snapstore::Document;
+using snapstore::Store;
+using snapstore::Value;
+
+constexpr std::uint64_t kSeed = 0x5eed'2024'0001;
+constexpr std::uint64_t kCities = 100;
+// Insert and update draw their documents from a pregenerated pool, so that
+// generation stays out of the timed loop without holding N documents twice.
+constexpr std::size_t kPoolSize = 10'000;
+
+std::size_t g_documents = 100'000;  // --docs=N
+
+// Setup failures end the program: a benchmark on a half-built store would
+// report numbers that mean nothing.
+[[noreturn]] void die(const std::string& what) {
+  std::cerr << "store_bench: " << what << "\n";
+  std::exit(EXIT_FAILURE);
+}
+
+template <typename T>
+T must(snapstore::Result<T> result, const char* step) {
+  if (!result) die(std::string(step) + ": " + result.status().message());
+  return std::move(result).value();
+}
+
+void must(const snapstore::Status& status, const char* step) {
+  if (!status) die(std::string(step) + ": " + status.message());
+}
+
+// splitmix64: small, fast, and the same sequence on every platform (the
+// standard distributions are not).
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+double unit_interval(std::uint64_t& state) { return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; }
+
+std::string city_name(std::uint64_t city) {
+  char name[16];
+  std::snprintf(name, sizeof name, "city-%02u", static_cast<unsigned>(city));
+  return name;
+}
+
+// The document with sequence number `seq`. Braced initializers evaluate left
+// to right, so the field values are drawn from `rng` in a fixed order.
+Document make_document(std::uint64_t seq) {
+  static constexpr std::string_view kTags[] = {"new", "vip", "trial", "churn-risk", "beta", "mobile"};
+  std::uint64_t rng = kSeed ^ (seq * 0xd1b54a32d192ed03ULL);
+  Array tags;
+  for (std::uint64_t n = splitmix64(rng) % 4; n > 0; --n) tags.emplace_back(kTags[splitmix64(rng) % std::size(kTags)]);
+  char zip[8];
+  std::snprintf(zip, sizeof zip, "%05u", static_cast<unsigned>(splitmix64(rng) % 100'000));
+  return Document{
+      {"seq", seq},
+      {"name", "user-" + std::to_string(seq)},
+      {"email", "user" + std::to_string(seq) + "@example.com"},
+      {"city", city_name(splitmix64(rng) % kCities)},
+      {"age", 18 + static_cast<std::int64_t>(splitmix64(rng) % 80)},
+      {"score", unit_interval(rng) * 100},
+      {"balance", unit_interval(rng) * 10'000 - 2'000},
+      {"active", splitmix64(rng) % 4 != 0},
+      {"address",
+       Document{{"street", std::to_string(1 + splitmix64(rng) % 9'999) + " Main St"},
+                {"zip", std::string(zip)},
+                {"geo", Document{{"lat", unit_interval(rng) * 180 - 90}, {"lon", unit_interval(rng) * 360 - 180}}}}},
+      {"tags", std::move(tags)},
+  };
+}
+
+// What an update writes over document `seq`: new score and balance, same
+// indexed fields (so lookups keep returning ~1%).
+Document updated_document(std::uint64_t seq) {
+  Document doc = make_document(seq);
+  std::uint64_t rng = kSeed ^ ~seq;
+  doc["score"] = unit_interval(rng) * 100;
+  doc["balance"] = unit_interval(rng) * 10'000 - 2'000;
+  return doc;
+}
+
+std::size_t pool_size() { return std::min(g_documents, kPoolSize); }
+
+const std::vector<Document>& insert_pool() {
+  static const std::vector<Document> kPool = [] {
+    std::vector<Document> docs;
+    for (std::uint64_t seq = 0; seq < pool_size(); ++seq) docs.push_back(make_document(seq));
+    return docs;
+  }();
+  return kPool;
+}
+
+const std::vector<Document>& update_pool() {
+  static const std::vector<Document> kPool = [] {
+    std::vector<Document> docs;
+    for (std::uint64_t seq = 0; seq < pool_size(); ++seq) docs.push_back(updated_document(seq));
+    return docs;
+  }();
+  return kPool;
+}
+
+void create_indexes(Store& store) {
+  must(store.create_index("by_city", {"city"}), "create_index by_city");
+  must(store.create_index("by_seq", {"seq"}), "create_index by_seq");
+}
+
+struct LoadedStore {
+  Store store;
+  std::vector<std::string> ids;  // ids[seq]: the document generated from seq
+};
+
+// N documents and the two indexes, built on first use (thread-safe: a
+// function-local static) and shared by every read benchmark.
+LoadedStore& loaded_store() {
+  static LoadedStore loaded = [] {
+    LoadedStore l{must(Store::open_in_memory(), "open_in_memory"), {}};
+    l.ids.reserve(g_documents);
+    for (std::uint64_t seq = 0; seq < g_documents; ++seq) {
+      l.ids.push_back(must(l.store.insert(make_document(seq)), "load insert").id);
+    }
+    create_indexes(l.store);
+    return l;
+  }();
+  return loaded;
+}
+
+// ---------------------------------------------------------------------------
+
+// Inserts into a store that starts empty and has the two indexes; threads
+// share the store. The store grows by one document per iteration.
+void bench_insert(benchmark::State& state) {
+  static std::optional<Store> store;  // shared by this benchmark's threads
+  if (state.thread_index() == 0) {
+    store = must(Store::open_in_memory(), "open_in_memory");
+    create_indexes(*store);
+  }
+  const std::vector<Document>& pool = insert_pool();
+  auto next = static_cast<std::size_t>(state.thread_index());
+  for (auto _ : state) {  // the loop's start and end are barriers across threads
+    auto written = store->insert(pool[next % pool.size()]);
+    if (!written) {
+      state.SkipWithError(written.status().message().c_str());
+      break;
+    }
+    next += static_cast<std::size_t>(state.threads());
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) store.reset();
+}
+
+// Gets documents picked at random from the loaded store.
+void bench_get(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  std::uint64_t rng = kSeed + 1 + static_cast<std::uint64_t>(state.thread_index());
+  for (auto _ : state) {
+    auto doc = loaded.store.get(loaded.ids[splitmix64(rng) % loaded.ids.size()]);
+    if (!doc) {
+      state.SkipWithError(doc.status().message().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Replaces random documents (among the first kPoolSize) of the loaded store
+// with new scores; indexed fields keep their values.
+void bench_update(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  const std::vector<Document>& pool = update_pool();
+  std::uint64_t rng = kSeed + 2 + static_cast<std::uint64_t>(state.thread_index());
+  for (auto _ : state) {
+    const std::size_t seq = splitmix64(rng) % pool.size();
+    auto written = loaded.store.update(loaded.ids[seq], pool[seq]);
+    if (!written) {
+      state.SkipWithError(written.status().message().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Exact lookups of a random city: each returns ~1% of the documents.
+void bench_lookup(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  std::vector<std::vector<Value>> keys;
+  for (std::uint64_t city = 0; city < kCities; ++city) keys.push_back({city_name(city)});
+  std::uint64_t rng = kSeed + 3 + static_cast<std::uint64_t>(state.thread_index());
+  std::int64_t returned = 0;
+  for (auto _ : state) {
+    auto docs = loaded.store.lookup("by_city", keys[splitmix64(rng) % keys.size()]);
+    if (!docs) {
+      state.SkipWithError(docs.status().message().c_str());
+      break;
+    }
+    returned += static_cast<std::int64_t>(docs->size());
+  }
+  state.SetItemsProcessed(returned);
+  state.counters["docs_per_query"] = benchmark::Counter(
+      state.iterations() ? static_cast<double>(returned) / static_cast<double>(state.iterations()) : 0,
+      benchmark::Counter::kAvgThreads);
+}
+
+// Inclusive ranges of N/100 consecutive seq values: each returns 1%.
+void bench_lookup_range(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  const std::uint64_t width = std::max<std::uint64_t>(1, g_documents / 100);
+  std::uint64_t rng = kSeed + 4 + static_cast<std::uint64_t>(state.thread_index());
+  std::int64_t returned = 0;
+  for (auto _ : state) {
+    const std::uint64_t first = splitmix64(rng) % (g_documents - width + 1);
+    auto docs = loaded.store.lookup_range("by_seq", {first}, {first + width - 1});
+    if (!docs || docs->size() != width) {
+      state.SkipWithError(docs ? "lookup_range returned the wrong number of documents"
+                               : docs.status().message().c_str());
+      break;
+    }
+    returned += static_cast<std::int64_t>(docs->size());
+  }
+  state.SetItemsProcessed(returned);
+}
+
+// One full stream over the loaded store per iteration; with 2 threads, each
+// thread drains its own stream at the same time.
+void bench_stream(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  std::int64_t returned = 0;
+  for (auto _ : state) {
+    snapstore::Stream stream = loaded.store.stream();
+    std::size_t count = 0;
+    auto doc = stream.next();
+    for (; doc; doc = stream.next()) {
+      benchmark::DoNotOptimize(doc);
+      ++count;
+    }
+    if (doc.code() != snapstore::StatusCode::kStreamClosed || count != loaded.ids.size()) {
+      state.SkipWithError(count != loaded.ids.size() ? "the stream missed documents" : doc.status().message().c_str());
+      break;
+    }
+    returned += static_cast<std::int64_t>(count);
+  }
+  state.SetItemsProcessed(returned);
+}
+
+// Builds a composite index over the loaded store (dropped again untimed).
+void bench_create_index(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  for (auto _ : state) {
+    must(loaded.store.create_index("bench_city_age", {"city", "age"}), "create_index");
+    state.PauseTiming();
+    must(loaded.store.drop_index("bench_city_age"), "drop_index");
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(loaded.ids.size()));
+}
+
+BENCHMARK(bench_insert)->Name("insert")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_get)->Name("get")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_update)->Name("update")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_lookup)->Name("lookup")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_lookup_range)->Name("lookup_range")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_stream)->Name("stream")->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(bench_create_index)->Name("create_index")->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  // Our one flag; Google Benchmark has consumed its own.
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--docs=")) {
+      char* end = nullptr;
+      const unsigned long long docs = std::strtoull(argv[i] + 7, &end, 10);
+      if (end == argv[i] + 7 || *end != '\0' || docs < 100) die("--docs wants a number of documents >= 100");
+      g_documents = docs;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return EXIT_FAILURE;
+  benchmark::AddCustomContext("documents", std::to_string(g_documents));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,25 @@
+// Snapshot: one immutable version of one document, shared by reference count.
+//
+// The document table points each id at its current Snapshot; a write installs
+// a new one and never changes an old one, so a reader, stream or cursor that
+// holds a SnapshotPtr keeps that version alive, and nothing else does. The
+// bytes are the document's msgpack encoding — the same bytes the WAL record
+// and the RocksDB value carry — and reads decode them into a fresh Document,
+// which is the deep copy go-store promises.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace snapstore::engine {
+
+struct Snapshot {
+  std::string bytes;           // msgpack encoding of the document (an object)
+  std::uint64_t version = 0;   // 1 on insert, +1 per update
+  std::uint64_t revision = 0;  // the store-wide sequence number of the write
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace snapstore::engine

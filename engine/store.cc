@@ -1,0 +1,123 @@
+// Store: the public API, forwarding to engine::StoreCore (see store.h).
+#include "snapstore/store.h"
+
+#include "engine/store_core.h"
+
+namespace snapstore {
+namespace {
+
+engine::DocumentArg as_document(const Value& doc) {
+  if (doc.is_object()) return engine::DocumentArg{&doc.as_object(), {}};
+  return engine::DocumentArg{nullptr, doc.type_name()};
+}
+
+}  // namespace
+
+Result<Store> Store::open_in_memory(const Options& options) {
+  if (Status s = engine::StoreCore::validate_options(options); !s) return s;
+  return Store(std::make_shared<engine::StoreCore>(options, 0));
+}
+
+Store::Store(std::shared_ptr<engine::StoreCore> core) : core_(std::move(core)) {}
+Store::Store(Store&&) noexcept = default;
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    close();
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+
+Store::~Store() { close(); }
+
+Result<WriteResult> Store::insert(const Document& doc) {
+  if (!core_) return Status::store_closed();
+  return core_->insert(engine::DocumentArg{&doc, {}});
+}
+
+Result<WriteResult> Store::insert(const Value& doc) {
+  if (!core_) return Status::store_closed();
+  return core_->insert(as_document(doc));
+}
+
+Result<DocumentResult> Store::get(std::string_view id) const {
+  if (!core_) return Status::store_closed();
+  return core_->get(id);
+}
+
+Result<WriteResult> Store::update(std::string_view id, const Document& doc) {
+  if (!core_) return Status::store_closed();
+  return core_->update(id, engine::DocumentArg{&doc, {}});
+}
+
+Result<WriteResult> Store::update(std::string_view id, const Value& doc) {
+  if (!core_) return Status::store_closed();
+  return core_->update(id, as_document(doc));
+}
+
+Result<WriteResult> Store::remove(std::string_view id) {
+  if (!core_) return Status::store_closed();
+  return core_->remove(id);
+}
+
+Status Store::create_index(std::string_view name, std::vector<std::string> fields) {
+  if (!core_) return Status::store_closed();
+  return core_->create_index(name, std::move(fields));
+}
+
+Status Store::drop_index(std::string_view name) {
+  if (!core_) return Status::store_closed();
+  return core_->drop_index(name);
+}
+
+Result<std::vector<DocumentResult>> Store::lookup(std::string_view index, const IndexKey& values) const {
+  if (!core_) return Status::store_closed();
+  return core_->lookup(index, values.values());
+}
+
+Result<std::vector<DocumentResult>> Store::lookup_range(std::string_view index, const IndexKey& min,
+                                                        const IndexKey& max) const {
+  if (!core_) return Status::store_closed();
+  return core_->lookup_range(index, min.values(), max.values());
+}
+
+Stream Store::stream(std::ptrdiff_t /*buffer_size*/) const {
+  if (!core_) return engine::StoreCore::closed_store_stream();
+  return core_->stream();
+}
+
+Result<Cursor> Store::read() const {
+  if (!core_) return Status::store_closed();
+  return core_->read();
+}
+
+Result<Cursor> Store::read_index(std::string_view name) const {
+  if (!core_) return Status::store_closed();
+  return core_->read_index(name);
+}
+
+Result<Store> Store::clone() const {
+  if (!core_) return Status::store_closed();
+  auto copy = core_->clone(nullptr);
+  if (!copy) return copy.status();
+  return Store(std::move(*copy));
+}
+
+Result<Store> Store::clone(const CloneFilter& filter) const {
+  if (!core_) return Status::store_closed();
+  auto copy = core_->clone(filter ? &filter : nullptr);
+  if (!copy) return copy.status();
+  return Store(std::move(*copy));
+}
+
+void Store::close() {
+  if (core_) core_->close();
+}
+
+bool Store::is_closed() const { return !core_ || core_->is_closed(); }
+std::uint64_t Store::revision() const { return core_ ? core_->revision() : 0; }
+std::size_t Store::size() const { return core_ ? core_->size() : 0; }
+std::vector<IndexInfo> Store::indexes() const { return core_ ? core_->indexes() : std::vector<IndexInfo>{}; }
+
+}  // namespace snapstore

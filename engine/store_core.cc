@@ -1,0 +1,402 @@
+// StoreCore: documents, indexes, revisions (see store_core.h for the locks).
+#include "engine/store_core.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "engine/id_generator.h"
+#include "value/msgpack_codec.h"
+
+namespace snapstore::engine {
+namespace {
+
+using ReadLock = tbb::rw_mutex::scoped_lock;
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
+}
+
+std::string doc_detail(std::string_view id) { return "id " + quoted(id); }
+std::string index_detail(std::string_view name) { return "index " + quoted(name); }
+
+// Runs fn(begin, end) over [0, n) split across the machine's cores. Plain
+// threads, not TBB tasks: ThreadSanitizer sees their synchronization.
+template <typename Fn>
+void parallel_chunks(std::size_t n, const Fn& fn) {
+  constexpr std::size_t kMinPerThread = 4096;
+  const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t threads = std::min(cores, std::max<std::size_t>(1, n / kMinPerThread));
+  if (threads <= 1) {
+    fn(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  const std::size_t chunk = (n + threads - 1) / threads;
+  for (std::size_t t = 1; t < threads; ++t) {
+    const std::size_t begin = std::min(n, t * chunk);
+    const std::size_t end = std::min(n, begin + chunk);
+    workers.emplace_back([&fn, begin, end] { fn(begin, end); });
+  }
+  fn(std::size_t{0}, std::min(n, chunk));
+  for (auto& w : workers) w.join();
+}
+
+}  // namespace
+
+StoreCore::StoreCore(const Options& options, std::uint64_t revision) : options_(options), revision_(revision) {}
+
+Status StoreCore::validate_options(const Options& options) {
+  if (options.max_nesting_depth < 1) {
+    return Status::invalid_argument("Options::max_nesting_depth must be at least 1");
+  }
+  if (options.max_document_bytes < 1) {
+    return Status::invalid_argument("Options::max_document_bytes must be at least 1");
+  }
+  return Status::ok();
+}
+
+Result<std::string> StoreCore::encode_document(DocumentArg doc) const {
+  if (doc.object == nullptr) {
+    return Status::invalid_document("a document must be an object, got " + std::string(doc.given_type));
+  }
+  std::string bytes;
+  if (Status s = value::encode_msgpack(*doc.object, bytes, options_.max_nesting_depth); !s) return s;
+  if (bytes.size() > options_.max_document_bytes) {
+    return Status::invalid_document("document is " + std::to_string(bytes.size()) +
+                                    " bytes encoded, over the limit of " +
+                                    std::to_string(options_.max_document_bytes) + " (Options::max_document_bytes)");
+  }
+  return bytes;
+}
+
+std::uint64_t StoreCore::commit_revision() { return revision_.fetch_add(1, std::memory_order_acq_rel) + 1; }
+
+Result<DocumentResult> StoreCore::to_result(const std::string& id, const Snapshot& snapshot) const {
+  auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
+  if (!data) return Status::corruption("stored " + doc_detail(id) + ": " + data.status().message());
+  return DocumentResult{id, std::move(*data), snapshot.version, snapshot.revision};
+}
+
+SnapshotPtr StoreCore::current(const std::string& id) const {
+  Table::const_accessor acc;
+  if (!table_.find(acc, id)) return nullptr;
+  return acc->second;
+}
+
+StoreCore::IdSnapshots StoreCore::collect_all() const {
+  IdSnapshots docs;
+  docs.reserve(table_.size());
+  for (const auto& [id, snapshot] : table_) docs.emplace_back(id, snapshot);
+  std::sort(docs.begin(), docs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return docs;
+}
+
+StoreCore::IndexPtr StoreCore::find_index(std::string_view name) const {
+  const auto it = indexes_.find(name);
+  return it == indexes_.end() ? nullptr : it->second;
+}
+
+Result<std::vector<std::optional<index::Key>>> StoreCore::keys_of(const std::string& id,
+                                                                 const Snapshot& snapshot) const {
+  std::vector<std::optional<index::Key>> keys;
+  if (indexes_.empty()) return keys;
+  auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
+  if (!data) return Status::corruption("stored " + doc_detail(id) + ": " + data.status().message());
+  keys.reserve(indexes_.size());
+  for (const auto& [name, idx] : indexes_) keys.push_back(idx->key_of(*data));
+  return keys;
+}
+
+Result<WriteResult> StoreCore::insert(DocumentArg doc) {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  auto bytes = encode_document(doc);
+  if (!bytes) return bytes.status();
+
+  Table::accessor acc;
+  std::string id;
+  do {
+    id = next_document_id();
+  } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
+
+  const std::uint64_t revision = commit_revision();
+  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), 1, revision});
+  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), id);
+  return WriteResult{std::move(id), 1, revision};
+}
+
+Result<DocumentResult> StoreCore::get(std::string_view id) const {
+  SnapshotPtr snapshot;
+  const std::string key(id);
+  {
+    ReadLock state(state_mutex_, /*write=*/false);
+    if (closed_) return Status::store_closed();
+    snapshot = current(key);
+  }
+  if (!snapshot) return Status::document_not_found(doc_detail(id));
+  return to_result(key, *snapshot);
+}
+
+Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  auto bytes = encode_document(doc);
+  if (!bytes) return bytes.status();
+
+  const std::string key(id);
+  Table::accessor acc;
+  if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
+  const Snapshot& old = *acc->second;
+  auto old_keys = keys_of(key, old);
+  if (!old_keys) return old_keys.status();
+
+  const std::uint64_t version = old.version + 1;
+  const std::uint64_t revision = commit_revision();
+  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), version, revision});
+  std::size_t i = 0;
+  for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], idx->key_of(*doc.object), key);
+  return WriteResult{key, version, revision};
+}
+
+Result<WriteResult> StoreCore::remove(std::string_view id) {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const std::string key(id);
+  Table::accessor acc;
+  if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
+  const std::uint64_t version = acc->second->version;
+  auto old_keys = keys_of(key, *acc->second);
+  if (!old_keys) return old_keys.status();
+
+  const std::uint64_t revision = commit_revision();
+  std::size_t i = 0;
+  for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], std::nullopt, key);
+  table_.erase(acc);
+  return WriteResult{key, version, revision};
+}
+
+Status StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const {
+  std::vector<std::optional<index::OrderedIndex::Entry>> slots(docs.size());
+  std::vector<Status> failures(docs.size());
+  parallel_chunks(docs.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      auto data = value::decode_document(docs[i].second->bytes, options_.max_nesting_depth);
+      if (!data) {
+        failures[i] = Status::corruption("stored " + doc_detail(docs[i].first) + ": " + data.status().message());
+        continue;
+      }
+      if (auto key = idx.key_of(*data)) slots[i].emplace(index::OrderedIndex::Entry{std::move(*key), docs[i].first});
+    }
+  });
+  for (auto& failure : failures) {
+    if (!failure) return failure;
+  }
+  std::vector<index::OrderedIndex::Entry> entries;
+  entries.reserve(slots.size());
+  for (auto& slot : slots) {
+    if (slot) entries.push_back(std::move(*slot));
+  }
+  idx.bulk_load(std::move(entries));
+  return Status::ok();
+}
+
+Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields) {
+  ReadLock state(state_mutex_, /*write=*/true);
+  if (closed_) return Status::store_closed();
+  if (fields.empty()) return Status::empty_index(index_detail(name) + " has no fields");
+  if (find_index(name)) return Status::index_exists(index_detail(name));
+
+  auto idx = std::make_shared<index::OrderedIndex>(std::string(name), std::move(fields));
+  if (Status s = backfill(*idx, collect_all()); !s) return s;
+  commit_revision();
+  indexes_.emplace(std::string(name), std::move(idx));
+  return Status::ok();
+}
+
+Status StoreCore::drop_index(std::string_view name) {
+  ReadLock state(state_mutex_, /*write=*/true);
+  if (closed_) return Status::store_closed();
+  const auto it = indexes_.find(name);
+  if (it == indexes_.end()) return Status::index_not_found(index_detail(name));
+  commit_revision();
+  indexes_.erase(it);
+  return Status::ok();
+}
+
+template <typename Matches>
+Result<std::vector<DocumentResult>> StoreCore::collect_matching(const index::OrderedIndex& idx,
+                                                                const std::vector<std::string>& ids,
+                                                                const Matches& matches) const {
+  std::vector<DocumentResult> results;
+  std::vector<index::Key> keys;
+  results.reserve(ids.size());
+  keys.reserve(ids.size());
+  for (const auto& id : ids) {
+    const SnapshotPtr snapshot = current(id);
+    if (!snapshot) continue;  // removed since the index was read
+    auto result = to_result(id, *snapshot);
+    if (!result) return result.status();
+    // Written since the index was read, and no longer matching: leave it out.
+    auto key = idx.key_of(result->data);
+    if (!key || !matches(*key)) continue;
+    results.push_back(std::move(*result));
+    keys.push_back(std::move(*key));
+  }
+  // A document rewritten between the index read and its fetch may have moved
+  // within the range; restore index order (key, then id) if so.
+  auto before = [&](std::size_t a, std::size_t b) {
+    const int c = index::compare_keys(keys[a], keys[b]);
+    return c != 0 ? c < 0 : results[a].id < results[b].id;
+  };
+  bool ordered = true;
+  for (std::size_t i = 1; i < results.size() && ordered; ++i) ordered = !before(i, i - 1);
+  if (!ordered) {
+    std::vector<std::size_t> order(results.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), before);
+    std::vector<DocumentResult> sorted;
+    sorted.reserve(results.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(results[i]));
+    results = std::move(sorted);
+  }
+  return results;
+}
+
+Result<std::vector<DocumentResult>> StoreCore::lookup(std::string_view index,
+                                                      const std::vector<Value>& values) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  const auto ids = idx->find_equal(values);
+  return collect_matching(*idx, ids, [&](const index::Key& key) { return index::compare_keys(key, values) == 0; });
+}
+
+Result<std::vector<DocumentResult>> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
+                                                            const std::vector<Value>& max) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  const auto ids = idx->find_range(min, max);
+  return collect_matching(*idx, ids, [&](const index::Key& key) {
+    return (min.empty() || index::compare_to_bound(key, min) >= 0) &&
+           (max.empty() || index::compare_to_bound(key, max) <= 0);
+  });
+}
+
+Stream StoreCore::stream() const {
+  ReadLock state(state_mutex_, /*write=*/true);
+  if (closed_) return closed_store_stream();
+  return Stream(std::make_shared<StreamState>(shared_from_this(), collect_all(), false));
+}
+
+Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(nullptr, IdSnapshots{}, true)); }
+
+Result<Cursor> StoreCore::read() const {
+  std::vector<std::string> ids;
+  {
+    ReadLock state(state_mutex_, /*write=*/true);
+    if (closed_) return Status::store_closed();
+    ids.reserve(table_.size());
+    for (const auto& entry : table_) ids.push_back(entry.first);
+  }
+  std::sort(ids.begin(), ids.end());
+  return Cursor(std::make_unique<CursorState>(
+      shared_from_this(), std::make_shared<const std::vector<std::string>>(std::move(ids)), 0));
+}
+
+Result<Cursor> StoreCore::read_index(std::string_view name) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(name);
+  if (!idx) return Status::index_not_found(index_detail(name));
+  return Cursor(std::make_unique<CursorState>(shared_from_this(),
+                                              std::make_shared<const std::vector<std::string>>(idx->all_ids()), 0));
+}
+
+Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) const {
+  IdSnapshots docs;
+  std::vector<std::pair<std::string, std::vector<std::string>>> index_definitions;
+  std::uint64_t revision = 0;
+  {
+    ReadLock state(state_mutex_, /*write=*/true);
+    if (closed_) return Status::store_closed();
+    docs = collect_all();
+    for (const auto& [name, idx] : indexes_) index_definitions.emplace_back(name, idx->fields());
+    revision = revision_.load(std::memory_order_acquire);
+  }
+
+  auto copy = std::make_shared<StoreCore>(options_, revision);
+  IdSnapshots kept;
+  kept.reserve(docs.size());
+  for (auto& [id, snapshot] : docs) {
+    if (filter == nullptr) {
+      // Snapshots are immutable, so the clone can share them.
+      kept.emplace_back(std::move(id), std::move(snapshot));
+      continue;
+    }
+    auto result = to_result(id, *snapshot);
+    if (!result) return result.status();
+    if (!(*filter)(*result)) continue;
+    auto bytes = encode_document(DocumentArg{&result->data, {}});
+    if (!bytes) {
+      return Status::invalid_document("clone filter output for " + doc_detail(id) + ": " + bytes.status().detail());
+    }
+    kept.emplace_back(std::move(id),
+                      std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), snapshot->version, snapshot->revision}));
+  }
+  for (const auto& [id, snapshot] : kept) copy->table_.emplace(id, snapshot);
+  for (auto& [name, fields] : index_definitions) {
+    auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields));
+    if (Status s = copy->backfill(*idx, kept); !s) return s;
+    copy->indexes_.emplace(name, std::move(idx));
+  }
+  return copy;
+}
+
+void StoreCore::close() {
+  ReadLock state(state_mutex_, /*write=*/true);
+  if (closed_) return;
+  closed_ = true;
+  // Streams hold their own snapshots and cursors answer StoreClosed from now
+  // on, so the documents and indexes can go at once.
+  table_.clear();
+  indexes_.clear();
+}
+
+bool StoreCore::is_closed() const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  return closed_;
+}
+
+std::size_t StoreCore::size() const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  return table_.size();
+}
+
+std::vector<IndexInfo> StoreCore::indexes() const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  std::vector<IndexInfo> infos;
+  for (const auto& [name, idx] : indexes_) infos.push_back(IndexInfo{name, idx->fields(), idx->size()});
+  return infos;
+}
+
+Result<DocumentResult> StoreCore::read_listed(const std::string& id) const {
+  SnapshotPtr snapshot;
+  {
+    ReadLock state(state_mutex_, /*write=*/false);
+    if (closed_) return Status::store_closed();
+    snapshot = current(id);
+  }
+  if (!snapshot) return Status::document_deleted(doc_detail(id));
+  return to_result(id, *snapshot);
+}
+
+}  // namespace snapstore::engine

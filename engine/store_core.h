@@ -1,0 +1,165 @@
+// StoreCore: the engine behind snapstore::Store, and the states behind Stream
+// and Cursor.
+//
+// Documents live in a tbb::concurrent_hash_map from id to the current
+// Snapshot. A write validates and encodes the document outside any lock, then
+// under the document's exclusive accessor takes the next revision (the seam
+// where the WAL append goes: DESIGN.md write path, step 3), installs the new
+// snapshot and updates every index, so indexes change in each document's write
+// order and a reader never sees half a write.
+//
+// Locks, always taken in this order:
+//   state_mutex_ (tbb::rw_mutex, writer-preferring)
+//       shared by point reads and writes; exclusive for what must see or
+//       change the whole store at one instant: create_index, drop_index,
+//       stream, read, clone, close. It guards closed_, indexes_ and table
+//       iteration (TBB's table may not be iterated during lookups or writes).
+//   a document's accessor (exclusive for writers, shared for readers)
+//   an index's own reader-writer lock (inside OrderedIndex)
+// Readers hold a document's accessor only long enough to copy its SnapshotPtr
+// and decode afterwards, so they never block writers of other documents.
+#pragma once
+
+#include <oneapi/tbb/concurrent_hash_map.h>
+#include <oneapi/tbb/rw_mutex.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/snapshot.h"
+#include "index/ordered_index.h"
+#include "snapstore/store.h"
+
+namespace snapstore::engine {
+
+// A document argument as the public API received it: the object, or nullptr
+// with the type it had instead (for the InvalidDocument message).
+struct DocumentArg {
+  const Object* object = nullptr;
+  std::string_view given_type;
+};
+
+class StoreCore : public std::enable_shared_from_this<StoreCore> {
+ public:
+  StoreCore(const Options& options, std::uint64_t revision);
+
+  static Status validate_options(const Options& options);
+
+  Result<WriteResult> insert(DocumentArg doc);
+  Result<DocumentResult> get(std::string_view id) const;
+  Result<WriteResult> update(std::string_view id, DocumentArg doc);
+  Result<WriteResult> remove(std::string_view id);
+
+  Status create_index(std::string_view name, std::vector<std::string> fields);
+  Status drop_index(std::string_view name);
+
+  Result<std::vector<DocumentResult>> lookup(std::string_view index, const std::vector<Value>& values) const;
+  Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const std::vector<Value>& min,
+                                                   const std::vector<Value>& max) const;
+
+  Stream stream() const;
+  // What stream() answers on a closed store: StoreClosed once, then StreamClosed.
+  static Stream closed_store_stream();
+  Result<Cursor> read() const;
+  Result<Cursor> read_index(std::string_view name) const;
+  Result<std::shared_ptr<StoreCore>> clone(const CloneFilter* filter) const;
+
+  void close();
+  bool is_closed() const;
+  std::uint64_t revision() const { return revision_.load(std::memory_order_acquire); }
+  std::size_t size() const;
+  std::vector<IndexInfo> indexes() const;
+
+  // A cursor's read of one listed document: its current state, DocumentDeleted
+  // when it is gone, StoreClosed once the store is closed.
+  Result<DocumentResult> read_listed(const std::string& id) const;
+
+  // Decodes a snapshot into a result (the deep copy).
+  Result<DocumentResult> to_result(const std::string& id, const Snapshot& snapshot) const;
+
+ private:
+  struct IdHashCompare {
+    static std::size_t hash(const std::string& id) { return std::hash<std::string>{}(id); }
+    static bool equal(const std::string& a, const std::string& b) { return a == b; }
+  };
+  // std::allocator rather than TBB's: the sanitizers see every allocation.
+  using Table = tbb::concurrent_hash_map<std::string, SnapshotPtr, IdHashCompare,
+                                         std::allocator<std::pair<const std::string, SnapshotPtr>>>;
+  using IndexPtr = std::shared_ptr<index::OrderedIndex>;
+  using IdSnapshots = std::vector<std::pair<std::string, SnapshotPtr>>;
+
+  // Encodes and checks a document against the options' limits.
+  Result<std::string> encode_document(DocumentArg doc) const;
+  // Takes the next revision. The WAL append of the durability layer goes here.
+  std::uint64_t commit_revision();
+  // The current snapshot of `id`, or nullptr. Needs state_mutex_ (shared or more).
+  SnapshotPtr current(const std::string& id) const;
+  // Every (id, snapshot) in id order. Needs state_mutex_ exclusive.
+  IdSnapshots collect_all() const;
+  // Fills `idx` from the given documents (decoding them in parallel).
+  Status backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const;
+  // The index by name, or nullptr. Needs state_mutex_.
+  IndexPtr find_index(std::string_view name) const;
+  // Old keys of a document for every index, decoded from its snapshot.
+  Result<std::vector<std::optional<index::Key>>> keys_of(const std::string& id, const Snapshot& snapshot) const;
+  // Results for ids an index produced, re-checked against the documents'
+  // current data so that no result contradicts the query (DESIGN.md invariant 4).
+  template <typename Matches>
+  Result<std::vector<DocumentResult>> collect_matching(const index::OrderedIndex& idx,
+                                                       const std::vector<std::string>& ids,
+                                                       const Matches& matches) const;
+
+  const Options options_;
+  mutable tbb::rw_mutex state_mutex_;
+  bool closed_ = false;                                 // guarded by state_mutex_
+  std::map<std::string, IndexPtr, std::less<>> indexes_;  // guarded by state_mutex_
+  Table table_;
+  std::atomic<std::uint64_t> revision_;
+};
+
+// Behind Stream: the snapshot list and the read position.
+class StreamState {
+ public:
+  StreamState(std::shared_ptr<const StoreCore> core, std::vector<std::pair<std::string, SnapshotPtr>> docs,
+              bool store_was_closed);
+  Result<DocumentResult> next();
+  void close();
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<const StoreCore> core_;                        // for decoding; guarded by mutex_
+  std::vector<std::pair<std::string, SnapshotPtr>> docs_;        // guarded by mutex_
+  std::size_t position_ = 0;                                     // guarded by mutex_
+  bool report_store_closed_ = false;                             // guarded by mutex_
+  bool closed_ = false;                                          // guarded by mutex_
+};
+
+// Behind Cursor: a fixed id list (shared by clones) and a position in [0, n].
+class CursorState {
+ public:
+  CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<const std::vector<std::string>> ids,
+              std::int64_t position);
+  Result<CursorStep> next();
+  Result<CursorStep> advance(std::int64_t steps);
+  Status reset();
+  std::unique_ptr<CursorState> clone() const;
+  std::size_t count() const;
+  void close();
+
+ private:
+  std::int64_t size() const { return static_cast<std::int64_t>(ids_->size()); }
+
+  std::shared_ptr<const StoreCore> core_;
+  std::shared_ptr<const std::vector<std::string>> ids_;
+  std::int64_t position_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace snapstore::engine

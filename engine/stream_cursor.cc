@@ -1,0 +1,146 @@
+// Stream and Cursor: one-pass snapshot streams and bidirectional cursors
+// (see store.h for the contracts, store_core.h for the states).
+#include <algorithm>
+
+#include "engine/store_core.h"
+
+namespace snapstore {
+namespace engine {
+
+StreamState::StreamState(std::shared_ptr<const StoreCore> core, std::vector<std::pair<std::string, SnapshotPtr>> docs,
+                         bool store_was_closed)
+    : core_(std::move(core)), docs_(std::move(docs)), report_store_closed_(store_was_closed) {}
+
+Result<DocumentResult> StreamState::next() {
+  std::string id;
+  SnapshotPtr snapshot;
+  std::shared_ptr<const StoreCore> core;
+  {
+    std::lock_guard lock(mutex_);
+    if (report_store_closed_) {
+      report_store_closed_ = false;
+      closed_ = true;
+      return Status::store_closed();
+    }
+    if (closed_ || position_ >= docs_.size()) return Status::stream_closed();
+    auto& slot = docs_[position_++];
+    id = std::move(slot.first);
+    snapshot = std::move(slot.second);  // released as soon as it is delivered
+    core = core_;
+  }
+  // Decoding outside the lock lets several threads drain one stream.
+  return core->to_result(id, *snapshot);
+}
+
+void StreamState::close() {
+  std::vector<std::pair<std::string, SnapshotPtr>> released;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    report_store_closed_ = false;
+    released.swap(docs_);
+    core_.reset();
+  }
+}
+
+CursorState::CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<const std::vector<std::string>> ids,
+                         std::int64_t position)
+    : core_(std::move(core)), ids_(std::move(ids)), position_(position) {}
+
+Result<CursorStep> CursorState::next() {
+  if (closed_) return Status::stream_closed();
+  if (position_ >= size()) return CursorStep{};
+  const std::size_t at = static_cast<std::size_t>(position_++);
+  auto doc = core_->read_listed((*ids_)[at]);
+  if (!doc) return doc.status();
+  return CursorStep{std::move(*doc), position_ < size()};
+}
+
+Result<CursorStep> CursorState::advance(std::int64_t steps) {
+  if (closed_) return Status::stream_closed();
+  const std::int64_t n = size();
+  if (n == 0) return CursorStep{};
+  // Saturating add: advance(INT64_MAX) must not overflow.
+  std::int64_t target = position_;
+  if (steps > 0) {
+    target = steps > n ? n : position_ + steps;
+  } else if (steps < 0) {
+    target = steps < -n ? -1 : position_ + steps;
+  }
+  position_ = std::clamp<std::int64_t>(target, 0, n - 1);
+  auto doc = core_->read_listed((*ids_)[static_cast<std::size_t>(position_)]);
+  if (!doc) return doc.status();
+  const bool has_more = (steps > 0 && position_ < n - 1) || (steps < 0 && position_ > 0);
+  return CursorStep{std::move(*doc), has_more};
+}
+
+Status CursorState::reset() {
+  if (closed_) return Status::stream_closed();
+  position_ = 0;
+  return Status::ok();
+}
+
+std::unique_ptr<CursorState> CursorState::clone() const {
+  auto copy = std::make_unique<CursorState>(core_, ids_, position_);
+  copy->closed_ = closed_;
+  return copy;
+}
+
+std::size_t CursorState::count() const { return closed_ ? 0 : ids_->size(); }
+
+void CursorState::close() {
+  closed_ = true;
+  ids_ = std::make_shared<const std::vector<std::string>>();
+  core_.reset();
+}
+
+}  // namespace engine
+
+Stream::Stream(std::shared_ptr<engine::StreamState> state) : state_(std::move(state)) {}
+Stream::Stream(Stream&&) noexcept = default;
+Stream& Stream::operator=(Stream&&) noexcept = default;
+Stream::~Stream() { close(); }
+
+Result<DocumentResult> Stream::next() {
+  if (!state_) return Status::stream_closed();
+  return state_->next();
+}
+
+void Stream::close() {
+  if (state_) state_->close();
+}
+
+Cursor::Cursor(std::unique_ptr<engine::CursorState> state) : state_(std::move(state)) {}
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+Cursor::~Cursor() = default;
+
+Result<CursorStep> Cursor::next() {
+  if (!state_) return Status::stream_closed();
+  return state_->next();
+}
+
+Result<CursorStep> Cursor::previous() { return advance(-1); }
+
+Result<CursorStep> Cursor::advance(std::int64_t steps) {
+  if (!state_) return Status::stream_closed();
+  return state_->advance(steps);
+}
+
+Status Cursor::reset() {
+  if (!state_) return Status::stream_closed();
+  return state_->reset();
+}
+
+Cursor Cursor::clone() const {
+  if (!state_) return Cursor();
+  return Cursor(state_->clone());
+}
+
+std::size_t Cursor::count() const { return state_ ? state_->count() : 0; }
+
+void Cursor::close() {
+  if (state_) state_->close();
+}
+
+}  // namespace snapstore

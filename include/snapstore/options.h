@@ -1,0 +1,73 @@
+// Options: how a Store is opened. Every field documents its default; a
+// default-constructed Options is what most programs want: durable,
+// acknowledged only after fdatasync, with bounded log and memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace snapstore {
+
+// When a write is acknowledged (docs/GUARANTEES.md has the full table).
+enum class Durability : std::uint8_t {
+  // After fdatasync of its WAL record (shared by concurrent writers: group
+  // commit). Survives a killed process and a power cut.
+  kSync = 0,
+  // After write() to the OS; a background thread syncs every
+  // `periodic_sync_ms`. Survives a killed process; a power cut may lose the
+  // last interval.
+  kPeriodic = 1,
+  // After write() to the OS; synced only at checkpoints and close. Survives a
+  // killed process; a power cut loses whatever the OS had not flushed.
+  kNone = 2,
+};
+
+struct Options {
+  // Largest accepted document, measured as its msgpack encoding (the bytes the
+  // store keeps). A larger insert or update fails with InvalidDocument.
+  // Default: 16 MiB.
+  std::size_t max_document_bytes = std::size_t{16} << 20;
+
+  // Deepest accepted nesting of arrays and objects; the document itself is
+  // level 1, so {"a": {"b": [1]}} has depth 3. A deeper insert or update fails
+  // with InvalidDocument. Default: 100.
+  std::size_t max_nesting_depth = 100;
+
+  // ---- Durable stores (Store::open) only; ignored in memory. ----
+
+  // Default: kSync.
+  Durability durability = Durability::kSync;
+
+  // The background sync interval of Durability::kPeriodic. Default: 100 ms.
+  std::uint32_t periodic_sync_ms = 100;
+
+  // Create the directory and an empty store when missing. Default: true.
+  bool create_if_missing = true;
+
+  // Fail with InvalidArgument when a store already exists. Default: false.
+  bool error_if_exists = false;
+
+  // Open without writing anything: writes fail with InvalidArgument, a torn
+  // WAL tail is skipped rather than truncated, nothing is checkpointed. The
+  // directory is still locked. Default: false.
+  bool read_only = false;
+
+  // A WAL segment is closed and a new one started past this size.
+  // Default: 64 MiB.
+  std::uint64_t wal_segment_bytes = std::uint64_t{64} << 20;
+
+  // A checkpoint (RocksDB flush, then removal of the WAL segments it covers)
+  // runs after this many bytes of WAL records... Default: 256 MiB.
+  std::uint64_t checkpoint_wal_bytes = std::uint64_t{256} << 20;
+
+  // ...or this long after the last one, whichever comes first.
+  // Default: 300 s.
+  std::uint32_t checkpoint_interval_seconds = 300;
+
+  // Writers wait when this many bytes of WAL records are waiting to be
+  // applied to RocksDB, so memory never grows without limit.
+  // Default: 64 MiB.
+  std::uint64_t max_mirror_lag_bytes = std::uint64_t{64} << 20;
+};
+
+}  // namespace snapstore

@@ -1,0 +1,240 @@
+// Store: snapstore's document store, with go-store's operations and semantics.
+//
+// A store holds documents (objects) under generated string ids (UUIDv7, so
+// ids sort in insertion order). Every document carries a per-document
+// `version` (1 on insert, +1 per successful update) and the store-wide
+// `revision` of the write that produced it: every successful insert, update,
+// remove, create_index and drop_index takes the next revision; failed calls
+// take none.
+//
+// Everything returned is a private deep copy: mutating a result never reaches
+// the store, and later writes never change a result already returned.
+//
+// Thread safety: every Store method may be called concurrently from any
+// number of threads. Writers of one document serialize; readers never block
+// writers of other documents. A Stream may be shared between threads; a Cursor
+// may not (clone it per thread).
+//
+// Errors (docs/ARCHITECTURE.md lists them per call): a closed store reports
+// StoreClosed before anything else, then argument errors (InvalidDocument,
+// EmptyIndex), then existence errors (DocumentNotFound, IndexExists,
+// IndexNotFound).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snapstore/options.h"
+#include "snapstore/status.h"
+#include "snapstore/value.h"
+
+namespace snapstore {
+
+namespace engine {
+class StoreCore;
+class StreamState;
+class CursorState;
+}  // namespace engine
+
+// One document as read: its id, a private deep copy of its data, its version
+// and the revision of the write that produced this state.
+struct DocumentResult {
+  std::string id;
+  Document data;
+  std::uint64_t version = 0;
+  std::uint64_t revision = 0;
+};
+
+// What a successful insert, update or remove did. For remove, `version` is the
+// version the document had when it was removed.
+struct WriteResult {
+  std::string id;
+  std::uint64_t version = 0;
+  std::uint64_t revision = 0;
+};
+
+// The values of an index key, in the index's field order: what lookup()
+// matches and what bounds lookup_range(). A distinct type rather than
+// std::vector<Value>, because `{Array{"a", "b"}}` would silently copy the
+// array's elements into a vector instead of making a one-value key.
+//
+//   store.lookup("by_city_age", {"NY", 30});
+//   store.lookup("by_tags", {Array{"a", "b"}});   // one value: the array
+class IndexKey {
+ public:
+  IndexKey() = default;
+  IndexKey(std::initializer_list<Value> values) : values_(values) {}
+  explicit IndexKey(std::vector<Value> values) : values_(std::move(values)) {}
+
+  const std::vector<Value>& values() const noexcept { return values_; }
+  std::size_t size() const noexcept { return values_.size(); }
+  bool empty() const noexcept { return values_.empty(); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+struct IndexInfo {
+  std::string name;
+  std::vector<std::string> fields;
+  std::size_t entries = 0;  // documents currently in the index
+};
+
+// A one-pass stream over the documents present when Store::stream() was
+// called (a snapshot: later writes are invisible to it). next() yields each
+// document once, then StreamClosed forever. Safe to call from several threads:
+// each document goes to exactly one caller. Closing or destroying the stream
+// releases its snapshot at once.
+class Stream {
+ public:
+  Stream() = default;  // a closed stream
+  Stream(Stream&&) noexcept;
+  Stream& operator=(Stream&&) noexcept;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream();
+
+  // The next document; StreamClosed when exhausted or closed. A stream made
+  // on a closed store answers StoreClosed once, then StreamClosed.
+  Result<DocumentResult> next();
+  // Idempotent; never blocks. Every later next() answers StreamClosed.
+  void close();
+
+ private:
+  friend class engine::StoreCore;
+  explicit Stream(std::shared_ptr<engine::StreamState> state);
+  std::shared_ptr<engine::StreamState> state_;
+};
+
+// One step of a cursor: the document at the new position (empty when the
+// step falls off either end or the snapshot is empty) and whether more
+// documents lie in the direction of travel.
+struct CursorStep {
+  std::optional<DocumentResult> document;
+  bool has_more = false;
+};
+
+// A bidirectional cursor over a fixed list of documents (those present when
+// it was made, in id order for Store::read() and in index order for
+// Store::read_index()); each step reads the document's current data. The
+// position model is go-store's: a position p in [0, count()]; next() reads at
+// p and then moves forward; advance(k) and previous() move first, then read.
+// A document removed since the cursor was made reads as DocumentDeleted; once
+// the store is closed every read answers StoreClosed.
+//
+// Not safe for concurrent use: clone() one per thread.
+class Cursor {
+ public:
+  Cursor() = default;  // a closed cursor
+  Cursor(Cursor&&) noexcept;
+  Cursor& operator=(Cursor&&) noexcept;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor();
+
+  Result<CursorStep> next();
+  Result<CursorStep> previous();  // advance(-1)
+  Result<CursorStep> advance(std::int64_t steps);
+  Status reset();  // back to position 0
+  // Same list and position, moving independently; a closed cursor's clone is closed.
+  Cursor clone() const;
+  // Documents in the list (0 once closed).
+  std::size_t count() const;
+  // Idempotent. Every later step answers StreamClosed.
+  void close();
+
+ private:
+  friend class engine::StoreCore;
+  explicit Cursor(std::unique_ptr<engine::CursorState> state);
+  std::unique_ptr<engine::CursorState> state_;
+};
+
+// Decides, per live document, whether Store::clone(filter) keeps it. It gets
+// a private deep copy and may change `data`: the clone keeps the changed data
+// (changes to id, version and revision are ignored).
+using CloneFilter = std::function<bool(DocumentResult&)>;
+
+class Store {
+ public:
+  // A store that lives in memory only.
+  static Result<Store> open_in_memory(const Options& options = {});
+
+  Store() = default;  // a closed store
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();  // closes
+
+  // Inserts a document (an object; anything else is InvalidDocument) under a
+  // new id that this store has never returned before.
+  Result<WriteResult> insert(const Document& doc);
+  Result<WriteResult> insert(const Value& doc);
+
+  // The document's current state, or DocumentNotFound.
+  Result<DocumentResult> get(std::string_view id) const;
+
+  // Replaces the whole document (no merge); version + 1.
+  Result<WriteResult> update(std::string_view id, const Document& doc);
+  Result<WriteResult> update(std::string_view id, const Value& doc);
+
+  Result<WriteResult> remove(std::string_view id);
+
+  // An ordered index over `fields` (top-level names or dotted paths such as
+  // "address.zip"), filled from the current documents before returning. A
+  // document is in the index when every field is present and not null.
+  Status create_index(std::string_view name, std::vector<std::string> fields);
+  Status drop_index(std::string_view name);
+
+  // Documents whose key equals `values` (exactly as many values as the index
+  // has fields; no prefix matching; a null matches nothing), in index order.
+  Result<std::vector<DocumentResult>> lookup(std::string_view index, const IndexKey& values) const;
+
+  // Documents whose key lies in [min, max], both inclusive, in index order. A
+  // bound shorter than the key is a prefix bound; an empty bound is unbounded;
+  // min > max is empty, never an error.
+  Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const IndexKey& min,
+                                                   const IndexKey& max) const;
+
+  // A snapshot of every document now, yielded in id order. Never fails: on a
+  // closed store the stream reports StoreClosed. `buffer_size` is accepted
+  // for go-store compatibility; documents are decoded on demand, so nothing
+  // needs to run ahead.
+  Stream stream(std::ptrdiff_t buffer_size = 0) const;
+
+  // Cursors over the documents present now, in id (insertion) order, or over
+  // an index's members in index order.
+  Result<Cursor> read() const;
+  Result<Cursor> read_index(std::string_view name) const;
+
+  // An independent in-memory store holding deep copies of the live documents
+  // (same ids, data, versions and revisions), the same index definitions
+  // rebuilt from the copied data, and the same revision counter.
+  Result<Store> clone() const;
+  Result<Store> clone(const CloneFilter& filter) const;
+
+  // Idempotent. Afterwards every call answers StoreClosed; streams already
+  // made still deliver their snapshot.
+  void close();
+  bool is_closed() const;
+
+  // The revision of the latest successful write (0 for a new store).
+  std::uint64_t revision() const;
+  // Live documents.
+  std::size_t size() const;
+  // Index definitions, sorted by name.
+  std::vector<IndexInfo> indexes() const;
+
+ private:
+  explicit Store(std::shared_ptr<engine::StoreCore> core);
+  std::shared_ptr<engine::StoreCore> core_;
+};
+
+}  // namespace snapstore

@@ -1,0 +1,71 @@
+// Key extraction and key order for indexes (see key.h).
+#include "index/key.h"
+
+#include <algorithm>
+
+namespace snapstore::index {
+
+FieldPath::FieldPath(std::string_view dotted) : text_(dotted) {
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted.find('.', start);
+    if (dot == std::string_view::npos) {
+      segments_.emplace_back(dotted.substr(start));
+      break;
+    }
+    segments_.emplace_back(dotted.substr(start, dot - start));
+    start = dot + 1;
+  }
+}
+
+const Value* FieldPath::find_in(const Object& doc) const noexcept {
+  const Object* current = &doc;
+  const Value* found = nullptr;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const auto it = current->find(segments_[i]);
+    if (it == current->end()) return nullptr;
+    found = &it->second;
+    if (i + 1 < segments_.size()) {
+      if (!found->is_object()) return nullptr;
+      current = &found->as_object();
+    }
+  }
+  return found;
+}
+
+std::vector<FieldPath> parse_field_paths(const std::vector<std::string>& fields) {
+  std::vector<FieldPath> paths;
+  paths.reserve(fields.size());
+  for (const auto& field : fields) paths.emplace_back(field);
+  return paths;
+}
+
+std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& fields) {
+  Key key;
+  key.reserve(fields.size());
+  for (const auto& path : fields) {
+    const Value* v = path.find_in(doc);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    key.push_back(*v);
+  }
+  return key;
+}
+
+int compare_keys(const Key& a, const Key& b) noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const int c = compare(a[i], b[i]); c != 0) return c;
+  }
+  if (a.size() == b.size()) return 0;
+  return a.size() < b.size() ? -1 : 1;
+}
+
+int compare_to_bound(const Key& key, const Key& bound) noexcept {
+  const std::size_t n = std::min(key.size(), bound.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const int c = compare(key[i], bound[i]); c != 0) return c;
+  }
+  return key.size() < bound.size() ? -1 : 0;
+}
+
+}  // namespace snapstore::index

@@ -1,0 +1,56 @@
+// Index keys: which values of a document an index orders it by, and how keys
+// compare. A key is the tuple of a document's values at the index's field
+// paths; a document without a value (or with null) at any path has no key and
+// is not in the index (DESIGN.md, "Index semantics").
+//
+// Knows Values only: nothing here sees documents as stored, ids or snapshots.
+// Thread safety: pure functions and immutable FieldPaths.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snapstore/value.h"
+
+namespace snapstore::index {
+
+using Key = std::vector<Value>;
+
+// A field as given to create_index ("address.zip") split at its dots into the
+// names to descend through. A top-level field whose own name contains a dot
+// therefore cannot be indexed (docs/DECISIONS.md).
+class FieldPath {
+ public:
+  explicit FieldPath(std::string_view dotted);
+
+  const std::string& text() const noexcept { return text_; }
+  const std::vector<std::string>& segments() const noexcept { return segments_; }
+
+  // The value at this path, or nullptr when a segment is missing or a value
+  // on the way is not an object.
+  const Value* find_in(const Object& doc) const noexcept;
+
+ private:
+  std::string text_;
+  std::vector<std::string> segments_;
+};
+
+std::vector<FieldPath> parse_field_paths(const std::vector<std::string>& fields);
+
+// The document's key for these fields, or nullopt when any field is missing
+// or null (the document is then not in the index).
+std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& fields);
+
+// Composite keys compare element-wise with snapstore::compare(); when one key
+// is a prefix of the other, the shorter sorts first.
+int compare_keys(const Key& a, const Key& b) noexcept;
+
+// Compares `key` with a range bound using only the bound's length: equal when
+// the key starts with the bound's values, so {"NY"} matches every key that
+// starts with "NY". A key shorter than the bound that equals its start sorts
+// before it.
+int compare_to_bound(const Key& key, const Key& bound) noexcept;
+
+}  // namespace snapstore::index

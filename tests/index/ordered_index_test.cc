@@ -1,0 +1,100 @@
+// OrderedIndex: entries in key-then-id order, exact and range searches with
+// prefix and empty bounds, moves, bulk loading.
+#include "index/ordered_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace snapstore::index {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+class OrderedIndexTest : public ::testing::Test {
+ protected:
+  OrderedIndex idx_{"by_city_age", {"city", "age"}};
+
+  void add(const std::string& id, Key key) { idx_.replace(std::nullopt, std::move(key), id); }
+};
+
+TEST_F(OrderedIndexTest, EqualMatchesWholeKeysOnly) {
+  add("1", {"NY", 30});
+  add("2", {"NY", 30.0});
+  add("3", {"NY", 31});
+  EXPECT_EQ(idx_.find_equal({"NY", 30}), (Ids{"1", "2"}));
+  EXPECT_EQ(idx_.find_equal({"NY"}), Ids{});              // prefix: no match
+  EXPECT_EQ(idx_.find_equal({"NY", 30, 1}), Ids{});       // too long: no match
+  EXPECT_EQ(idx_.find_equal({"NY", nullptr}), Ids{});     // null never matches
+  EXPECT_EQ(idx_.find_equal({}), Ids{});
+  EXPECT_EQ(idx_.find_equal({"NY", "30"}), Ids{});        // other class
+}
+
+TEST_F(OrderedIndexTest, RangeIsInclusiveWithPrefixAndEmptyBounds) {
+  add("a1", {"A", 10});
+  add("a2", {"A", 20});
+  add("a3", {"A", 30});
+  add("b1", {"B", 15});
+  add("b2", {"B", 25});
+  add("c1", {"C", 5});
+  EXPECT_EQ(idx_.find_range({"A", 25}, {"B", 26}), (Ids{"a3", "b1", "b2"}));
+  EXPECT_EQ(idx_.find_range({"A"}, {"A"}), (Ids{"a1", "a2", "a3"}));
+  EXPECT_EQ(idx_.find_range({"A"}, {"B"}), (Ids{"a1", "a2", "a3", "b1", "b2"}));
+  EXPECT_EQ(idx_.find_range({"B"}, {"B", 20}), (Ids{"b1"}));
+  EXPECT_EQ(idx_.find_range({}, {}), (Ids{"a1", "a2", "a3", "b1", "b2", "c1"}));
+  EXPECT_EQ(idx_.find_range({"B"}, {}), (Ids{"b1", "b2", "c1"}));
+  EXPECT_EQ(idx_.find_range({}, {"A", 10}), (Ids{"a1"}));
+  EXPECT_EQ(idx_.find_range({"C"}, {"A"}), Ids{});  // min > max: empty
+  EXPECT_EQ(idx_.find_range({"A", 10}, {"A", 10}), (Ids{"a1"}));
+}
+
+TEST_F(OrderedIndexTest, ReplaceMovesAndRemoves) {
+  add("x", {"A", 1});
+  idx_.replace(Key{"A", 1}, Key{"B", 2}, "x");
+  EXPECT_EQ(idx_.find_equal({"A", 1}), Ids{});
+  EXPECT_EQ(idx_.find_equal({"B", 2}), Ids{"x"});
+  // Moving to an equal key of another type keeps one entry.
+  idx_.replace(Key{"B", 2}, Key{"B", 2.0}, "x");
+  EXPECT_EQ(idx_.size(), 1U);
+  idx_.replace(Key{"B", 2.0}, std::nullopt, "x");
+  EXPECT_EQ(idx_.size(), 0U);
+}
+
+TEST_F(OrderedIndexTest, TiesComeInIdOrder) {
+  add("c", {"A", 1});
+  add("a", {"A", 1});
+  add("b", {"A", 1});
+  EXPECT_EQ(idx_.all_ids(), (Ids{"a", "b", "c"}));
+}
+
+TEST(OrderedIndexBulkTest, BulkLoadEqualsIncrementalInserts) {
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  OrderedIndex bulk("i", {"v"});
+  OrderedIndex incremental("i", {"v"});
+  std::vector<OrderedIndex::Entry> entries;
+  for (int i = 0; i < 2000; ++i) {
+    Value v;
+    switch (rng() % 4) {
+      case 0: v = static_cast<int>(rng() % 50); break;
+      case 1: v = static_cast<double>(rng() % 50) / 2; break;
+      case 2: {
+        const char letter[2] = {static_cast<char>('a' + rng() % 26), '\0'};
+        v = letter;
+        break;
+      }
+      default: v = (rng() % 2) == 0; break;
+    }
+    const std::string id = std::to_string(i);
+    entries.push_back({Key{v}, id});
+    incremental.replace(std::nullopt, Key{v}, id);
+  }
+  bulk.bulk_load(entries);
+  EXPECT_EQ(bulk.all_ids(), incremental.all_ids());
+  EXPECT_EQ(bulk.find_range({10}, {20}), incremental.find_range({10}, {20}));
+}
+
+}  // namespace
+}  // namespace snapstore::index

@@ -1,0 +1,300 @@
+// The msgpack encoding of Values (see msgpack_codec.h). Encoding goes through
+// msgpack-c's packer into the caller's string; decoding drives msgpack-c's
+// parser with a visitor that builds the Value directly, so there is no
+// intermediate msgpack::object tree and no allocation sized by untrusted
+// headers.
+#include "value/msgpack_codec.h"
+
+#include <msgpack.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace snapstore::value {
+
+namespace {
+
+constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
+
+// What msgpack::packer writes to: appends to the caller's string.
+struct StringSink {
+  std::string* out;
+  void write(const char* data, std::size_t size) { out->append(data, size); }
+};
+
+class Encoder {
+ public:
+  Encoder(std::string& out, std::size_t max_depth) : sink_{&out}, packer_(sink_), max_depth_(max_depth) {}
+
+  // `depth` is the number of containers enclosing v.
+  Status encode(const Value& v, std::size_t depth) {
+    switch (v.type()) {
+      case ValueType::kNull: packer_.pack_nil(); return Status::ok();
+      case ValueType::kBool:
+        if (v.as_bool()) {
+          packer_.pack_true();
+        } else {
+          packer_.pack_false();
+        }
+        return Status::ok();
+      case ValueType::kInt: packer_.pack_int64(v.as_int()); return Status::ok();
+      case ValueType::kUint: packer_.pack_uint64(v.as_uint()); return Status::ok();
+      case ValueType::kDouble: write_float64(v.as_double()); return Status::ok();
+      case ValueType::kString: return encode_string(v.as_string());
+      case ValueType::kBinary: {
+        const auto& bytes = v.as_binary().bytes;
+        if (bytes.size() > kMaxLength) return too_long("binary", bytes.size());
+        const auto size = static_cast<std::uint32_t>(bytes.size());
+        packer_.pack_bin(size);
+        packer_.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), size);
+        return Status::ok();
+      }
+      case ValueType::kArray: {
+        const Array& array = v.as_array();
+        if (depth + 1 > max_depth_) return too_deep();
+        if (array.size() > kMaxLength) return too_long("array", array.size());
+        packer_.pack_array(static_cast<std::uint32_t>(array.size()));
+        for (const Value& element : array) {
+          if (Status s = encode(element, depth + 1); !s.is_ok()) return s;
+        }
+        return Status::ok();
+      }
+      case ValueType::kObject: return encode_object(v.as_object(), depth);
+    }
+    return Status::invalid_document("unknown value type");
+  }
+
+  Status encode_object(const Object& object, std::size_t depth) {
+    if (depth + 1 > max_depth_) return too_deep();
+    if (object.size() > kMaxLength) return too_long("object", object.size());
+    packer_.pack_map(static_cast<std::uint32_t>(object.size()));
+    for (const auto& [name, field] : object) {
+      if (Status s = encode_string(name); !s.is_ok()) return s;
+      if (Status s = encode(field, depth + 1); !s.is_ok()) return s;
+    }
+    return Status::ok();
+  }
+
+ private:
+  Status encode_string(const std::string& s) {
+    if (s.size() > kMaxLength) return too_long("string", s.size());
+    const auto size = static_cast<std::uint32_t>(s.size());
+    packer_.pack_str(size);
+    packer_.pack_str_body(s.data(), size);
+    return Status::ok();
+  }
+
+  // Written by hand: msgpack-c 4.x's pack_double() stores integral doubles
+  // (1.0) as integers, which would read back as int64 and break the promise
+  // that doubles stay doubles. NaN is written as the one quiet NaN, so equal
+  // Values always have equal bytes.
+  void write_float64(double d) {
+    std::uint64_t bits = 0x7ff8000000000000ULL;
+    if (!std::isnan(d)) std::memcpy(&bits, &d, sizeof bits);
+    char buf[9];
+    buf[0] = static_cast<char>(0xcb);
+    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+    sink_.write(buf, sizeof buf);
+  }
+
+  Status too_deep() const {
+    return Status::invalid_document("nesting deeper than " + std::to_string(max_depth_) + " levels");
+  }
+  static Status too_long(std::string_view what, std::size_t size) {
+    return Status::invalid_document(std::string(what) + " of " + std::to_string(size) +
+                                    " elements or bytes exceeds the msgpack limit of 2^32-1");
+  }
+
+  StringSink sink_;
+  msgpack::packer<StringSink> packer_;
+  std::size_t max_depth_;
+};
+
+// Builds a Value from msgpack-c's parse events. Containers under
+// construction live on an explicit stack (bounded by max_depth), so nothing
+// recurses on input depth. Returning false stops the parse; the reason is
+// kept in error().
+class DecodeVisitor {
+ public:
+  DecodeVisitor(std::size_t max_depth, std::size_t input_size)
+      : max_depth_(max_depth), reserve_budget_(input_size) {}
+
+  bool visit_nil() { return emit(Value()); }
+  bool visit_boolean(bool b) { return emit(Value(b)); }
+  bool visit_positive_integer(std::uint64_t n) { return emit(Value(n)); }  // normalizes to int64 when it fits
+  bool visit_negative_integer(std::int64_t n) { return emit(Value(n)); }
+  bool visit_float32(float f) { return emit(Value(static_cast<double>(f))); }
+  bool visit_float64(double d) { return emit(Value(d)); }
+  bool visit_str(const char* data, std::uint32_t size) {
+    if (in_key_) {
+      frames_.back().key.assign(data, size);
+      return true;
+    }
+    return emit(Value(std::string(data, size)));
+  }
+  bool visit_bin(const char* data, std::uint32_t size) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+    return emit(Value(Binary(std::vector<std::uint8_t>(bytes, bytes + size))));
+  }
+  bool visit_ext(const char* /*data*/, std::uint32_t /*size*/) { return fail("ext values are not supported"); }
+
+  bool start_array(std::uint32_t count) {
+    if (!open_container()) return false;
+    Frame& frame = frames_.emplace_back();
+    frame.array.reserve(take_reserve(count));
+    return true;
+  }
+  bool start_array_item() { return true; }
+  bool end_array_item() { return true; }
+  bool end_array() {
+    Array array = std::move(frames_.back().array);
+    frames_.pop_back();
+    return emit(Value(std::move(array)));
+  }
+
+  bool start_map(std::uint32_t /*count*/) {
+    if (!open_container()) return false;
+    frames_.emplace_back().is_map = true;
+    return true;
+  }
+  bool start_map_key() {
+    in_key_ = true;
+    return true;
+  }
+  bool end_map_key() {
+    in_key_ = false;
+    return true;
+  }
+  bool start_map_value() { return true; }
+  bool end_map_value() { return true; }
+  bool end_map() {
+    Object object = std::move(frames_.back().object);
+    frames_.pop_back();
+    return emit(Value(std::move(object)));
+  }
+
+  // msgpack-c's offsets here are unreliable (parsed_offset can be -1); the
+  // caller names the byte from where the parse stopped.
+  void parse_error(std::size_t /*parsed_offset*/, std::size_t /*error_offset*/) { invalid_byte_ = true; }
+  void insufficient_bytes(std::size_t /*parsed_offset*/, std::size_t /*error_offset*/) {
+    error_ = "truncated input";
+  }
+
+  bool invalid_byte() const { return invalid_byte_; }
+  const std::string& error() const { return error_; }
+  Value take_result() { return std::move(result_); }
+
+ private:
+  struct Frame {
+    bool is_map = false;
+    Array array;
+    Object object;
+    std::string key;
+  };
+
+  bool open_container() {
+    if (in_key_) return fail("map key is not a string");
+    if (frames_.size() + 1 > max_depth_) {
+      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    return true;
+  }
+
+  // A declared count is untrusted; every real element takes at least one
+  // input byte, so reservations are capped by the input size in total.
+  std::size_t take_reserve(std::uint32_t count) {
+    const std::size_t n = std::min<std::size_t>(count, reserve_budget_);
+    reserve_budget_ -= n;
+    return n;
+  }
+
+  bool emit(Value v) {
+    if (in_key_) return fail("map key is not a string");
+    if (frames_.empty()) {
+      result_ = std::move(v);
+      return true;
+    }
+    Frame& frame = frames_.back();
+    if (!frame.is_map) {
+      frame.array.push_back(std::move(v));
+      return true;
+    }
+    // Canonical input has sorted keys, so the end is the right hint;
+    // try_emplace leaves the key intact when it is a duplicate.
+    const std::size_t before = frame.object.size();
+    frame.object.try_emplace(frame.object.end(), std::move(frame.key), std::move(v));
+    if (frame.object.size() == before) return fail("duplicate map key \"" + frame.key + "\"");
+    return true;
+  }
+
+  bool fail(std::string reason) {
+    error_ = std::move(reason);
+    return false;
+  }
+
+  std::size_t max_depth_;
+  std::size_t reserve_budget_;
+  bool in_key_ = false;
+  bool invalid_byte_ = false;
+  std::vector<Frame> frames_;
+  Value result_;
+  std::string error_;
+};
+
+Status corruption(std::string_view reason) { return Status::corruption("msgpack: " + std::string(reason)); }
+
+}  // namespace
+
+Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
+  return Encoder(out, max_depth).encode(v, 0);
+}
+
+Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
+  return Encoder(out, max_depth).encode_object(doc, 0);
+}
+
+Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {
+  try {
+    DecodeVisitor visitor(max_depth, bytes.size());
+    std::size_t offset = 0;
+    if (!msgpack::parse(bytes.data(), bytes.size(), offset, visitor)) {
+      if (visitor.invalid_byte() && offset < bytes.size()) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const auto byte = static_cast<unsigned char>(bytes[offset]);
+        return corruption(std::string("invalid type byte 0x") + kHex[byte >> 4] + kHex[byte & 15] + " at offset " +
+                          std::to_string(offset));
+      }
+      const std::string reason = visitor.error().empty() ? std::string("malformed input") : visitor.error();
+      return corruption(reason + " (stopped at offset " + std::to_string(offset) + " of " +
+                        std::to_string(bytes.size()) + ")");
+    }
+    if (offset != bytes.size()) {
+      return corruption(std::to_string(bytes.size() - offset) + " trailing bytes after the value at offset " +
+                        std::to_string(offset));
+    }
+    return visitor.take_result();
+  } catch (const std::bad_alloc&) {
+    return corruption("out of memory while decoding " + std::to_string(bytes.size()) + " bytes");
+  } catch (const std::exception& e) {
+    return corruption(e.what());
+  }
+}
+
+Result<Object> decode_document(std::string_view bytes, std::size_t max_depth) {
+  Result<Value> decoded = decode_msgpack(bytes, max_depth);
+  if (!decoded.is_ok()) return decoded.status();
+  Value& v = decoded.value();
+  if (!v.is_object()) {
+    return Status::corruption("msgpack: document is not a map (got " + std::string(v.type_name()) + ")");
+  }
+  return std::move(v.as_object());
+}
+
+}  // namespace snapstore::value
