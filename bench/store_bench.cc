@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/documents.h"
 #include "snapstore/store.h"
 
 namespace {
@@ -41,83 +42,21 @@ using snapstore::Document;
 using snapstore::Store;
 using snapstore::Value;
 
-constexpr std::uint64_t kSeed = 0x5eed'2024'0001;
-constexpr std::uint64_t kCities = 100;
-// Insert and update draw their documents from a pregenerated pool, so that
-// generation stays out of the timed loop without holding N documents twice.
-constexpr std::size_t kPoolSize = 10'000;
+// Insert and update draw their documents from pregenerated pools of
+// bench::kPoolSize, so that generation stays out of the timed loop without
+// holding N documents twice.
+using bench::kPoolSize;
 
 std::size_t g_documents = 100'000;  // --docs=N
 
-// Setup failures end the program: a benchmark on a half-built store would
-// report numbers that mean nothing.
-[[noreturn]] void die(const std::string& what) {
-  std::cerr << "store_bench: " << what << "\n";
-  std::exit(EXIT_FAILURE);
-}
-
-template <typename T>
-T must(snapstore::Result<T> result, const char* step) {
-  if (!result) die(std::string(step) + ": " + result.status().message());
-  return std::move(result).value();
-}
-
-void must(const snapstore::Status& status, const char* step) {
-  if (!status) die(std::string(step) + ": " + status.message());
-}
-
-// splitmix64: small, fast, and the same sequence on every platform (the
-// standard distributions are not).
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-double unit_interval(std::uint64_t& state) { return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; }
-
-std::string city_name(std::uint64_t city) {
-  char name[16];
-  std::snprintf(name, sizeof name, "city-%02u", static_cast<unsigned>(city));
-  return name;
-}
-
-// The document with sequence number `seq`. Braced initializers evaluate left
-// to right, so the field values are drawn from `rng` in a fixed order.
-Document make_document(std::uint64_t seq) {
-  static constexpr std::string_view kTags[] = {"new", "vip", "trial", "churn-risk", "beta", "mobile"};
-  std::uint64_t rng = kSeed ^ (seq * 0xd1b54a32d192ed03ULL);
-  Array tags;
-  for (std::uint64_t n = splitmix64(rng) % 4; n > 0; --n) tags.emplace_back(kTags[splitmix64(rng) % std::size(kTags)]);
-  char zip[8];
-  std::snprintf(zip, sizeof zip, "%05u", static_cast<unsigned>(splitmix64(rng) % 100'000));
-  return Document{
-      {"seq", seq},
-      {"name", "user-" + std::to_string(seq)},
-      {"email", "user" + std::to_string(seq) + "@example.com"},
-      {"city", city_name(splitmix64(rng) % kCities)},
-      {"age", 18 + static_cast<std::int64_t>(splitmix64(rng) % 80)},
-      {"score", unit_interval(rng) * 100},
-      {"balance", unit_interval(rng) * 10'000 - 2'000},
-      {"active", splitmix64(rng) % 4 != 0},
-      {"address",
-       Document{{"street", std::to_string(1 + splitmix64(rng) % 9'999) + " Main St"},
-                {"zip", std::string(zip)},
-                {"geo", Document{{"lat", unit_interval(rng) * 180 - 90}, {"lon", unit_interval(rng) * 360 - 180}}}}},
-      {"tags", std::move(tags)},
-  };
-}
-
-// What an update writes over document `seq`: new score and balance, same
-// indexed fields (so lookups keep returning ~1%).
-Document updated_document(std::uint64_t seq) {
-  Document doc = make_document(seq);
-  std::uint64_t rng = kSeed ^ ~seq;
-  doc["score"] = unit_interval(rng) * 100;
-  doc["balance"] = unit_interval(rng) * 10'000 - 2'000;
-  return doc;
-}
+using bench::city_name;
+using bench::die;
+using bench::kCities;
+using bench::kSeed;
+using bench::make_document;
+using bench::must;
+using bench::splitmix64;
+using bench::updated_document;
 
 std::size_t pool_size() { return std::min(g_documents, kPoolSize); }
 
@@ -223,7 +162,7 @@ void bench_update(benchmark::State& state) {
 // Exact lookups of a random city: each returns ~1% of the documents.
 void bench_lookup(benchmark::State& state) {
   LoadedStore& loaded = loaded_store();
-  std::vector<std::vector<Value>> keys;
+  std::vector<snapstore::IndexKey> keys;
   for (std::uint64_t city = 0; city < kCities; ++city) keys.push_back({city_name(city)});
   std::uint64_t rng = kSeed + 3 + static_cast<std::uint64_t>(state.thread_index());
   std::int64_t returned = 0;

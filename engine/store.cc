@@ -18,6 +18,12 @@ Result<Store> Store::open_in_memory(const Options& options) {
   return Store(std::make_shared<engine::StoreCore>(options, 0));
 }
 
+Result<Store> Store::open(const std::string& dir, const Options& options) {
+  auto core = engine::StoreCore::open(dir, options);
+  if (!core) return core.status();
+  return Store(std::move(*core));
+}
+
 Store::Store(std::shared_ptr<engine::StoreCore> core) : core_(std::move(core)) {}
 Store::Store(Store&&) noexcept = default;
 
@@ -114,6 +120,19 @@ Result<Store> Store::clone(const CloneFilter& filter) const {
 void Store::close() {
   if (core_) core_->close();
 }
+
+Status Store::flush() {
+  if (!core_) return Status::store_closed();
+  return core_->flush();
+}
+
+Status Store::checkpoint() {
+  if (!core_) return Status::store_closed();
+  return core_->checkpoint();
+}
+
+std::uint64_t Store::durable_revision() const { return core_ ? core_->durable_revision() : 0; }
+OpenReport Store::open_report() const { return core_ ? core_->open_report() : OpenReport{}; }
 
 bool Store::is_closed() const { return !core_ || core_->is_closed(); }
 std::uint64_t Store::revision() const { return core_ ? core_->revision() : 0; }

@@ -49,7 +49,10 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
 
 }  // namespace
 
-StoreCore::StoreCore(const Options& options, std::uint64_t revision) : options_(options), revision_(revision) {}
+StoreCore::StoreCore(const Options& options, std::uint64_t revision, std::unique_ptr<Journal> journal)
+    : options_(options), revision_(revision), journal_(std::move(journal)) {}
+
+StoreCore::~StoreCore() { close(); }
 
 Status StoreCore::validate_options(const Options& options) {
   if (options.max_nesting_depth < 1) {
@@ -75,7 +78,24 @@ Result<std::string> StoreCore::encode_document(DocumentArg doc) const {
   return bytes;
 }
 
-std::uint64_t StoreCore::commit_revision() { return revision_.fetch_add(1, std::memory_order_acq_rel) + 1; }
+Result<std::uint64_t> StoreCore::commit(std::vector<wal::Operation>& ops) {
+  if (!journal_) return revision_.fetch_add(ops.size(), std::memory_order_acq_rel) + 1;
+  auto first = journal_->append(ops);
+  if (!first) return first;
+  // Concurrent commits finish out of order: keep the highest revision.
+  const std::uint64_t last = *first + ops.size() - 1;
+  std::uint64_t seen = revision_.load(std::memory_order_acquire);
+  while (seen < last && !revision_.compare_exchange_weak(seen, last, std::memory_order_acq_rel)) {
+  }
+  return first;
+}
+
+Status StoreCore::check_writable() const {
+  if (journal_ && journal_->read_only()) {
+    return Status::invalid_argument("the store at " + journal_->dir() + " is open read-only");
+  }
+  return Status::ok();
+}
 
 Result<DocumentResult> StoreCore::to_result(const std::string& id, const Snapshot& snapshot) const {
   auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
@@ -116,6 +136,7 @@ Result<std::vector<std::optional<index::Key>>> StoreCore::keys_of(const std::str
 Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
   auto bytes = encode_document(doc);
   if (!bytes) return bytes.status();
 
@@ -125,10 +146,15 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     id = next_document_id();
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
 
-  const std::uint64_t revision = commit_revision();
-  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), 1, revision});
+  std::vector<wal::Operation> ops{{wal::OpType::kInsert, id, 1, std::move(*bytes), {}}};
+  auto revision = commit(ops);
+  if (!revision) {
+    table_.erase(acc);
+    return revision.status();
+  }
+  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].document), 1, *revision});
   for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), id);
-  return WriteResult{std::move(id), 1, revision};
+  return WriteResult{std::move(id), 1, *revision};
 }
 
 Result<DocumentResult> StoreCore::get(std::string_view id) const {
@@ -146,6 +172,7 @@ Result<DocumentResult> StoreCore::get(std::string_view id) const {
 Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
   auto bytes = encode_document(doc);
   if (!bytes) return bytes.status();
 
@@ -157,16 +184,19 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   if (!old_keys) return old_keys.status();
 
   const std::uint64_t version = old.version + 1;
-  const std::uint64_t revision = commit_revision();
-  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), version, revision});
+  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, key, version, std::move(*bytes), {}}};
+  auto revision = commit(ops);
+  if (!revision) return revision.status();
+  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
   for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], idx->key_of(*doc.object), key);
-  return WriteResult{key, version, revision};
+  return WriteResult{key, version, *revision};
 }
 
 Result<WriteResult> StoreCore::remove(std::string_view id) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
   const std::string key(id);
   Table::accessor acc;
   if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
@@ -174,11 +204,13 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
   auto old_keys = keys_of(key, *acc->second);
   if (!old_keys) return old_keys.status();
 
-  const std::uint64_t revision = commit_revision();
+  std::vector<wal::Operation> ops{{wal::OpType::kDelete, key, version, {}, {}}};
+  auto revision = commit(ops);
+  if (!revision) return revision.status();
   std::size_t i = 0;
   for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], std::nullopt, key);
   table_.erase(acc);
-  return WriteResult{key, version, revision};
+  return WriteResult{key, version, *revision};
 }
 
 Status StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const {
@@ -209,12 +241,14 @@ Status StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) co
 Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields) {
   ReadLock state(state_mutex_, /*write=*/true);
   if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
   if (fields.empty()) return Status::empty_index(index_detail(name) + " has no fields");
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
-  auto idx = std::make_shared<index::OrderedIndex>(std::string(name), std::move(fields));
+  auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
   if (Status s = backfill(*idx, collect_all()); !s) return s;
-  commit_revision();
+  std::vector<wal::Operation> ops{{wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)}};
+  if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.emplace(std::string(name), std::move(idx));
   return Status::ok();
 }
@@ -222,9 +256,11 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
 Status StoreCore::drop_index(std::string_view name) {
   ReadLock state(state_mutex_, /*write=*/true);
   if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
   const auto it = indexes_.find(name);
   if (it == indexes_.end()) return Status::index_not_found(index_detail(name));
-  commit_revision();
+  std::vector<wal::Operation> ops{{wal::OpType::kDropIndex, std::string(name), 0, {}, {}}};
+  if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.erase(it);
   return Status::ok();
 }
@@ -369,6 +405,29 @@ void StoreCore::close() {
   // on, so the documents and indexes can go at once.
   table_.clear();
   indexes_.clear();
+  if (journal_) {
+    // Nothing acknowledged depends on this succeeding: the WAL holds it all.
+    (void)journal_->close();
+    journal_.reset();
+  }
+}
+
+Status StoreCore::flush() {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  return journal_ ? journal_->flush() : Status::ok();
+}
+
+Status StoreCore::checkpoint() {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  return journal_ ? journal_->checkpoint() : Status::ok();
+}
+
+std::uint64_t StoreCore::durable_revision() const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (journal_) return journal_->durable_lsn();
+  return revision();
 }
 
 bool StoreCore::is_closed() const {

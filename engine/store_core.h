@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/journal.h"
 #include "engine/snapshot.h"
 #include "index/ordered_index.h"
 #include "snapstore/store.h"
@@ -48,9 +49,14 @@ struct DocumentArg {
 
 class StoreCore : public std::enable_shared_from_this<StoreCore> {
  public:
-  StoreCore(const Options& options, std::uint64_t revision);
+  // An in-memory store (journal == nullptr) or a durable one.
+  StoreCore(const Options& options, std::uint64_t revision, std::unique_ptr<Journal> journal = nullptr);
+  ~StoreCore();
 
   static Status validate_options(const Options& options);
+
+  // Opens (or creates) the durable store in `dir`: recovery, then ready.
+  static Result<std::shared_ptr<StoreCore>> open(const std::string& dir, const Options& options);
 
   Result<WriteResult> insert(DocumentArg doc);
   Result<DocumentResult> get(std::string_view id) const;
@@ -73,6 +79,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   void close();
   bool is_closed() const;
+  Status flush();
+  Status checkpoint();
+  std::uint64_t durable_revision() const;
+  const OpenReport& open_report() const { return open_report_; }
   std::uint64_t revision() const { return revision_.load(std::memory_order_acquire); }
   std::size_t size() const;
   std::vector<IndexInfo> indexes() const;
@@ -97,8 +107,13 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   // Encodes and checks a document against the options' limits.
   Result<std::string> encode_document(DocumentArg doc) const;
-  // Takes the next revision. The WAL append of the durability layer goes here.
-  std::uint64_t commit_revision();
+  // Takes the next revisions for `ops`: appends them to the WAL of a durable
+  // store (DESIGN.md write path, step 3) or counts them in memory. Returns
+  // the first. On failure nothing may change.
+  Result<std::uint64_t> commit(std::vector<wal::Operation>& ops);
+  // ReadOnly InvalidArgument for a read-only durable store, ok otherwise.
+  Status check_writable() const;
+  class Recovery;
   // The current snapshot of `id`, or nullptr. Needs state_mutex_ (shared or more).
   SnapshotPtr current(const std::string& id) const;
   // Every (id, snapshot) in id order. Needs state_mutex_ exclusive.
@@ -122,6 +137,8 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   std::map<std::string, IndexPtr, std::less<>> indexes_;  // guarded by state_mutex_
   Table table_;
   std::atomic<std::uint64_t> revision_;
+  std::unique_ptr<Journal> journal_;  // null in memory
+  OpenReport open_report_;
 };
 
 // Behind Stream: the snapshot list and the read position.

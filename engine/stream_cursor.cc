@@ -110,6 +110,7 @@ void Stream::close() {
   if (state_) state_->close();
 }
 
+Cursor::Cursor() = default;
 Cursor::Cursor(std::unique_ptr<engine::CursorState> state) : state_(std::move(state)) {}
 Cursor::Cursor(Cursor&&) noexcept = default;
 Cursor& Cursor::operator=(Cursor&&) noexcept = default;

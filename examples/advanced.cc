@@ -287,9 +287,9 @@ int main(int argc, char** argv) {
 
   std::cout << "--- snapstore: concurrency, cursors, clones and errors ---\n"
             << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: this build of snapstore keeps stores in memory only, so nothing\n"
-            << "  is written there. Once durable stores land, this example will keep its stores\n"
-            << "  in " << data_dir << "/advanced; clones stay in memory.\n\n";
+            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
+            << "  (Store::open) is finished. Then this example will keep its store in\n"
+            << "  " << data_dir << "/advanced (clones always live in memory).\n\n";
 
   concurrent_writers();
 

@@ -45,9 +45,9 @@ int main(int argc, char** argv) {
 
   std::cout << "--- snapstore: basic usage ---\n"
             << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: this build of snapstore keeps stores in memory only, so nothing\n"
-            << "  is written there. Once durable stores land, this example will keep its store\n"
-            << "  in " << data_dir << "/basic and every acknowledged write will survive a restart.\n\n";
+            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
+            << "  (Store::open) is finished. Then this example will keep its store in\n"
+            << "  " << data_dir << "/basic and every acknowledged write will survive a restart.\n\n";
 
   // A store that lives in memory. open_in_memory() returns a Result<Store>:
   // either a Store or a Status saying why not.

@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
 
   std::cout << "--- snapstore: indexes, lookups, ranges and streams ---\n"
             << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: this build of snapstore keeps stores in memory only, so nothing\n"
-            << "  is written there. Once durable stores land, this example will keep its store\n"
-            << "  (documents and index definitions) in " << data_dir << "/intermediate.\n";
+            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
+            << "  (Store::open) is finished. Then this example will keep its store in\n"
+            << "  " << data_dir << "/intermediate with its index definitions.\n";
 
   snapstore::Store store = must(snapstore::Store::open_in_memory(), "open_in_memory");
 

@@ -3,6 +3,8 @@
 // as doubles. Input goes through nlohmann-json's SAX parser, which is iterative;
 // the builder here keeps containers on an explicit stack and stops at
 // max_depth, so deep input costs neither stack nor unbounded memory.
+#include "snapstore/value.h"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -15,8 +17,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "snapstore/value.h"
 
 namespace snapstore {
 

@@ -29,24 +29,30 @@ struct StringSink {
   void write(const char* data, std::size_t size) { out->append(data, size); }
 };
 
+// Internal calls return bool and keep the error aside: a Status per value
+// (it holds a string) costs more than the packing itself.
 class Encoder {
  public:
   Encoder(std::string& out, std::size_t max_depth) : sink_{&out}, packer_(sink_), max_depth_(max_depth) {}
 
+  Status encode_value(const Value& v) { return encode(v, 0) ? Status::ok() : std::move(error_); }
+  Status encode_document(const Object& doc) { return encode_object(doc, 0) ? Status::ok() : std::move(error_); }
+
+ private:
   // `depth` is the number of containers enclosing v.
-  Status encode(const Value& v, std::size_t depth) {
+  bool encode(const Value& v, std::size_t depth) {
     switch (v.type()) {
-      case ValueType::kNull: packer_.pack_nil(); return Status::ok();
+      case ValueType::kNull: packer_.pack_nil(); return true;
       case ValueType::kBool:
         if (v.as_bool()) {
           packer_.pack_true();
         } else {
           packer_.pack_false();
         }
-        return Status::ok();
-      case ValueType::kInt: packer_.pack_int64(v.as_int()); return Status::ok();
-      case ValueType::kUint: packer_.pack_uint64(v.as_uint()); return Status::ok();
-      case ValueType::kDouble: write_float64(v.as_double()); return Status::ok();
+        return true;
+      case ValueType::kInt: packer_.pack_int64(v.as_int()); return true;
+      case ValueType::kUint: packer_.pack_uint64(v.as_uint()); return true;
+      case ValueType::kDouble: write_float64(v.as_double()); return true;
       case ValueType::kString: return encode_string(v.as_string());
       case ValueType::kBinary: {
         const auto& bytes = v.as_binary().bytes;
@@ -54,7 +60,7 @@ class Encoder {
         const auto size = static_cast<std::uint32_t>(bytes.size());
         packer_.pack_bin(size);
         packer_.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), size);
-        return Status::ok();
+        return true;
       }
       case ValueType::kArray: {
         const Array& array = v.as_array();
@@ -62,33 +68,32 @@ class Encoder {
         if (array.size() > kMaxLength) return too_long("array", array.size());
         packer_.pack_array(static_cast<std::uint32_t>(array.size()));
         for (const Value& element : array) {
-          if (Status s = encode(element, depth + 1); !s.is_ok()) return s;
+          if (!encode(element, depth + 1)) return false;
         }
-        return Status::ok();
+        return true;
       }
       case ValueType::kObject: return encode_object(v.as_object(), depth);
     }
-    return Status::invalid_document("unknown value type");
+    error_ = Status::invalid_document("unknown value type");
+    return false;
   }
 
-  Status encode_object(const Object& object, std::size_t depth) {
+  bool encode_object(const Object& object, std::size_t depth) {
     if (depth + 1 > max_depth_) return too_deep();
     if (object.size() > kMaxLength) return too_long("object", object.size());
     packer_.pack_map(static_cast<std::uint32_t>(object.size()));
     for (const auto& [name, field] : object) {
-      if (Status s = encode_string(name); !s.is_ok()) return s;
-      if (Status s = encode(field, depth + 1); !s.is_ok()) return s;
+      if (!encode_string(name) || !encode(field, depth + 1)) return false;
     }
-    return Status::ok();
+    return true;
   }
 
- private:
-  Status encode_string(const std::string& s) {
+  bool encode_string(const std::string& s) {
     if (s.size() > kMaxLength) return too_long("string", s.size());
     const auto size = static_cast<std::uint32_t>(s.size());
     packer_.pack_str(size);
     packer_.pack_str_body(s.data(), size);
-    return Status::ok();
+    return true;
   }
 
   // Written by hand: msgpack-c 4.x's pack_double() stores integral doubles
@@ -104,17 +109,20 @@ class Encoder {
     sink_.write(buf, sizeof buf);
   }
 
-  Status too_deep() const {
-    return Status::invalid_document("nesting deeper than " + std::to_string(max_depth_) + " levels");
+  bool too_deep() {
+    error_ = Status::invalid_document("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    return false;
   }
-  static Status too_long(std::string_view what, std::size_t size) {
-    return Status::invalid_document(std::string(what) + " of " + std::to_string(size) +
-                                    " elements or bytes exceeds the msgpack limit of 2^32-1");
+  bool too_long(std::string_view what, std::size_t size) {
+    error_ = Status::invalid_document(std::string(what) + " of " + std::to_string(size) +
+                                      " elements or bytes exceeds the msgpack limit of 2^32-1");
+    return false;
   }
 
   StringSink sink_;
   msgpack::packer<StringSink> packer_;
   std::size_t max_depth_;
+  Status error_;
 };
 
 // Builds a Value from msgpack-c's parse events. Containers under
@@ -253,11 +261,11 @@ Status corruption(std::string_view reason) { return Status::corruption("msgpack:
 }  // namespace
 
 Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
-  return Encoder(out, max_depth).encode(v, 0);
+  return Encoder(out, max_depth).encode_value(v);
 }
 
 Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
-  return Encoder(out, max_depth).encode_object(doc, 0);
+  return Encoder(out, max_depth).encode_document(doc);
 }
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {

@@ -87,6 +87,21 @@ struct IndexInfo {
   std::size_t entries = 0;  // documents currently in the index
 };
 
+// What Store::open() found and did (docs/RECOVERY.md).
+struct OpenReport {
+  std::uint64_t documents_loaded = 0;  // from RocksDB
+  std::uint64_t indexes_loaded = 0;    // definitions, from RocksDB
+  std::uint64_t records_replayed = 0;  // WAL batches after applied_lsn
+  std::uint64_t applied_lsn = 0;       // the revision RocksDB held
+  std::uint64_t last_lsn = 0;          // the revision after replay
+  // A torn WAL tail (never acknowledged), truncated unless read-only.
+  std::string torn_tail_file;
+  std::uint64_t torn_tail_offset = 0;
+  std::uint64_t torn_tail_bytes = 0;
+  std::string torn_tail_reason;
+  double elapsed_seconds = 0;
+};
+
 // A one-pass stream over the documents present when Store::stream() was
 // called (a snapshot: later writes are invisible to it). next() yields each
 // document once, then StreamClosed forever. Safe to call from several threads:
@@ -132,7 +147,7 @@ struct CursorStep {
 // Not safe for concurrent use: clone() one per thread.
 class Cursor {
  public:
-  Cursor() = default;  // a closed cursor
+  Cursor();  // a closed cursor
   Cursor(Cursor&&) noexcept;
   Cursor& operator=(Cursor&&) noexcept;
   Cursor(const Cursor&) = delete;
@@ -165,6 +180,13 @@ class Store {
  public:
   // A store that lives in memory only.
   static Result<Store> open_in_memory(const Options& options = {});
+
+  // The durable store in directory `dir`, created if missing (see Options).
+  // Recovers the state of the last acknowledged write (docs/RECOVERY.md).
+  // Busy when another Store has the directory open, in this process or
+  // another; Corruption naming file and offset when the files are damaged
+  // beyond a torn tail; IOError for the file system's refusals.
+  static Result<Store> open(const std::string& dir, const Options& options = {});
 
   Store() = default;  // a closed store
   Store(Store&&) noexcept;
@@ -220,8 +242,21 @@ class Store {
   Result<Store> clone() const;
   Result<Store> clone(const CloneFilter& filter) const;
 
+  // Makes every write acknowledged so far durable (in periodic and none
+  // modes; in sync mode they already are). In memory: nothing to do.
+  Status flush();
+  // Flushes the RocksDB mirror and removes the WAL segments it covers.
+  Status checkpoint();
+  // The latest revision known to be durable (in memory: revision()).
+  std::uint64_t durable_revision() const;
+  // What open() recovered (empty for in-memory stores).
+  OpenReport open_report() const;
+
   // Idempotent. Afterwards every call answers StoreClosed; streams already
-  // made still deliver their snapshot.
+  // made still deliver their snapshot. A durable store syncs its WAL,
+  // checkpoints and releases its directory. Errors here cannot lose an
+  // acknowledged write (the WAL holds it); call flush() first to learn of
+  // any I/O error while it can still be acted on.
   void close();
   bool is_closed() const;
 

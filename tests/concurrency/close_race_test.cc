@@ -23,7 +23,7 @@ using ConcurrencyTest = testutil::StoreTest;
 TEST_P(ConcurrencyTest, CLS_05_CloseRacingOperationsNeverCrashes) {
   const auto seed = testutil::test_seed();
   constexpr int kWorkers = 8;
-  constexpr int kRounds = 4;
+  constexpr int kRounds = 8;
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     auto store = open_store();

@@ -45,7 +45,7 @@ TEST_P(ConcurrencyTest, CON_07_ReadersNeverSeeTornDocuments) {
   constexpr int kDocs = 4;
   constexpr int kWriters = 4;
   constexpr int kReaders = 4;
-  constexpr int kWrites = 150;
+  constexpr int kWrites = 400;
   must(store_.create_index("by_f0", {"f0"}));
   std::vector<std::string> ids;
   for (int i = 0; i < kDocs; ++i) ids.push_back(must(store_.insert(uniform(0))).id);
@@ -67,7 +67,7 @@ TEST_P(ConcurrencyTest, CON_07_ReadersNeverSeeTornDocuments) {
       writers_left.fetch_sub(1);
       return;
     }
-    while (writers_left.load() > 0) {
+    for (int pass = 0; writers_left.load() > 0 || pass < 20; ++pass) {
       switch ((rng() + static_cast<std::uint64_t>(t)) % 5) {
         case 0: {
           const auto got = store_.get(ids[rng() % kDocs]);
@@ -119,7 +119,7 @@ TEST_P(ConcurrencyTest, CON_07_ReadersNeverSeeTornDocuments) {
 TEST_P(ConcurrencyTest, CON_05_OneReaderNeverSeesADocumentGoBack) {
   constexpr int kWriters = 4;
   constexpr int kReaders = 4;
-  constexpr int kWrites = 100;
+  constexpr int kWrites = 300;
   const auto id = must(store_.insert(uniform(0))).id;
   std::atomic<int> writers_left{kWriters};
   FailureLog failures;
@@ -135,7 +135,7 @@ TEST_P(ConcurrencyTest, CON_05_OneReaderNeverSeesADocumentGoBack) {
     std::uint64_t last_version = 0;
     std::uint64_t last_revision = 0;
     std::map<std::uint64_t, std::pair<std::uint64_t, std::int64_t>> seen;  // version -> (revision, n)
-    while (writers_left.load() > 0) {
+    for (int pass = 0; writers_left.load() > 0 || pass < 20; ++pass) {
       const auto got = store_.get(id);
       if (!got.is_ok()) {
         failures.add("get: " + got.status().message());
@@ -168,7 +168,7 @@ TEST_P(ConcurrencyTest, LKP_09_LookupsMatchTheirKeysUnderConcurrentWrites) {
   constexpr int kKeys = 6;
   constexpr int kWriters = 4;
   constexpr int kReaders = 4;
-  constexpr int kWrites = 150;
+  constexpr int kWrites = 400;
   must(store_.create_index("by_k", {"k"}));
   must(store_.create_index("by_k_m", {"k", "m"}));
   auto doc_for = [](std::int64_t k, std::int64_t serial) {
@@ -205,7 +205,7 @@ TEST_P(ConcurrencyTest, LKP_09_LookupsMatchTheirKeysUnderConcurrentWrites) {
       writers_left.fetch_sub(1);
       return;
     }
-    while (writers_left.load() > 0) {
+    for (int pass = 0; writers_left.load() > 0 || pass < 20; ++pass) {
       const std::int64_t k = static_cast<std::int64_t>(rng() % kKeys);
       const auto exact = store_.lookup("by_k", {k});
       if (!exact.is_ok()) {
@@ -270,7 +270,7 @@ TEST_P(ConcurrencyTest, STR_04_SnapshotsTakenDuringWritesAreConsistent) {
   constexpr int kStable = 60;
   constexpr int kWriters = 3;
   constexpr int kReaders = 5;
-  constexpr int kWrites = 120;
+  constexpr int kWrites = 250;
   must(store_.create_index("by_f0", {"f0"}));
   std::vector<std::string> stable;
   for (int i = 0; i < kStable; ++i) stable.push_back(must(store_.insert(uniform(0))).id);
@@ -310,8 +310,7 @@ TEST_P(ConcurrencyTest, STR_04_SnapshotsTakenDuringWritesAreConsistent) {
       writers_left.fetch_sub(1);
       return;
     }
-    int round = 0;
-    while (writers_left.load() > 0) {
+    for (int pass = 0; writers_left.load() > 0 || pass < 3; ++pass) {
       const std::string& probe = stable[rng() % kStable];
       const auto before = store_.get(probe);
       if (!before.is_ok()) {
@@ -321,7 +320,7 @@ TEST_P(ConcurrencyTest, STR_04_SnapshotsTakenDuringWritesAreConsistent) {
       const std::uint64_t version_before = before->version;
       std::vector<DocumentResult> docs;
       const char* via = "stream";
-      switch ((round++ + t) % 3) {
+      switch ((pass + t) % 3) {
         case 0: {
           auto stream = store_.stream(static_cast<std::ptrdiff_t>(rng() % 4));
           const auto drained = testutil::drain(stream);

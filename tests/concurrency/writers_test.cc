@@ -26,7 +26,7 @@ using ConcurrencyTest = testutil::StoreTest;
 
 TEST_P(ConcurrencyTest, CON_02_ConcurrentInsertsGetUniqueIdsAndRevisions) {
   constexpr int kThreads = 8;
-  constexpr int kPerThread = 250;
+  constexpr int kPerThread = 500;
   std::vector<std::vector<WriteResult>> written(kThreads);
   FailureLog failures;
   run_parallel(kThreads, [&](int t) {
@@ -68,7 +68,7 @@ TEST_P(ConcurrencyTest, CON_02_ConcurrentInsertsGetUniqueIdsAndRevisions) {
 // submission.
 TEST_P(ConcurrencyTest, UPD_10_ManyWritersOneDocumentSerialise) {
   constexpr int kThreads = 8;
-  constexpr int kPerThread = 60;
+  constexpr int kPerThread = 200;
   auto doc_for = [](int t, int i) {
     const std::string tag = std::to_string(t) + "/" + std::to_string(i);
     return Document{{"tag", tag}, {"copy", Array{tag, Document{{"tag", tag}}}}, {"t", t}, {"i", i}};
@@ -108,7 +108,7 @@ TEST_P(ConcurrencyTest, UPD_10_ManyWritersOneDocumentSerialise) {
 // reports DocumentNotFound; afterwards the document is gone everywhere.
 TEST_P(ConcurrencyTest, CON_06_UpdateRacingRemove) {
   constexpr int kPairs = 4;
-  constexpr int kDocs = 400;
+  constexpr int kDocs = 1200;
   must(store_.create_index("by_n", {"n"}));
   std::vector<std::string> ids;
   for (int i = 0; i < kDocs; ++i) ids.push_back(must(store_.insert(Document{{"n", i}})).id);
@@ -182,7 +182,7 @@ TEST_P(ConcurrencyTest, CON_03_OwnedUpdatesThenEvenThreadsDelete) {
 // Upstream TestConcurrentIndexCreationAndAccess, with the stronger check:
 // an index created while inserts run is complete.
 TEST_P(ConcurrencyTest, CON_04_IndexCreatedDuringInsertsIsComplete) {
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     auto store = open_store();
     FailureLog failures;
@@ -216,7 +216,7 @@ TEST_P(ConcurrencyTest, GET_07_GetUnderRemoveInsertChurnNeverCrossesIds) {
   const auto seed = testutil::test_seed();
   constexpr int kChurners = 4;
   constexpr int kReaders = 4;
-  constexpr int kOps = 400;
+  constexpr int kOps = 1000;
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> known;
   std::atomic<int> churners_left{kChurners};
@@ -248,7 +248,7 @@ TEST_P(ConcurrencyTest, GET_07_GetUnderRemoveInsertChurnNeverCrossesIds) {
       churners_left.fetch_sub(1);
       return;
     }
-    while (churners_left.load() > 0) {
+    for (int pass = 0; churners_left.load() > 0 || pass < 50; ++pass) {
       std::pair<std::string, std::string> pick;
       {
         std::lock_guard lock(mu);

@@ -149,7 +149,7 @@ TEST_P(SpecTest, UPD_10_ConcurrentReaderSeesSerialisedWholeDocuments) {
   std::thread reader([&] {
     std::int64_t last = -1;
     std::uint64_t last_version = 0;
-    while (!done.load()) {
+    for (int pass = 0; !done.load() || pass < 5; ++pass) {
       auto got = store_.get(id);
       if (!got.is_ok()) {
         errors.fetch_add(1);

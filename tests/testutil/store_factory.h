@@ -1,5 +1,5 @@
 // The seam that runs each parameterized suite against every kind of store
-// (in-memory now; the durable store joins with one line in all_store_kinds()),
+// (in memory and durable on disk),
 // and the small helpers the spec and concurrency suites share: unwrapping
 // results, status assertions that print the message, id extraction, draining
 // streams and cursors, and printed seeds for randomized tests.
@@ -28,6 +28,7 @@
 #include "snapstore/status.h"
 #include "snapstore/store.h"
 #include "snapstore/value.h"
+#include "testutil/temp_dir.h"
 
 namespace snapstore::testutil {
 
@@ -38,9 +39,25 @@ struct StoreKind {
 
 inline void PrintTo(const StoreKind& kind, std::ostream* os) { *os << kind.name; }
 
+// A fresh directory per durable store, all under one TempDir removed when
+// the test program exits.
+inline std::string new_store_dir() {
+  static TempDir root;
+  static std::atomic<int> next{0};
+  return root / ("store-" + std::to_string(next++));
+}
+
 inline std::vector<StoreKind> all_store_kinds() {
   return {
       {"InMemory", [](const Options& options) { return Store::open_in_memory(options); }},
+      // The same semantics on disk. Durability::kNone keeps the suites fast;
+      // the sync path has its own tests in tests/recovery and tests/wal.
+      {"Durable",
+       [](const Options& options) {
+         Options durable = options;
+         durable.durability = Durability::kNone;
+         return Store::open(new_store_dir(), durable);
+       }},
   };
 }
 

@@ -1,0 +1,216 @@
+// Journal: directory lock, recovery on open, WAL appends, close
+// (see journal.h; docs/RECOVERY.md numbers the open steps used below).
+#include "engine/journal.h"
+
+#include <chrono>
+
+#include "wal/reader.h"
+
+namespace snapstore::engine {
+namespace {
+
+constexpr std::string_view kLockFile = "LOCK";
+constexpr std::string_view kWalDir = "wal";
+constexpr std::string_view kDbDir = "db";
+
+// Makes a shortened segment durable: truncate, then sync the file itself.
+Status truncate_durably(wal::Env* env, const std::string& path, std::uint64_t size) {
+  if (Status s = env->truncate(path, size); !s) return s;
+  auto file = env->reopen_file(path);
+  if (!file) return file.status();
+  if (Status s = (*file)->sync(); !s) return s;
+  return (*file)->close();
+}
+
+}  // namespace
+
+Journal::Journal(std::string dir, const Options& options)
+    : env_(wal::Env::posix()), dir_(std::move(dir)), options_(options), read_only_(options.read_only) {}
+
+Journal::~Journal() {
+  {
+    std::lock_guard lock(periodic_mutex_);
+    stop_periodic_ = true;
+  }
+  periodic_cv_.notify_all();
+  if (periodic_.joinable()) periodic_.join();
+}
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Options& options, RecoverySink& sink,
+                                               OpenReport& report) {
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<Journal> journal(new Journal(dir, options));
+  wal::Env* env = journal->env_;
+  const std::string wal_dir = wal::join_path(dir, kWalDir);
+  const std::string db_dir = wal::join_path(dir, kDbDir);
+
+  // 1. The directory, and its lock: one open store per directory.
+  if (!env->exists(dir)) {
+    if (!options.create_if_missing || options.read_only) {
+      return Status::invalid_argument("no store at " + dir + " (and Options::create_if_missing is off)");
+    }
+    if (Status s = env->create_dir(dir); !s) return s;
+  }
+  auto lock = env->lock_file(wal::join_path(dir, kLockFile));
+  if (!lock) return lock.status();
+  journal->lock_ = std::move(*lock);
+  const bool exists = env->exists(db_dir);
+  if (exists && options.error_if_exists) {
+    return Status::invalid_argument("a store already exists at " + dir + " (Options::error_if_exists is on)");
+  }
+  if (!exists && options.read_only) return Status::invalid_argument("no store at " + dir);
+  if (!options.read_only) {
+    if (Status s = env->create_dir(wal_dir); !s) return s;
+    if (!exists) {
+      if (Status s = env->sync_dir(dir); !s) return s;
+    }
+  }
+
+  // 2. RocksDB: documents and index definitions as of applied_lsn.
+  recovery::MirrorOptions mirror_options;
+  mirror_options.read_only = options.read_only;
+  mirror_options.max_lag_bytes = options.max_mirror_lag_bytes;
+  mirror_options.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
+  mirror_options.checkpoint_interval = std::chrono::seconds(options.checkpoint_interval_seconds);
+  auto mirror = recovery::Mirror::open(env, db_dir, wal_dir, mirror_options);
+  if (!mirror) return mirror.status();
+  journal->mirror_ = std::move(*mirror);
+  const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
+  report.applied_lsn = applied_lsn;
+  if (Status s = journal->mirror_->load(sink); !s) return s;
+
+  // 3. The WAL after applied_lsn, replayed in order; the mirror gets the
+  // replayed batches again so that its applied_lsn catches up.
+  std::uint64_t last_lsn = applied_lsn;
+  std::vector<wal::Batch> replayed;
+  wal::ReadSummary summary;
+  if (env->exists(wal_dir)) {
+    auto read = wal::read_log(env, wal_dir, [&](const wal::Batch& batch) -> Status {
+      if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
+      if (batch.first_lsn != last_lsn + 1) {
+        return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
+                                  " but RocksDB holds the state up to LSN " + std::to_string(last_lsn) +
+                                  " (records in between are missing)");
+      }
+      if (Status s = sink.on_batch(batch); !s) return s;
+      last_lsn = batch.last_lsn();
+      ++report.records_replayed;
+      if (!options.read_only) replayed.push_back(batch);
+      return Status::ok();
+    });
+    if (!read) return read.status();
+    summary = std::move(*read);
+  }
+  report.last_lsn = last_lsn;
+
+  // 4. A torn tail holds nothing acknowledged: cut it off (read-only: skip it).
+  if (summary.torn_tail) {
+    report.torn_tail_file = summary.torn_tail->path;
+    report.torn_tail_offset = summary.torn_tail->offset;
+    report.torn_tail_bytes = summary.torn_tail->bytes;
+    report.torn_tail_reason = summary.torn_tail->reason;
+    if (!options.read_only) {
+      Status s = summary.torn_tail->offset == 0 ? env->remove(summary.torn_tail->path)
+                                                : truncate_durably(env, summary.torn_tail->path, summary.torn_tail->offset);
+      if (!s) return s;
+      if (summary.torn_tail->offset == 0) {
+        summary.segments.pop_back();
+        if (Status d = env->sync_dir(wal_dir); !d) return d;
+      }
+    }
+  }
+
+  if (options.read_only) {
+    journal->recovered_lsn_ = last_lsn;
+    report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return journal;
+  }
+
+  // 5. A last segment that starts at the next LSN holds no record: the new
+  // writer takes its name.
+  const std::uint64_t next_lsn = last_lsn + 1;
+  if (!summary.segments.empty() && summary.segments.back().first_lsn > next_lsn) {
+    return Status::corruption(summary.segments.back().path + ": the segment starts at LSN " +
+                              std::to_string(summary.segments.back().first_lsn) + " but the log ends at LSN " +
+                              std::to_string(last_lsn) + " (records in between are missing)");
+  }
+  if (!summary.segments.empty() && summary.segments.back().first_lsn == next_lsn) {
+    if (Status s = env->remove(summary.segments.back().path); !s) return s;
+    if (Status s = env->sync_dir(wal_dir); !s) return s;
+  }
+  for (const wal::Batch& batch : replayed) {
+    std::string payload;
+    wal::append_payload(payload, batch.first_lsn, wal::encode_operations(batch.ops));
+    journal->mirror_->enqueue(batch.first_lsn, batch.last_lsn(), payload);
+  }
+
+  // 6. The writer starts a fresh segment at the next LSN.
+  wal::WriterOptions writer_options;
+  writer_options.segment_bytes = options.wal_segment_bytes;
+  writer_options.sync_every_group = options.durability == Durability::kSync;
+  recovery::Mirror* mirror_ptr = journal->mirror_.get();
+  auto writer = wal::LogWriter::open(
+      env, wal_dir, next_lsn, writer_options,
+      [mirror_ptr](std::uint64_t first, std::uint64_t last, std::string_view payload) {
+        mirror_ptr->enqueue(first, last, payload);
+      });
+  if (!writer) return writer.status();
+  journal->writer_ = std::move(*writer);
+  if (options.durability == Durability::kPeriodic) {
+    journal->periodic_ = std::thread([j = journal.get()] { j->run_periodic_sync(); });
+  }
+  report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return journal;
+}
+
+void Journal::run_periodic_sync() {
+  std::unique_lock lock(periodic_mutex_);
+  const auto interval = std::chrono::milliseconds(std::max<std::uint32_t>(1, options_.periodic_sync_ms));
+  while (!periodic_cv_.wait_for(lock, interval, [&] { return stop_periodic_; })) {
+    lock.unlock();
+    // A failure is sticky in the writer: the next append reports it.
+    if (writer_->written_lsn() > writer_->durable_lsn()) (void)writer_->sync();
+    lock.lock();
+  }
+}
+
+Result<std::uint64_t> Journal::append(const std::vector<wal::Operation>& ops) {
+  if (read_only_) return Status::invalid_argument("the store at " + dir_ + " is open read-only");
+  if (Status s = mirror_->error(); !s) {
+    return Status::io_error("the RocksDB mirror of " + dir_ + " failed; reopen the store: " + s.message());
+  }
+  return writer_->append(wal::encode_operations(ops), ops.size());
+}
+
+Status Journal::flush() {
+  if (read_only_) return Status::ok();
+  return writer_->sync();
+}
+
+Status Journal::checkpoint() {
+  if (read_only_) return Status::invalid_argument("the store at " + dir_ + " is open read-only");
+  if (Status s = writer_->sync(); !s) return s;
+  return mirror_->checkpoint();
+}
+
+std::uint64_t Journal::durable_lsn() const { return writer_ ? writer_->durable_lsn() : recovered_lsn_; }
+
+Status Journal::close() {
+  {
+    std::lock_guard lock(periodic_mutex_);
+    stop_periodic_ = true;
+  }
+  periodic_cv_.notify_all();
+  if (periodic_.joinable()) periodic_.join();
+  Status status;
+  if (writer_) status = writer_->close();
+  if (mirror_) {
+    Status s = status.is_ok() ? mirror_->close() : Status::ok();
+    if (status.is_ok()) status = s;
+    mirror_.reset();
+  }
+  lock_.reset();
+  return status;
+}
+
+}  // namespace snapstore::engine

@@ -1,0 +1,76 @@
+// Journal: what makes a Store durable. It owns the directory lock, the WAL
+// writer and the RocksDB mirror, runs the open-time recovery (docs/RECOVERY.md)
+// and appends each mutation to the WAL before the engine makes it visible.
+//
+// The engine stays the only owner of documents and indexes: recovery hands it
+// documents, index definitions and replayed WAL batches through RecoverySink.
+//
+// Thread safety: append(), flush() and the accessors from any thread;
+// close() once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "recovery/mirror.h"
+#include "snapstore/options.h"
+#include "snapstore/store.h"
+#include "wal/env.h"
+#include "wal/record.h"
+#include "wal/writer.h"
+
+namespace snapstore::engine {
+
+// Receives the recovered state: first the mirror's (as a LoadSink), then every
+// WAL batch after the mirror's applied_lsn.
+class RecoverySink : public recovery::LoadSink {
+ public:
+  virtual Status on_batch(const wal::Batch& batch) = 0;
+};
+
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> open(const std::string& dir, const Options& options, RecoverySink& sink,
+                                               OpenReport& report);
+  ~Journal();
+
+  // Appends one batch to the WAL; returns its first LSN once acknowledged
+  // according to the durability mode. Fails with the sticky I/O error after
+  // any earlier failure, and with the mirror's error once it has failed.
+  Result<std::uint64_t> append(const std::vector<wal::Operation>& ops);
+
+  Status flush();
+  Status checkpoint();
+  std::uint64_t durable_lsn() const;
+  bool read_only() const { return read_only_; }
+  const std::string& dir() const { return dir_; }
+
+  // Syncs and closes the WAL, checkpoints, releases the lock.
+  Status close();
+
+ private:
+  Journal(std::string dir, const Options& options);
+  void run_periodic_sync();
+
+  wal::Env* const env_;
+  const std::string dir_;
+  const Options options_;
+  const bool read_only_;
+  std::unique_ptr<wal::FileLock> lock_;
+  std::unique_ptr<recovery::Mirror> mirror_;
+  std::unique_ptr<wal::LogWriter> writer_;
+  std::uint64_t recovered_lsn_ = 0;  // read-only stores: the last LSN recovered
+
+  std::mutex periodic_mutex_;
+  std::condition_variable periodic_cv_;
+  bool stop_periodic_ = false;  // guarded by periodic_mutex_
+  std::thread periodic_;
+};
+
+}  // namespace snapstore::engine

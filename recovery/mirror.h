@@ -1,0 +1,135 @@
+// Mirror: the RocksDB copy of the store, fed from the WAL.
+//
+// A background applier writes each durable WAL batch, in LSN order, to RocksDB
+// as one atomic WriteBatch with RocksDB's own WAL disabled; every batch also
+// stores `applied_lsn` in the meta column family. A checkpoint flushes all
+// column families atomically (atomic_flush) and then deletes the WAL segments
+// that lie wholly at or below the flushed applied_lsn. After a crash RocksDB
+// therefore holds the state of a prefix of the log, and the WAL holds
+// everything after it (docs/RECOVERY.md).
+//
+// Layout (docs/FORMATS.md, "RocksDB mirror"):
+//   docs: id -> version u64 LE | revision u64 LE | document msgpack
+//   meta: "applied_lsn" -> u64 LE; "format_version" -> u32 LE;
+//         "index/<name>" -> msgpack array of field paths
+//
+// Memory is bounded: enqueue() blocks while more than max_lag_bytes of
+// batches wait to be applied. A failure to apply or checkpoint is sticky and
+// reported by error(); it is never retried silently.
+//
+// Thread safety: enqueue() from one thread at a time (the WAL's leader), in
+// LSN order; the other methods from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "snapstore/status.h"
+#include "wal/env.h"
+#include "wal/record.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace snapstore::recovery {
+
+struct MirrorOptions {
+  bool read_only = false;
+  bool create_if_missing = true;
+  std::uint64_t max_lag_bytes = 64ULL << 20;
+  std::uint64_t checkpoint_wal_bytes = 256ULL << 20;
+  std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(5)};
+};
+
+// Receives what the mirror holds at open: the DESIGN.md sink between the
+// loader and the engine, so nothing here knows an engine type.
+class LoadSink {
+ public:
+  virtual ~LoadSink() = default;
+  virtual Status on_index(std::string_view name, std::vector<std::string> fields) = 0;
+  virtual Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
+                             std::string_view document) = 0;
+};
+
+struct MirrorStats {
+  std::uint64_t applied_lsn = 0;
+  std::uint64_t flushed_lsn = 0;
+  std::uint64_t checkpoints = 0;
+  std::uint64_t segments_retired = 0;
+};
+
+class Mirror {
+ public:
+  static Result<std::unique_ptr<Mirror>> open(wal::Env* env, const std::string& db_dir, const std::string& wal_dir,
+                                              const MirrorOptions& options);
+  ~Mirror();  // stops the applier; what was not checkpointed is replayed from the WAL next time
+
+  // The LSN whose state RocksDB holds (as loaded, then as applied).
+  std::uint64_t applied_lsn() const;
+
+  // Hands every index definition, then every document, to `sink`.
+  Status load(LoadSink& sink) const;
+
+  // Queues one batch for the applier. Blocks while the queue is over its bound.
+  void enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::string_view payload);
+
+  // Applies everything queued so far, flushes RocksDB and retires the WAL
+  // segments it covers. Returns the first failure.
+  Status checkpoint();
+
+  // The sticky failure of the applier or of a checkpoint, or ok.
+  Status error() const;
+  MirrorStats stats() const;
+
+  // Drains the queue, checkpoints and closes RocksDB.
+  Status close();
+
+ private:
+  struct Queued {
+    std::uint64_t first_lsn;
+    std::uint64_t last_lsn;
+    std::string payload;
+  };
+
+  Mirror(wal::Env* env, std::string wal_dir, MirrorOptions options);
+  void run();                                  // the applier thread
+  Status apply(const std::vector<Queued>& batches);  // applier only
+  Status flush_and_retire();                   // applier only, or after it stopped
+
+  wal::Env* const env_;
+  const std::string wal_dir_;
+  const MirrorOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* docs_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_;   // the applier waits for work
+  std::condition_variable done_cv_;   // producers wait for room, checkpointers for completion
+  std::deque<Queued> queue_;          // guarded by mutex_
+  std::uint64_t queued_bytes_ = 0;    // guarded by mutex_
+  std::uint64_t bytes_since_checkpoint_ = 0;  // guarded by mutex_
+  std::uint64_t enqueued_lsn_ = 0;    // guarded by mutex_
+  std::uint64_t applied_lsn_ = 0;     // guarded by mutex_
+  std::uint64_t flushed_lsn_ = 0;     // guarded by mutex_
+  std::uint64_t checkpoint_requests_ = 0;    // guarded by mutex_
+  std::uint64_t checkpoints_done_ = 0;       // guarded by mutex_
+  std::uint64_t segments_retired_ = 0;       // guarded by mutex_
+  Status error_;                      // guarded by mutex_
+  bool stopping_ = false;             // guarded by mutex_
+  std::chrono::steady_clock::time_point last_checkpoint_;  // applier only
+  std::thread applier_;
+};
+
+}  // namespace snapstore::recovery

@@ -1,0 +1,48 @@
+// The RocksDB mirror's layout: column families, meta keys and value
+// encodings. This header and docs/FORMATS.md ("RocksDB mirror") define it.
+//
+//   docs: id -> version u64 LE | revision u64 LE | document msgpack
+//   meta: "format_version" -> u32 LE (1)
+//         "applied_lsn"    -> u64 LE: the last WAL LSN whose effect is included
+//         "index/<name>"   -> msgpack array of the index's field paths
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snapstore/status.h"
+
+namespace snapstore::recovery {
+
+inline constexpr std::string_view kDocsFamily = "docs";
+inline constexpr std::string_view kMetaFamily = "meta";
+inline constexpr std::string_view kFormatVersionKey = "format_version";
+inline constexpr std::string_view kAppliedLsnKey = "applied_lsn";
+inline constexpr std::string_view kIndexKeyPrefix = "index/";
+inline constexpr std::uint32_t kMirrorFormatVersion = 1;
+inline constexpr std::size_t kDocHeaderSize = 16;  // version + revision
+
+inline void put_fixed32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+inline void put_fixed64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+inline std::uint32_t get_fixed32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+inline std::uint64_t get_fixed64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string encode_index_fields(const std::vector<std::string>& fields);
+Result<std::vector<std::string>> decode_index_fields(std::string_view bytes);
+
+}  // namespace snapstore::recovery

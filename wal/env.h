@@ -1,0 +1,71 @@
+// Env: the one seam through which snapstore's own files are created, written,
+// synced, renamed, removed, listed, locked and truncated. Env::posix() is the
+// real file system; tests substitute a fault-injecting Env to drop unsynced
+// data or fail the Nth call (FAULTS.md).
+//
+// Every failure comes back as a Status naming the path and the system error.
+// Thread safety: an Env may be used from any thread; a WritableFile by one
+// thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snapstore/status.h"
+
+namespace snapstore::wal {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Appends all of `data` (a short write is an error, never silent).
+  virtual Status append(std::string_view data) = 0;
+  // Makes every appended byte durable (fdatasync).
+  virtual Status sync() = 0;
+  virtual Status close() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// Held while a directory is in use; released by destruction.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX Env.
+  static Env* posix();
+
+  // Creates `path` (it must not exist) and opens it for appending.
+  virtual Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) = 0;
+  // Opens an existing file for appending at its end.
+  virtual Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) = 0;
+  // The whole content of `path`.
+  virtual Result<std::string> read_file(const std::string& path) = 0;
+  virtual Result<std::uint64_t> file_size(const std::string& path) = 0;
+  virtual bool exists(const std::string& path) = 0;
+  // Names (not paths) of the entries of `dir`, without "." and "..".
+  virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
+  // Creates `dir` if missing (not its parents).
+  virtual Status create_dir(const std::string& dir) = 0;
+  // Makes creations, renames and removals inside `dir` durable.
+  virtual Status sync_dir(const std::string& dir) = 0;
+  virtual Status rename(const std::string& from, const std::string& to) = 0;
+  virtual Status remove(const std::string& path) = 0;
+  virtual Status truncate(const std::string& path, std::uint64_t size) = 0;
+  // An exclusive advisory lock on `path` (created if missing) that a second
+  // locker, in this process or another, cannot take: it gets Busy naming the
+  // path and the holder's pid when known. The pid is written into the file.
+  virtual Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) = 0;
+};
+
+// "dir/name"
+std::string join_path(std::string_view dir, std::string_view name);
+
+}  // namespace snapstore::wal

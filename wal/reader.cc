@@ -1,0 +1,230 @@
+// LogReader (see reader.h). Each tolerance decision carries its reason.
+#include "wal/reader.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "wal/format.h"
+#include "wal/writer.h"
+
+namespace snapstore::wal {
+namespace {
+
+std::uint32_t get_u32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+bool all_zero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
+}
+
+std::string at(const std::string& path, std::uint64_t offset) {
+  return path + " at offset " + std::to_string(offset);
+}
+
+// What parsing one record at an offset found.
+enum class Parse { kRecord, kIncomplete, kZeroed, kBad };
+
+struct RecordView {
+  std::uint8_t type = 0;
+  std::string_view payload;
+  std::size_t size = 0;  // header + payload
+  std::string problem;
+};
+
+Parse parse_record(std::string_view data, std::size_t offset, RecordView& out) {
+  const std::string_view rest = data.substr(offset);
+  if (rest.size() < kRecordHeaderSize) {
+    if (all_zero(rest)) return Parse::kZeroed;
+    out.problem = "incomplete record header (" + std::to_string(rest.size()) + " bytes)";
+    return Parse::kIncomplete;
+  }
+  const std::uint64_t checksum = get_u64(rest.data());
+  const std::uint32_t length = get_u32(rest.data() + kRecordChecksumSize);
+  const auto type = static_cast<std::uint8_t>(rest[kRecordChecksumSize + 4]);
+  // Type 0 is never written: a zero header is preallocated or torn space.
+  if (type == static_cast<std::uint8_t>(RecordType::kZero) && checksum == 0 && length == 0) return Parse::kZeroed;
+  if (length > kMaxRecordPayload) {
+    out.problem = "record length " + std::to_string(length) + " exceeds the maximum";
+    return Parse::kBad;
+  }
+  if (rest.size() - kRecordHeaderSize < length) {
+    out.problem = "record of " + std::to_string(length) + " payload bytes runs past the end of the file";
+    return Parse::kIncomplete;
+  }
+  if (XXH64(rest.data() + kRecordChecksumSize, kRecordHeaderSize - kRecordChecksumSize + length, 0) != checksum) {
+    out.problem = "record checksum mismatch";
+    return Parse::kBad;
+  }
+  out.type = type;
+  out.payload = rest.substr(kRecordHeaderSize, length);
+  out.size = kRecordHeaderSize + length;
+  return Parse::kRecord;
+}
+
+// Whether a checksum-valid batch record for an LSN above `after_lsn` starts
+// anywhere in data[from, end). Cheap filters (type byte, length, msgpack
+// prefix) run before the checksum, so scanning garbage stays linear in practice.
+bool valid_record_follows(std::string_view data, std::size_t from, std::uint64_t after_lsn) {
+  for (std::size_t offset = from; offset + kRecordHeaderSize <= data.size(); ++offset) {
+    const char* h = data.data() + offset;
+    if (static_cast<std::uint8_t>(h[kRecordChecksumSize + 4]) != static_cast<std::uint8_t>(RecordType::kBatch)) {
+      continue;
+    }
+    const std::uint32_t length = get_u32(h + kRecordChecksumSize);
+    if (length < 2 || length > data.size() - offset - kRecordHeaderSize) continue;
+    if (static_cast<unsigned char>(h[kRecordHeaderSize]) != 0x92) continue;  // msgpack array of 2
+    RecordView view;
+    if (parse_record(data, offset, view) != Parse::kRecord) continue;
+    auto batch = decode_payload(view.payload);
+    if (batch && batch->first_lsn > after_lsn) return true;
+  }
+  return false;
+}
+
+Status check_header(const SegmentInfo& segment, std::string_view data) {
+  if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0) {
+    return Status::corruption(at(segment.path, 0) + ": not a snapstore WAL segment (bad magic)");
+  }
+  if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != get_u64(data.data() + kSegmentHeaderChecksummed)) {
+    return Status::corruption(at(segment.path, 0) + ": segment header checksum mismatch");
+  }
+  const std::uint32_t version = get_u32(data.data() + 8);
+  if (version != kFormatVersion) {
+    return Status::corruption(at(segment.path, 8) + ": WAL format version " + std::to_string(version) +
+                              " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
+  }
+  if (get_u64(data.data() + 16) != segment.first_lsn) {
+    return Status::corruption(at(segment.path, 16) + ": header says first LSN " +
+                              std::to_string(get_u64(data.data() + 16)) + ", the file name says " +
+                              std::to_string(segment.first_lsn));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir) {
+  auto names = env->list_dir(dir);
+  if (!names) return names.status();
+  std::vector<SegmentInfo> segments;
+  for (const auto& name : *names) {
+    SegmentInfo info;
+    if (!SegmentName::parse(name, info.first_lsn)) continue;
+    info.path = join_path(dir, name);
+    auto size = env->file_size(info.path);
+    if (!size) return size.status();
+    info.size = *size;
+    segments.push_back(std::move(info));
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_lsn < b.first_lsn; });
+  return segments;
+}
+
+Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisitor& visit) {
+  ReadSummary summary;
+  auto segments = list_segments(env, dir);
+  if (!segments) return segments.status();
+  summary.segments = *segments;
+
+  std::uint64_t expected_lsn = 0;  // 0: not known yet (before the first segment)
+  for (std::size_t i = 0; i < summary.segments.size(); ++i) {
+    const SegmentInfo& segment = summary.segments[i];
+    const bool last = i + 1 == summary.segments.size();
+    auto content = env->read_file(segment.path);
+    if (!content) return content.status();
+    const std::string_view data(*content);
+
+    auto torn = [&](std::uint64_t offset, std::string reason) {
+      summary.torn_tail = TornTail{segment.path, offset, data.size() - offset, std::move(reason)};
+    };
+
+    if (data.size() < kSegmentHeaderSize) {
+      // The writer syncs a new segment's header before using it, so a short
+      // header means the crash came while the segment was being created.
+      if (last) {
+        torn(0, "incomplete segment header");
+        break;
+      }
+      return Status::corruption(at(segment.path, 0) + ": segment header truncated to " +
+                                std::to_string(data.size()) + " bytes");
+    }
+    if (last && all_zero(data.substr(0, kSegmentHeaderSize))) {
+      torn(0, "zeroed segment header");
+      break;
+    }
+    if (Status s = check_header(segment, data); !s) return s;
+    if (expected_lsn != 0 && segment.first_lsn != expected_lsn) {
+      return Status::corruption(at(segment.path, 0) + ": LSN gap: the segment starts at LSN " +
+                                std::to_string(segment.first_lsn) + " but the log before it ends at LSN " +
+                                std::to_string(expected_lsn - 1) + " (a segment is missing)");
+    }
+    expected_lsn = segment.first_lsn;
+
+    std::size_t offset = kSegmentHeaderSize;
+    while (offset < data.size()) {
+      RecordView view;
+      const Parse parse = parse_record(data, offset, view);
+      if (parse == Parse::kRecord) {
+        if (view.type & kIgnorableTypeBit) {
+          offset += view.size;  // a newer writer's record that old readers may skip
+          continue;
+        }
+        if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
+          return Status::corruption(at(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
+        }
+        // The checksum passed, so a payload that does not decode was written
+        // that way or damaged before checksumming: never a torn write.
+        auto batch = decode_payload(view.payload);
+        if (!batch) return Status::corruption(at(segment.path, offset) + ": " + batch.status().detail());
+        if (batch->first_lsn != expected_lsn) {
+          return Status::corruption(at(segment.path, offset) + ": record has LSN " +
+                                    std::to_string(batch->first_lsn) + ", expected LSN " +
+                                    std::to_string(expected_lsn));
+        }
+        if (Status s = visit(*batch); !s) return s;
+        if (summary.records == 0) summary.first_lsn = batch->first_lsn;
+        ++summary.records;
+        summary.last_lsn = batch->last_lsn();
+        expected_lsn = summary.last_lsn + 1;
+        offset += view.size;
+        continue;
+      }
+
+      // Damage at `offset`. Only the end of the last segment can be torn: an
+      // earlier segment was synced before the next one was created.
+      if (!last) {
+        return Status::corruption(at(segment.path, offset) + ": " +
+                                  (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
+                                  " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");
+      }
+      if (parse == Parse::kZeroed && all_zero(data.substr(offset))) {
+        torn(offset, "zeroed tail");
+        break;
+      }
+      // A good record after the damage would mean acknowledged data beyond
+      // it: that is corruption, not a torn write.
+      if (valid_record_follows(data, offset + 1, expected_lsn - 1)) {
+        return Status::corruption(at(segment.path, offset) + ": " +
+                                  (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
+                                  " before later valid records (expected LSN " + std::to_string(expected_lsn) + ")");
+      }
+      torn(offset, parse == Parse::kZeroed ? std::string("zeroed space then garbage") : view.problem);
+      break;
+    }
+    if (summary.torn_tail) break;
+  }
+  return summary;
+}
+
+}  // namespace snapstore::wal

@@ -1,0 +1,62 @@
+// LogReader: reads every record of a WAL directory in LSN order, verifying
+// each checksum before decoding anything, and tells a torn tail apart from
+// corruption.
+//
+// A torn tail is damage at the very end of the last segment with no valid
+// record after it: an incomplete header or payload, zeroed space, or a record
+// whose checksum fails and which no valid record follows. It is what a crash
+// in the middle of a write leaves, and it only ever holds records that were
+// never acknowledged as durable (sync mode acknowledges after fdatasync), so
+// it is reported and may be truncated. Anything else — a bad record followed
+// by a good one, damage in an earlier segment, a header that is not a WAL
+// header, an LSN that does not follow on — is corruption: the read stops with
+// Corruption naming the file, the byte offset and the expected LSN.
+//
+// Thread safety: read_log() is a free function without shared state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "snapstore/status.h"
+#include "wal/env.h"
+#include "wal/record.h"
+
+namespace snapstore::wal {
+
+struct SegmentInfo {
+  std::string path;
+  std::uint64_t first_lsn = 0;
+  std::uint64_t size = 0;
+};
+
+// Segments of `dir`, sorted by first LSN. Files that are not segments are ignored.
+Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir);
+
+struct TornTail {
+  std::string path;          // the last segment
+  std::uint64_t offset = 0;  // where the valid log ends
+  std::uint64_t bytes = 0;   // bytes from there to the end of the file
+  std::string reason;
+};
+
+struct ReadSummary {
+  std::vector<SegmentInfo> segments;
+  std::uint64_t records = 0;
+  std::uint64_t first_lsn = 0;  // of the first record read (0 if none)
+  std::uint64_t last_lsn = 0;   // of the last valid record (0 if none)
+  std::optional<TornTail> torn_tail;
+};
+
+// Called with each valid batch in LSN order; a non-ok Status stops the read
+// and is returned.
+using BatchVisitor = std::function<Status(const Batch& batch)>;
+
+// Reads every segment of `dir`. The first segment may start at any LSN; every
+// later record must follow on from the one before.
+Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisitor& visit);
+
+}  // namespace snapstore::wal

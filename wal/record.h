@@ -1,0 +1,61 @@
+// A WAL record's payload: one atomic batch of operations.
+//
+//   payload   := msgpack array [first_lsn, [operation, ...]]
+//   operation := [1 insert, id, version, document]
+//              | [2 update, id, version, document]
+//              | [3 delete, id, version]
+//              | [4 create_index, name, [field, ...]]
+//              | [5 drop_index, name]
+//
+// Operation i of a batch has LSN first_lsn + i. `document` is msgpack bin
+// holding the document's own msgpack bytes: to the log a document is opaque.
+// Operation type numbers are explicit and never reused.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snapstore/status.h"
+
+namespace snapstore::wal {
+
+enum class OpType : std::uint8_t {
+  kInsert = 1,
+  kUpdate = 2,
+  kDelete = 3,
+  kCreateIndex = 4,
+  kDropIndex = 5,
+};
+
+struct Operation {
+  OpType type = OpType::kInsert;
+  std::string key;                  // document id, or index name
+  std::uint64_t version = 0;        // insert, update, delete
+  std::string document;             // insert, update: the document's msgpack bytes
+  std::vector<std::string> fields;  // create_index
+
+  friend bool operator==(const Operation&, const Operation&) = default;
+};
+
+struct Batch {
+  std::uint64_t first_lsn = 0;
+  std::vector<Operation> ops;
+
+  std::uint64_t last_lsn() const { return first_lsn + ops.size() - 1; }
+  friend bool operator==(const Batch&, const Batch&) = default;
+};
+
+// Encodes the operations as a msgpack array (the payload's second element),
+// so that it can be built before the batch's LSN is known.
+std::string encode_operations(const std::vector<Operation>& ops);
+// Appends the full payload: [first_lsn, <encoded operations>].
+void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view encoded_operations);
+// Decodes a payload whose checksum has already been verified. Anything that
+// does not follow the grammar above is Corruption.
+Result<Batch> decode_payload(std::string_view payload);
+
+}  // namespace snapstore::wal

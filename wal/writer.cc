@@ -1,0 +1,272 @@
+// LogWriter: group commit and segment rotation (see writer.h).
+#include "wal/writer.h"
+
+#include <xxhash.h>
+
+#include <cstdio>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "wal/format.h"
+#include "wal/record.h"
+
+namespace snapstore::wal {
+namespace {
+
+void put_u32(char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void put_u64(char* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+std::string segment_header(std::uint64_t first_lsn) {
+  std::string header(kSegmentHeaderSize, '\0');
+  std::memcpy(header.data(), kSegmentMagic.data(), kSegmentMagic.size());
+  put_u32(header.data() + 8, kFormatVersion);
+  put_u32(header.data() + 12, 0);
+  put_u64(header.data() + 16, first_lsn);
+  put_u64(header.data() + 24, XXH64(header.data(), kSegmentHeaderChecksummed, 0));
+  return header;
+}
+
+}  // namespace
+
+std::string SegmentName::for_lsn(std::uint64_t first_lsn) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%020llu.log", static_cast<unsigned long long>(first_lsn));
+  return name;
+}
+
+bool SegmentName::parse(std::string_view name, std::uint64_t& first_lsn) {
+  if (name.size() != 24 || name.substr(20) != ".log") return false;
+  std::uint64_t lsn = 0;
+  for (std::size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    const std::uint64_t digit = static_cast<std::uint64_t>(name[i] - '0');
+    if (lsn > (UINT64_MAX - digit) / 10) return false;
+    lsn = lsn * 10 + digit;
+  }
+  first_lsn = lsn;
+  return true;
+}
+
+struct LogWriter::Pending {
+  std::string operations;  // encode_operations() output; empty for sync/close requests
+  std::size_t op_count = 0;
+  bool wants_sync = false;
+  bool wants_close = false;
+  std::uint64_t first_lsn = 0;
+  Status status;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+LogWriter::LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener,
+                     std::uint64_t next_lsn)
+    : env_(env),
+      dir_(std::move(dir)),
+      options_(options),
+      listener_(std::move(listener)),
+      next_lsn_(next_lsn),
+      written_lsn_(next_lsn - 1),
+      durable_lsn_(next_lsn - 1) {}
+
+Result<std::unique_ptr<LogWriter>> LogWriter::open(Env* env, std::string dir, std::uint64_t next_lsn,
+                                                   WriterOptions options, RecordListener listener) {
+  if (next_lsn == 0) return Status::invalid_argument("WAL LSNs start at 1");
+  std::unique_ptr<LogWriter> writer(new LogWriter(env, std::move(dir), options, std::move(listener), next_lsn));
+  if (Status s = writer->start_segment(next_lsn); !s) return s;
+  return writer;
+}
+
+LogWriter::~LogWriter() = default;
+
+Status LogWriter::start_segment(std::uint64_t first_lsn) {
+  if (file_) {
+    // The old segment must be durable before a later one can exist.
+    if (Status s = file_->sync(); !s) return s;
+    if (Status s = file_->close(); !s) return s;
+    file_.reset();
+  }
+  auto file = env_->create_file(join_path(dir_, SegmentName::for_lsn(first_lsn)));
+  if (!file) return file.status();
+  file_ = std::move(*file);
+  const std::string header = segment_header(first_lsn);
+  if (Status s = file_->append(header); !s) return s;
+  if (Status s = file_->sync(); !s) return s;
+  if (Status s = env_->sync_dir(dir_); !s) return s;
+  segment_size_ = header.size();
+  return Status::ok();
+}
+
+Status LogWriter::write_group(std::deque<Pending*>& group, bool& synced) {
+  synced = false;
+  bool wants_sync = options_.sync_every_group;
+  bool wants_close = false;
+  std::uint64_t first_lsn = 0;
+  for (const Pending* p : group) {
+    wants_sync |= p->wants_sync;
+    wants_close |= p->wants_close;
+    if (p->op_count > 0 && first_lsn == 0) first_lsn = p->first_lsn;
+  }
+  if (!file_) return Status::io_error("WAL segment in " + dir_ + " is closed");
+
+  if (first_lsn != 0 && segment_size_ >= options_.segment_bytes) {
+    if (Status s = start_segment(first_lsn); !s) return s;
+  }
+
+  // Frame every record into one buffer: header (checksum, length, type), then
+  // the payload [first_lsn, operations]; the checksum covers all but itself.
+  buffer_.clear();
+  struct Framed {
+    std::uint64_t first_lsn, last_lsn;
+    std::size_t payload_offset, payload_size;
+  };
+  std::vector<Framed> framed;
+  for (const Pending* p : group) {
+    if (p->op_count == 0) continue;
+    const std::size_t start = buffer_.size();
+    buffer_.resize(start + kRecordHeaderSize);
+    append_payload(buffer_, p->first_lsn, p->operations);
+    const std::size_t payload_size = buffer_.size() - start - kRecordHeaderSize;
+    if (payload_size > kMaxRecordPayload) {
+      return Status::invalid_argument("WAL record of " + std::to_string(payload_size) + " bytes exceeds the limit of " +
+                                      std::to_string(kMaxRecordPayload));
+    }
+    char* header = buffer_.data() + start;
+    put_u32(header + kRecordChecksumSize, static_cast<std::uint32_t>(payload_size));
+    header[kRecordChecksumSize + 4] = static_cast<char>(RecordType::kBatch);
+    put_u64(header, XXH64(header + kRecordChecksumSize, buffer_.size() - start - kRecordChecksumSize, 0));
+    framed.push_back({p->first_lsn, p->first_lsn + p->op_count - 1, start + kRecordHeaderSize, payload_size});
+  }
+
+  if (!buffer_.empty()) {
+    if (Status s = file_->append(buffer_); !s) return s;
+    segment_size_ += buffer_.size();
+  }
+  if (wants_sync || wants_close) {
+    if (Status s = file_->sync(); !s) return s;
+    synced = true;
+  }
+  if (wants_close) {
+    if (Status s = file_->close(); !s) return s;
+    file_.reset();
+  }
+  if (listener_) {
+    for (const Framed& f : framed) {
+      listener_(f.first_lsn, f.last_lsn, std::string_view(buffer_).substr(f.payload_offset, f.payload_size));
+    }
+  }
+  return Status::ok();
+}
+
+Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
+  std::unique_lock lock(mutex_);
+  if (!error_.is_ok()) return error_;
+  if (closed_) {
+    if (pending.wants_close) return std::uint64_t{0};
+    return Status::invalid_argument("the WAL in " + dir_ + " is closed");
+  }
+  if (pending.op_count > 0) {
+    pending.first_lsn = next_lsn_;
+    next_lsn_ += pending.op_count;
+  }
+  if (pending.wants_close) closed_ = true;
+  queue_.push_back(&pending);
+  while (!pending.done && queue_.front() != &pending) pending.cv.wait(lock);
+  if (pending.done) {
+    if (!pending.status.is_ok()) return pending.status;
+    return pending.first_lsn;
+  }
+
+  // This thread leads: it writes everything queued so far as one group —
+  // unless an earlier group failed, after which nothing more is written.
+  std::deque<Pending*> group(queue_.begin(), queue_.end());
+  if (!error_.is_ok()) {
+    const Status failed = error_;
+    finish_group(group, failed, pending);
+    return failed;
+  }
+  std::uint64_t group_last_lsn = written_lsn_;
+  for (const Pending* p : group) {
+    if (p->op_count > 0) group_last_lsn = p->first_lsn + p->op_count - 1;
+  }
+  lock.unlock();
+  bool synced = false;
+  Status status = write_group(group, synced);
+  lock.lock();
+
+  if (status.is_ok()) {
+    written_lsn_ = group_last_lsn;
+    if (synced) durable_lsn_ = group_last_lsn;
+  } else if (error_.is_ok()) {
+    error_ = status;  // sticky: the outcome on disk is unknown
+  }
+  finish_group(group, status, pending);
+  if (!status.is_ok()) return status;
+  return pending.first_lsn;
+}
+
+void LogWriter::finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader) {
+  for (Pending* p : group) {
+    queue_.pop_front();
+    p->status = status;
+    p->done = true;
+    if (p != &leader) p->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+}
+
+Result<std::uint64_t> LogWriter::append(std::string encoded_operations, std::size_t op_count) {
+  if (op_count == 0) return Status::invalid_argument("a WAL batch needs at least one operation");
+  Pending pending;
+  pending.operations = std::move(encoded_operations);
+  pending.op_count = op_count;
+  return enqueue_and_wait(pending);
+}
+
+Status LogWriter::sync() {
+  Pending pending;
+  pending.wants_sync = true;
+  auto result = enqueue_and_wait(pending);
+  return result.status();
+}
+
+Status LogWriter::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return Status::ok();
+    if (!error_.is_ok()) {
+      closed_ = true;
+      return error_;
+    }
+  }
+  Pending pending;
+  pending.wants_close = true;
+  auto result = enqueue_and_wait(pending);
+  return result.status();
+}
+
+std::uint64_t LogWriter::next_lsn() const {
+  std::lock_guard lock(mutex_);
+  return next_lsn_;
+}
+
+std::uint64_t LogWriter::written_lsn() const {
+  std::lock_guard lock(mutex_);
+  return written_lsn_;
+}
+
+std::uint64_t LogWriter::durable_lsn() const {
+  std::lock_guard lock(mutex_);
+  return durable_lsn_;
+}
+
+Status LogWriter::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+}  // namespace snapstore::wal

@@ -1,0 +1,105 @@
+// LogWriter: appends batches to WAL segments with group commit.
+//
+// Concurrent appenders queue up; the first in line becomes the leader, frames
+// every record queued so far into one buffer, writes it with one write() and —
+// when the group needs it — one fdatasync, then wakes the rest. LSNs are
+// assigned in queue order, so file order is LSN order.
+//
+// A segment is never appended to after a restart: the writer always starts a
+// new segment at the next LSN. Rotation syncs the old segment first (so a
+// later segment never survives a crash that an earlier one's tail did not)
+// and syncs the WAL directory after creating the new one.
+//
+// Errors are sticky (FAULTS.md oracle 6): after a failed write or sync the
+// outcome on disk is unknown, so every later append and sync returns the same
+// IOError until the store is reopened. A failed fsync is never retried.
+//
+// Thread safety: append(), sync() and the accessors may be called from any
+// thread; close() once, after the last append.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "snapstore/status.h"
+#include "wal/env.h"
+
+namespace snapstore::wal {
+
+struct WriterOptions {
+  // A segment is closed and a new one started once it holds this many bytes.
+  std::uint64_t segment_bytes = 64ULL << 20;
+  // true: every group is fdatasync'ed before its appends return (`sync`
+  // durability). false: appends return after write(); sync() makes them durable.
+  bool sync_every_group = true;
+};
+
+// Called by the leader, in LSN order, for every record once it is written
+// (and synced, when sync_every_group): the payload is the record's msgpack
+// batch. It may block (back-pressure from the mirror) but must not append.
+using RecordListener = std::function<void(std::uint64_t first_lsn, std::uint64_t last_lsn, std::string_view payload)>;
+
+struct SegmentName {
+  static std::string for_lsn(std::uint64_t first_lsn);                 // "00000000000000000001.log"
+  static bool parse(std::string_view name, std::uint64_t& first_lsn);  // false if not a segment name
+};
+
+class LogWriter {
+ public:
+  // Starts a new segment at `next_lsn` in `dir` (which must exist).
+  static Result<std::unique_ptr<LogWriter>> open(Env* env, std::string dir, std::uint64_t next_lsn,
+                                                 WriterOptions options, RecordListener listener);
+  ~LogWriter();
+
+  // Appends one batch of `op_count` operations (encoded by
+  // encode_operations). Returns its first LSN once written — and durable, in
+  // sync_every_group mode.
+  Result<std::uint64_t> append(std::string encoded_operations, std::size_t op_count);
+
+  // Makes everything appended so far durable; returns once it is.
+  Status sync();
+
+  // Syncs and closes the current segment. Appends after close fail.
+  Status close();
+
+  std::uint64_t next_lsn() const;
+  std::uint64_t written_lsn() const;  // last LSN handed to write()
+  std::uint64_t durable_lsn() const;  // last LSN known to be synced
+  Status error() const;               // the sticky error, or ok
+
+ private:
+  struct Pending;
+  LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener, std::uint64_t next_lsn);
+
+  Status start_segment(std::uint64_t first_lsn);                  // leader only
+  Status write_group(std::deque<Pending*>& group, bool& synced);  // leader only
+  Result<std::uint64_t> enqueue_and_wait(Pending& pending);
+  // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
+  void finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader);
+
+  Env* const env_;
+  const std::string dir_;
+  const WriterOptions options_;
+  const RecordListener listener_;
+
+  mutable std::mutex mutex_;
+  std::deque<Pending*> queue_;        // guarded by mutex_
+  std::uint64_t next_lsn_;            // guarded by mutex_
+  std::uint64_t written_lsn_;         // guarded by mutex_
+  std::uint64_t durable_lsn_;         // guarded by mutex_
+  Status error_;                      // guarded by mutex_
+  bool closed_ = false;               // guarded by mutex_
+
+  // Touched by the current leader only (one at a time, by the queue protocol).
+  std::unique_ptr<WritableFile> file_;
+  std::uint64_t segment_size_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace snapstore::wal
