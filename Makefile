@@ -2,8 +2,10 @@
 # scripts/setup installs whatever packages are missing first.
 #
 #   make run    build the release configuration (BUILD_ROOT/release,
-#               RelWithDebInfo, tests off) and run the three examples against
-#               DATA (default ./snapstore-data; `make run DATA=/path`)
+#               RelWithDebInfo, tests off) and run the examples against
+#               DATA (default ./snapstore-data; `make run DATA=/path`);
+#               example_durable keeps its store in DATA/durable, so a second
+#               `make run` finds the first run's data
 #   make test   scripts/test: release, asan and tsan builds and their tests
 #               (SNAPSTORE_TEST_STAGES=release,asan,tsan picks a subset)
 
@@ -13,7 +15,7 @@ JOBS ?= 2
 export BUILD_ROOT JOBS
 
 RELEASE_DIR := $(BUILD_ROOT)/release
-EXAMPLES := basic intermediate advanced
+EXAMPLES := basic intermediate advanced durable
 
 .PHONY: run test
 

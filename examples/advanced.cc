@@ -286,10 +286,8 @@ int main(int argc, char** argv) {
   const std::string data_dir = argc > 1 ? argv[1] : "./snapstore-data";
 
   std::cout << "--- snapstore: concurrency, cursors, clones and errors ---\n"
-            << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
-            << "  (Store::open) is finished. Then this example will keep its store in\n"
-            << "  " << data_dir << "/advanced (clones always live in memory).\n\n";
+            << "In-memory stores: concurrency, cursors and clones behave the same on disk\n"
+            << "  (example_durable keeps its data in " << data_dir << "/durable).\n\n";
 
   concurrent_writers();
 

@@ -8,6 +8,7 @@
 // program checks each one and exits non-zero on anything unexpected, so it
 // doubles as a smoke test.
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -44,14 +45,16 @@ int main(int argc, char** argv) {
   const std::string data_dir = argc > 1 ? argv[1] : "./snapstore-data";
 
   std::cout << "--- snapstore: basic usage ---\n"
-            << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
-            << "  (Store::open) is finished. Then this example will keep its store in\n"
-            << "  " << data_dir << "/basic and every acknowledged write will survive a restart.\n\n";
+            << "Store: " << data_dir << "/basic (emptied first, so every run tells the same story;\n"
+            << "  example_durable shows data surviving a restart)\n\n";
 
-  // A store that lives in memory. open_in_memory() returns a Result<Store>:
-  // either a Store or a Status saying why not.
-  snapstore::Store store = must(snapstore::Store::open_in_memory(), "open_in_memory");
+  // A durable store in a directory. open() returns a Result<Store>: either a
+  // Store or a Status saying why not (Busy if another program has it open).
+  // Store::open_in_memory() gives the same store without the disk.
+  const std::string store_dir = data_dir + "/basic";
+  std::filesystem::remove_all(store_dir);
+  std::filesystem::create_directories(data_dir);
+  snapstore::Store store = must(snapstore::Store::open(store_dir), "open " + store_dir);
 
   // 1. Insert. A document is an object (a sorted map of field -> Value); the
   //    store assigns it a new id. A new document starts at version 1.

@@ -9,6 +9,7 @@
 // Exits non-zero when any answer differs from the one the comments promise,
 // so it doubles as a smoke test.
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -64,12 +65,12 @@ int main(int argc, char** argv) {
   const std::string data_dir = argc > 1 ? argv[1] : "./snapstore-data";
 
   std::cout << "--- snapstore: indexes, lookups, ranges and streams ---\n"
-            << "Data directory: " << data_dir << "\n"
-            << "  Not used yet: the examples run on in-memory stores until the durable store\n"
-            << "  (Store::open) is finished. Then this example will keep its store in\n"
-            << "  " << data_dir << "/intermediate with its index definitions.\n";
+            << "Store: " << data_dir << "/intermediate (emptied first; indexes are kept on disk too)\n";
 
-  snapstore::Store store = must(snapstore::Store::open_in_memory(), "open_in_memory");
+  const std::string store_dir = data_dir + "/intermediate";
+  std::filesystem::remove_all(store_dir);
+  std::filesystem::create_directories(data_dir);
+  snapstore::Store store = must(snapstore::Store::open(store_dir), "open " + store_dir);
 
   // Six people. Documents are schemaless: Frank has no age (null), and every
   // address is a nested object. Insertion order is also id order.
