@@ -162,15 +162,6 @@ void Mirror::enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::strin
 void Mirror::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    const bool checkpoint_due = checkpoint_requests_ > checkpoints_done_ ||
-                                bytes_since_checkpoint_ >= options_.checkpoint_wal_bytes ||
-                                (applied_lsn_ > flushed_lsn_ &&
-                                 std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_interval);
-    if (queue_.empty() && !checkpoint_due) {
-      if (stopping_) return;
-      work_cv_.wait_for(lock, std::chrono::milliseconds(100));
-      continue;
-    }
     if (!error_.is_ok()) {
       // Nothing can be applied any more; answer checkpoint requests with the error.
       checkpoints_done_ = checkpoint_requests_;
@@ -187,25 +178,38 @@ void Mirror::run() {
       batches.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    Status status;
+    if (!batches.empty()) {
+      lock.unlock();
+      done_cv_.notify_all();  // room in the queue
+      status = apply(batches);
+      lock.lock();
+      if (status.is_ok()) applied_lsn_ = batches.back().last_lsn;
+    }
+    // A requested checkpoint waits until what was queued before the request
+    // is applied; a due one runs at once, so that steady load cannot keep
+    // the WAL from being retired.
     const std::uint64_t requests = checkpoint_requests_;
-    lock.unlock();
-    done_cv_.notify_all();
-
-    Status status = batches.empty() ? Status::ok() : apply(batches);
-    lock.lock();
-    if (status.is_ok() && !batches.empty()) applied_lsn_ = batches.back().last_lsn;
-    if (status.is_ok() && queue_.empty() && checkpoint_due) {
+    const bool requested = requests > checkpoints_done_ && applied_lsn_ >= checkpoint_target_lsn_;
+    const bool due = bytes_since_checkpoint_ >= options_.checkpoint_wal_bytes ||
+                     (applied_lsn_ > flushed_lsn_ &&
+                      std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_interval);
+    if (status.is_ok() && (requested || due)) {
       lock.unlock();
       status = flush_and_retire();
       lock.lock();
       if (status.is_ok()) {
-        checkpoints_done_ = requests;
+        if (requested) checkpoints_done_ = requests;
         bytes_since_checkpoint_ = 0;
         last_checkpoint_ = std::chrono::steady_clock::now();
       }
     }
     if (!status.is_ok() && error_.is_ok()) error_ = status;
     done_cv_.notify_all();
+    if (batches.empty() && !requested && !due) {
+      if (stopping_) return;
+      work_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
   }
 }
 
@@ -286,6 +290,7 @@ Status Mirror::checkpoint() {
   std::unique_lock lock(mutex_);
   if (!error_.is_ok()) return error_;
   const std::uint64_t ticket = ++checkpoint_requests_;
+  checkpoint_target_lsn_ = enqueued_lsn_;
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return checkpoints_done_ >= ticket || !error_.is_ok(); });
   return error_;

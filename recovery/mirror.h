@@ -124,6 +124,7 @@ class Mirror {
   std::uint64_t applied_lsn_ = 0;     // guarded by mutex_
   std::uint64_t flushed_lsn_ = 0;     // guarded by mutex_
   std::uint64_t checkpoint_requests_ = 0;    // guarded by mutex_
+  std::uint64_t checkpoint_target_lsn_ = 0;  // guarded by mutex_: enqueued_lsn_ at the latest request
   std::uint64_t checkpoints_done_ = 0;       // guarded by mutex_
   std::uint64_t segments_retired_ = 0;       // guarded by mutex_
   Status error_;                      // guarded by mutex_
