@@ -19,6 +19,7 @@
 
 #include "recovery/workloads.h"
 #include "snapstore/store.h"
+#include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
 
 extern char** environ;
@@ -28,6 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testutil::TempDir;
+using testutil::read_bytes;
+using testutil::write_bytes;
 
 // Everything observable about a store, for before/after comparisons.
 struct StoreState {
@@ -73,16 +76,6 @@ std::vector<std::string> segment_paths(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(dir + "/wal")) paths.push_back(entry.path().string());
   std::sort(paths.begin(), paths.end());
   return paths;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A child process running tests/recovery/crash_child.cc with `args`; its

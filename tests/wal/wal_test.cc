@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
 #include "wal/format.h"
 #include "wal/reader.h"
@@ -22,6 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testutil::TempDir;
+using testutil::read_bytes;
+using testutil::write_bytes;
 
 Operation insert_op(std::string id, std::uint64_t version, std::string document) {
   return Operation{OpType::kInsert, std::move(id), version, std::move(document), {}};
@@ -35,16 +38,6 @@ std::vector<Operation> sample_ops(int n) {
   if (n % 7 == 0) ops.push_back(Operation{OpType::kCreateIndex, "by_k", 0, {}, {"k", "address.zip"}});
   if (n % 11 == 0) ops.push_back(Operation{OpType::kDropIndex, "by_k", 0, {}, {}});
   return ops;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 class WalTest : public ::testing::Test {
