@@ -155,12 +155,16 @@ void Mirror::enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::strin
   queued_bytes_ += payload.size();
   bytes_since_checkpoint_ += payload.size();
   enqueued_lsn_ = last_lsn;
+  // The applier polls (run()); waking it per batch would cost two context
+  // switches per write. Only a queue filling up toward its bound wakes it.
+  const bool wake = applier_waiting_ && queued_bytes_ >= options_.max_lag_bytes / 4;
   lock.unlock();
-  work_cv_.notify_one();
+  if (wake) work_cv_.notify_one();
 }
 
 void Mirror::run() {
   std::unique_lock lock(mutex_);
+  bool busy = false;  // the last round found batches to apply
   while (true) {
     if (!error_.is_ok()) {
       // Nothing can be applied any more; answer checkpoint requests with the error.
@@ -208,7 +212,13 @@ void Mirror::run() {
     done_cv_.notify_all();
     if (batches.empty() && !requested && !due) {
       if (stopping_) return;
-      work_cv_.wait_for(lock, std::chrono::milliseconds(100));
+      // Poll often while writes flow, rarely when the store is idle.
+      applier_waiting_ = true;
+      work_cv_.wait_for(lock, std::chrono::milliseconds(busy ? 2 : 100));
+      applier_waiting_ = false;
+      busy = !queue_.empty();
+    } else {
+      busy = true;
     }
   }
 }

@@ -129,6 +129,7 @@ class Mirror {
   std::uint64_t segments_retired_ = 0;       // guarded by mutex_
   Status error_;                      // guarded by mutex_
   bool stopping_ = false;             // guarded by mutex_
+  bool applier_waiting_ = false;      // guarded by mutex_: the applier sleeps on work_cv_
   std::chrono::steady_clock::time_point last_checkpoint_;  // applier only
   std::thread applier_;
 };

@@ -49,6 +49,14 @@ class PosixWritableFile final : public WritableFile {
     return Status::ok();
   }
 
+  Status preallocate(std::uint64_t bytes) override {
+    if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS) {
+      return io_error("fallocate", path_, errno);
+    }
+    return Status::ok();
+  }
+
   Status close() override {
     if (fd_ < 0) return Status::ok();
     const int fd = fd_;

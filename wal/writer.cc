@@ -93,6 +93,7 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   auto file = env_->create_file(join_path(dir_, SegmentName::for_lsn(first_lsn)));
   if (!file) return file.status();
   file_ = std::move(*file);
+  if (Status s = file_->preallocate(options_.segment_bytes); !s) return s;
   const std::string header = segment_header(first_lsn);
   if (Status s = file_->append(header); !s) return s;
   if (Status s = file_->sync(); !s) return s;
