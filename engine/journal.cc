@@ -85,7 +85,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   std::vector<wal::Batch> replayed;
   wal::ReadSummary summary;
   if (env->exists(wal_dir)) {
-    auto read = wal::read_log(env, wal_dir, [&](const wal::Batch& batch) -> Status {
+    auto read = wal::read_log(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
       if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
       if (batch.first_lsn != last_lsn + 1) {
         return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
@@ -137,6 +137,14 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   if (!summary.segments.empty() && summary.segments.back().first_lsn == next_lsn) {
     if (Status s = env->remove(summary.segments.back().path); !s) return s;
     if (Status s = env->sync_dir(wal_dir); !s) return s;
+  }
+  // The replayed tail may still be only in the page cache (a crash before its
+  // fdatasync): make it durable before the mirror or new writes build on it.
+  if (!summary.segments.empty() && summary.segments.back().first_lsn < next_lsn) {
+    auto last = env->reopen_file(summary.segments.back().path);
+    if (!last) return last.status();
+    if (Status s = (*last)->sync(); !s) return s;
+    if (Status s = (*last)->close(); !s) return s;
   }
   for (const wal::Batch& batch : replayed) {
     std::string payload;

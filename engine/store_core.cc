@@ -49,6 +49,9 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
 
 }  // namespace
 
+// A document must fit one WAL record (256 MiB) with room to spare.
+constexpr std::size_t kMaxDocumentBytesLimit = std::size_t{128} << 20;
+
 StoreCore::StoreCore(const Options& options, std::uint64_t revision, std::unique_ptr<Journal> journal)
     : options_(options), revision_(revision), journal_(std::move(journal)) {}
 
@@ -58,8 +61,9 @@ Status StoreCore::validate_options(const Options& options) {
   if (options.max_nesting_depth < 1) {
     return Status::invalid_argument("Options::max_nesting_depth must be at least 1");
   }
-  if (options.max_document_bytes < 1) {
-    return Status::invalid_argument("Options::max_document_bytes must be at least 1");
+  if (options.max_document_bytes < 1 || options.max_document_bytes > kMaxDocumentBytesLimit) {
+    return Status::invalid_argument("Options::max_document_bytes must be between 1 and " +
+                                    std::to_string(kMaxDocumentBytesLimit) + " (128 MiB)");
   }
   return Status::ok();
 }

@@ -26,8 +26,8 @@ class WritableFile {
   // Makes every appended byte durable (fdatasync).
   virtual Status sync() = 0;
   // Reserves space for `bytes` without changing the file's size, so later
-  // appends need no block allocation (and their syncs less metadata). A file
-  // system that cannot is not an error.
+  // appends need no block allocation (and their syncs less metadata). Best
+  // effort: a file system that cannot is not an error.
   virtual Status preallocate(std::uint64_t bytes) = 0;
   virtual Status close() = 0;
   virtual const std::string& path() const = 0;

@@ -131,7 +131,7 @@ Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir)
   return segments;
 }
 
-Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisitor& visit) {
+Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
   ReadSummary summary;
   auto segments = list_segments(env, dir);
   if (!segments) return segments.status();
@@ -164,7 +164,8 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisito
       break;
     }
     if (Status s = check_header(segment, data); !s) return s;
-    if (expected_lsn != 0 && segment.first_lsn != expected_lsn) {
+    const bool gap_below_floor = segment.first_lsn > expected_lsn && segment.first_lsn <= floor_lsn + 1;
+    if (expected_lsn != 0 && segment.first_lsn != expected_lsn && !gap_below_floor) {
       return Status::corruption(at(segment.path, 0) + ": LSN gap: the segment starts at LSN " +
                                 std::to_string(segment.first_lsn) + " but the log before it ends at LSN " +
                                 std::to_string(expected_lsn - 1) + " (a segment is missing)");
@@ -204,6 +205,9 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisito
       // Damage at `offset`. Only the end of the last segment can be torn: an
       // earlier segment was synced before the next one was created.
       if (!last) {
+        // Everything this segment could still have held lies at or below the
+        // floor when the next segment starts there: nothing is lost.
+        if (summary.segments[i + 1].first_lsn <= floor_lsn + 1) break;
         return Status::corruption(at(segment.path, offset) + ": " +
                                   (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
                                   " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");

@@ -56,7 +56,12 @@ struct ReadSummary {
 using BatchVisitor = std::function<Status(const Batch& batch)>;
 
 // Reads every segment of `dir`. The first segment may start at any LSN; every
-// later record must follow on from the one before.
-Result<ReadSummary> read_log(Env* env, const std::string& dir, const BatchVisitor& visit);
+// later record must follow on from the one before — except that LSNs at or
+// below `floor_lsn` are already safe elsewhere (the RocksDB mirror's
+// applied_lsn), so a gap between segments, or damage at the end of a sealed
+// segment, that only loses LSNs at or below it is not corruption. (A power cut
+// can leave either: unsynced WAL tails the mirror had already flushed, or
+// segment removals persisted out of order.)
+Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
 
 }  // namespace snapstore::wal

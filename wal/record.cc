@@ -40,7 +40,7 @@ Status decode_operation(const msgpack::object& o, Operation& op) {
   const msgpack::object* e = o.via.array.ptr;
   const std::uint32_t n = o.via.array.size;
   std::uint64_t type = 0;
-  if (!read_u64(e[0], type)) return bad("operation type is not an unsigned integer");
+  if (!read_u64(e[0], type) || type > 0xFF) return bad("operation type is not a small unsigned integer");
   op.type = static_cast<OpType>(type);
   if (!read_str(e[1], op.key)) return bad("operation key is not a string");
   switch (op.type) {

@@ -222,6 +222,11 @@ void LogWriter::finish_group(const std::deque<Pending*>& group, const Status& st
 
 Result<std::uint64_t> LogWriter::append(std::string encoded_operations, std::size_t op_count) {
   if (op_count == 0) return Status::invalid_argument("a WAL batch needs at least one operation");
+  // Refused here, before it takes LSNs: inside a group it would fail the group.
+  if (encoded_operations.size() + 32 > kMaxRecordPayload) {
+    return Status::invalid_argument("a WAL batch of " + std::to_string(encoded_operations.size()) +
+                                    " bytes exceeds the record limit of " + std::to_string(kMaxRecordPayload));
+  }
   Pending pending;
   pending.operations = std::move(encoded_operations);
   pending.op_count = op_count;

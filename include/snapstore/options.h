@@ -17,15 +17,16 @@ enum class Durability : std::uint8_t {
   // `periodic_sync_ms`. Survives a killed process; a power cut may lose the
   // last interval.
   kPeriodic = 1,
-  // After write() to the OS; synced only at checkpoints and close. Survives a
-  // killed process; a power cut loses whatever the OS had not flushed.
+  // After write() to the OS; synced at segment rotation, flush() and close.
+  // Survives a killed process; a power cut loses whatever the OS had not
+  // written back.
   kNone = 2,
 };
 
 struct Options {
   // Largest accepted document, measured as its msgpack encoding (the bytes the
   // store keeps). A larger insert or update fails with InvalidDocument.
-  // Default: 16 MiB.
+  // At most 128 MiB (a document must fit one WAL record). Default: 16 MiB.
   std::size_t max_document_bytes = std::size_t{16} << 20;
 
   // Deepest accepted nesting of arrays and objects; the document itself is

@@ -61,7 +61,7 @@ class WalTest : public ::testing::Test {
 
   Result<ReadSummary> read_all(std::vector<Batch>& out) {
     out.clear();
-    return read_log(Env::posix(), dir_.path(), [&](const Batch& b) {
+    return read_log(Env::posix(), dir_.path(), 0, [&](const Batch& b) {
       out.push_back(b);
       return Status::ok();
     });
@@ -364,6 +364,61 @@ TEST_F(WalTest, UnknownTypesAreSkippedOnlyWhenMarkedIgnorable) {
   // A type this reader must understand but does not is corruption.
   write_bytes(path, bytes.substr(0, second) + record_of_type(7) + bytes.substr(second));
   EXPECT_EQ(read_all(read).code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace snapstore::wal
+
+namespace snapstore::wal {
+namespace {
+
+// LSNs at or below the floor are safe in the RocksDB mirror: a power cut can
+// leave gaps and torn sealed segments there, and they are not corruption.
+class WalFloorTest : public WalTest {};
+
+TEST_F(WalFloorTest, GapBelowTheFloorIsTolerated) {
+  write_batches(100, 2048);
+  auto segments = list_segments(Env::posix(), dir_.path());
+  ASSERT_TRUE(segments.is_ok());
+  ASSERT_GT(segments->size(), 3U);
+  fs::remove((*segments)[1].path);
+  std::vector<Batch> read;
+  const std::uint64_t floor = (*segments)[2].first_lsn - 1;
+  auto summary = read_log(Env::posix(), dir_.path(), floor, [&](const Batch& b) {
+    read.push_back(b);
+    return Status::ok();
+  });
+  ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+  EXPECT_EQ(read.back().last_lsn(), summary->last_lsn);
+  // One LSN less of floor and the same gap loses a record nobody else has.
+  EXPECT_EQ(read_log(Env::posix(), dir_.path(), floor - 1, [](const Batch&) { return Status::ok(); }).code(),
+            StatusCode::kCorruption);
+}
+
+TEST_F(WalFloorTest, TornSealedSegmentBelowTheFloorIsTolerated) {
+  write_batches(100, 2048);
+  auto segments = list_segments(Env::posix(), dir_.path());
+  ASSERT_TRUE(segments.is_ok());
+  ASSERT_GT(segments->size(), 2U);
+  const std::string first = segments->front().path;
+  const std::string bytes = read_bytes(first);
+  write_bytes(first, bytes.substr(0, bytes.size() - 3));
+  const std::uint64_t floor = (*segments)[1].first_lsn - 1;
+  auto summary = read_log(Env::posix(), dir_.path(), floor, [](const Batch&) { return Status::ok(); });
+  ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+  EXPECT_EQ(read_log(Env::posix(), dir_.path(), floor - 1, [](const Batch&) { return Status::ok(); }).code(),
+            StatusCode::kCorruption);
+}
+
+TEST_F(WalTest, OversizedBatchIsRefusedWithoutBreakingTheLog) {
+  auto writer = LogWriter::open(Env::posix(), dir_.path(), 1, WriterOptions{}, nullptr);
+  ASSERT_TRUE(writer.is_ok());
+  const std::string huge(kMaxRecordPayload, 'x');
+  EXPECT_EQ((*writer)->append(huge, 1).code(), StatusCode::kInvalidArgument);
+  auto ops = sample_ops(1);
+  auto lsn = (*writer)->append(encode_operations(ops), ops.size());
+  ASSERT_TRUE(lsn.is_ok()) << lsn.status().message();
+  EXPECT_EQ(*lsn, 1U);  // the refused batch took no LSN
 }
 
 }  // namespace
