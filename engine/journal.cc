@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "fault/kill_point.h"
 #include "wal/reader.h"
 
 namespace snapstore::engine {
@@ -24,8 +25,11 @@ Status truncate_durably(wal::Env* env, const std::string& path, std::uint64_t si
 
 }  // namespace
 
-Journal::Journal(std::string dir, const Options& options)
-    : env_(wal::Env::posix()), dir_(std::move(dir)), options_(options), read_only_(options.read_only) {}
+Journal::Journal(std::string dir, const Options& options, wal::Env* env)
+    : env_(env != nullptr ? env : wal::Env::posix()),
+      dir_(std::move(dir)),
+      options_(options),
+      read_only_(options.read_only) {}
 
 Journal::~Journal() {
   {
@@ -36,10 +40,10 @@ Journal::~Journal() {
   if (periodic_.joinable()) periodic_.join();
 }
 
-Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Options& options, RecoverySink& sink,
-                                               OpenReport& report) {
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Options& options,
+                                               const StorageEnv& storage, RecoverySink& sink, OpenReport& report) {
   const auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<Journal> journal(new Journal(dir, options));
+  std::unique_ptr<Journal> journal(new Journal(dir, options, storage.wal));
   wal::Env* env = journal->env_;
   const std::string wal_dir = wal::join_path(dir, kWalDir);
   const std::string db_dir = wal::join_path(dir, kDbDir);
@@ -72,12 +76,14 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   mirror_options.max_lag_bytes = options.max_mirror_lag_bytes;
   mirror_options.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
   mirror_options.checkpoint_interval = std::chrono::seconds(options.checkpoint_interval_seconds);
+  mirror_options.rocksdb_env = storage.rocksdb;
   auto mirror = recovery::Mirror::open(env, db_dir, wal_dir, mirror_options);
   if (!mirror) return mirror.status();
   journal->mirror_ = std::move(*mirror);
   const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
   report.applied_lsn = applied_lsn;
   if (Status s = journal->mirror_->load(sink); !s) return s;
+  SNAPSTORE_KILL_POINT("recovery.after_load");
 
   // 3. The WAL after applied_lsn, replayed in order; the mirror gets the
   // replayed batches again so that its applied_lsn catches up.
@@ -110,6 +116,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
     report.torn_tail_bytes = summary.torn_tail->bytes;
     report.torn_tail_reason = summary.torn_tail->reason;
     if (!options.read_only) {
+      SNAPSTORE_KILL_POINT("recovery.before_truncate");
       Status s = summary.torn_tail->offset == 0 ? env->remove(summary.torn_tail->path)
                                                 : truncate_durably(env, summary.torn_tail->path, summary.torn_tail->offset);
       if (!s) return s;
@@ -117,6 +124,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
         summary.segments.pop_back();
         if (Status d = env->sync_dir(wal_dir); !d) return d;
       }
+      SNAPSTORE_KILL_POINT("recovery.after_truncate");
     }
   }
 
@@ -153,6 +161,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   }
 
   // 6. The writer starts a fresh segment at the next LSN.
+  SNAPSTORE_KILL_POINT("recovery.before_writer");
   wal::WriterOptions writer_options;
   writer_options.segment_bytes = options.wal_segment_bytes;
   writer_options.sync_every_group = options.durability == Durability::kSync;
@@ -167,6 +176,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   if (options.durability == Durability::kPeriodic) {
     journal->periodic_ = std::thread([j = journal.get()] { j->run_periodic_sync(); });
   }
+  SNAPSTORE_KILL_POINT("recovery.after_open");
   report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return journal;
 }

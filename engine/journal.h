@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/storage_env.h"
 #include "recovery/mirror.h"
 #include "snapstore/options.h"
 #include "snapstore/store.h"
@@ -36,8 +37,8 @@ class RecoverySink : public recovery::LoadSink {
 
 class Journal {
  public:
-  static Result<std::unique_ptr<Journal>> open(const std::string& dir, const Options& options, RecoverySink& sink,
-                                               OpenReport& report);
+  static Result<std::unique_ptr<Journal>> open(const std::string& dir, const Options& options,
+                                               const StorageEnv& env, RecoverySink& sink, OpenReport& report);
   ~Journal();
 
   // Appends one batch to the WAL; returns its first LSN once acknowledged
@@ -55,7 +56,7 @@ class Journal {
   Status close();
 
  private:
-  Journal(std::string dir, const Options& options);
+  Journal(std::string dir, const Options& options, wal::Env* env);
   void run_periodic_sync();
 
   wal::Env* const env_;

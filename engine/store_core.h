@@ -35,6 +35,7 @@
 
 #include "engine/journal.h"
 #include "engine/snapshot.h"
+#include "engine/storage_env.h"
 #include "index/ordered_index.h"
 #include "snapstore/store.h"
 
@@ -56,7 +57,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   static Status validate_options(const Options& options);
 
   // Opens (or creates) the durable store in `dir`: recovery, then ready.
-  static Result<std::shared_ptr<StoreCore>> open(const std::string& dir, const Options& options);
+  static Result<std::shared_ptr<StoreCore>> open(const std::string& dir, const Options& options,
+                                                 const StorageEnv& env = {});
+  // Store::open on the given file systems (fault tests, crashtest).
+  static Result<Store> open_store(const std::string& dir, const Options& options, const StorageEnv& env);
 
   Result<WriteResult> insert(DocumentArg doc);
   Result<DocumentResult> get(std::string_view id) const;

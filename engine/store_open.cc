@@ -73,13 +73,20 @@ class StoreCore::Recovery final : public RecoverySink {
   std::uint64_t indexes_loaded_ = 0;
 };
 
-Result<std::shared_ptr<StoreCore>> StoreCore::open(const std::string& dir, const Options& options) {
+Result<Store> StoreCore::open_store(const std::string& dir, const Options& options, const StorageEnv& env) {
+  auto core = open(dir, options, env);
+  if (!core) return core.status();
+  return Store(std::move(*core));
+}
+
+Result<std::shared_ptr<StoreCore>> StoreCore::open(const std::string& dir, const Options& options,
+                                                   const StorageEnv& env) {
   if (Status s = validate_options(options); !s) return s;
   if (dir.empty()) return Status::invalid_argument("Store::open needs a directory");
   auto core = std::make_shared<StoreCore>(options, 0);
   Recovery recovery(*core);
   OpenReport report;
-  auto journal = Journal::open(dir, options, recovery, report);
+  auto journal = Journal::open(dir, options, env, recovery, report);
   if (!journal) return journal.status();
   if (Status s = recovery.build_indexes(); !s) return s;
   report.documents_loaded = recovery.documents_loaded();

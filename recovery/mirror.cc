@@ -1,6 +1,8 @@
 // Mirror: RocksDB applier, checkpoints and WAL retirement (see mirror.h).
 #include "recovery/mirror.h"
 
+#include "fault/kill_point.h"
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -39,8 +41,13 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // One flush covers both column families, so a crash never leaves meta's
   // applied_lsn ahead of (or behind) the documents it describes.
   db_options.atomic_flush = true;
+  if (options.rocksdb_env != nullptr) db_options.env = options.rocksdb_env;
   db_options.paranoid_checks = true;
   db_options.avoid_flush_during_shutdown = true;  // close() checkpoints itself
+  // Every write here bypasses RocksDB's WAL (the snapstore WAL is the log),
+  // so its WAL stays empty; capping its size keeps RocksDB from preallocating
+  // ~1.1x the write buffer (70 MiB) for each WAL file it opens.
+  db_options.max_total_wal_size = 1 << 20;
   rocksdb::ColumnFamilyOptions cf_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
@@ -62,7 +69,9 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
     if (options.read_only) return Status::corruption(db_dir + ": RocksDB holds no snapstore format version");
     std::string version;
     put_fixed32(version, kMirrorFormatVersion);
-    s = db->Put(rocksdb::WriteOptions(), mirror->meta_, kFormatVersionKey, version);
+    rocksdb::WriteOptions write_options;
+    write_options.disableWAL = true;  // the flush below makes it durable
+    s = db->Put(write_options, mirror->meta_, kFormatVersionKey, version);
     if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), mirror->handles_);
     if (!s.ok()) return from_rocksdb(s, "initialize " + db_dir);
   } else if (!s.ok()) {
@@ -258,8 +267,10 @@ Status Mirror::apply(const std::vector<Queued>& batches) {
   write.Put(meta_, kAppliedLsnKey, value);
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = true;  // the snapstore WAL is the log; checkpoints flush
+  SNAPSTORE_KILL_POINT("mirror.apply.before_write");
   const rocksdb::Status s = db_->Write(write_options, &write);
   if (!s.ok()) return from_rocksdb(s, "apply WAL batches to RocksDB");
+  SNAPSTORE_KILL_POINT("mirror.apply.after_write");
   return Status::ok();
 }
 
@@ -271,8 +282,10 @@ Status Mirror::flush_and_retire() {
   }
   rocksdb::FlushOptions flush_options;
   flush_options.wait = true;
+  SNAPSTORE_KILL_POINT("checkpoint.before_flush");
   const rocksdb::Status s = db_->Flush(flush_options, handles_);
   if (!s.ok()) return from_rocksdb(s, "checkpoint: flush RocksDB");
+  SNAPSTORE_KILL_POINT("checkpoint.after_flush");
   {
     std::lock_guard lock(mutex_);
     flushed_lsn_ = lsn;
@@ -282,13 +295,16 @@ Status Mirror::flush_and_retire() {
   auto segments = wal::list_segments(env_, wal_dir_);
   if (!segments) return segments.status();
   std::uint64_t retired = 0;
+  SNAPSTORE_KILL_POINT("retire.before_remove");
   for (std::size_t i = 0; i + 1 < segments->size(); ++i) {
     if ((*segments)[i + 1].first_lsn > lsn + 1) break;
     if (Status r = env_->remove((*segments)[i].path); !r) return r;
+    SNAPSTORE_KILL_POINT("retire.after_remove");
     ++retired;
   }
   if (retired > 0) {
     if (Status r = env_->sync_dir(wal_dir_); !r) return r;
+    SNAPSTORE_KILL_POINT("retire.after_dir_sync");
     std::lock_guard lock(mutex_);
     segments_retired_ += retired;
   }

@@ -38,6 +38,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 }  // namespace rocksdb
 
@@ -49,6 +50,7 @@ struct MirrorOptions {
   std::uint64_t max_lag_bytes = 64ULL << 20;
   std::uint64_t checkpoint_wal_bytes = 256ULL << 20;
   std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(5)};
+  rocksdb::Env* rocksdb_env = nullptr;  // nullptr: RocksDB's default; tests inject faults here
 };
 
 // Receives what the mirror holds at open: the DESIGN.md sink between the

@@ -5,7 +5,8 @@
 //   header  := magic[8] "SNAPWAL\n" | format_version u32 | flags u32 (0)
 //              | first_lsn u64 | checksum u64 (xxh64 of the 24 bytes before)
 //   record  := checksum u64 | length u32 | type u8 | payload[length]
-//              checksum = xxh64(type, length, payload), seed 0
+//              checksum = xxh64(length, type, payload), seed 0
+//   types   := 1 batch (payload: record.h) | 0x81 sync mark (synced_lsn u64)
 //
 // All integers are little-endian. A segment is named by its first LSN
 // (`<first_lsn, 20 decimal digits>.log`) and holds records whose LSNs follow
@@ -36,12 +37,17 @@ inline constexpr std::size_t kRecordChecksumSize = 8;
 // length never makes the reader allocate gigabytes.
 inline constexpr std::uint32_t kMaxRecordPayload = 256U << 20;
 
+inline constexpr std::uint8_t kIgnorableTypeBit = 0x80;
+
 enum class RecordType : std::uint8_t {
   kZero = 0,    // reserved: zeroed space, never written
   kBatch = 1,   // one atomic batch of operations (record.h)
+  // The writer's durable LSN when the records after it were written: every
+  // record up to that LSN had been synced. Lets the reader tell a torn,
+  // never-synced tail from damage to synced records (docs/FORMATS.md).
+  kSyncMark = kIgnorableTypeBit | 1,  // payload: synced_lsn u64
 };
-
-inline constexpr std::uint8_t kIgnorableTypeBit = 0x80;
+inline constexpr std::uint32_t kSyncMarkPayloadSize = 8;
 
 static_assert(kSegmentHeaderSize == sizeof(kSegmentMagic) + 4 + 4 + 8 + 8);
 static_assert(kSegmentHeaderChecksummed == kSegmentHeaderSize - 8);

@@ -71,24 +71,34 @@ Parse parse_record(std::string_view data, std::size_t offset, RecordView& out) {
   return Parse::kRecord;
 }
 
-// Whether a checksum-valid batch record for an LSN above `after_lsn` starts
-// anywhere in data[from, end). Cheap filters (type byte, length, msgpack
-// prefix) run before the checksum, so scanning garbage stays linear in practice.
-bool valid_record_follows(std::string_view data, std::size_t from, std::uint64_t after_lsn) {
+// What lies after damage in the last segment: checksum-valid records found
+// by trying every offset (cheap filters on type and length run first, so
+// scanning garbage stays linear in practice).
+struct AfterDamage {
+  bool synced_beyond = false;  // a sync mark says the damaged LSN had been synced
+  std::uint64_t batches = 0;   // valid batch records, never synced, to be dropped
+};
+
+AfterDamage scan_after_damage(std::string_view data, std::size_t from, std::uint64_t damaged_lsn) {
+  AfterDamage found;
   for (std::size_t offset = from; offset + kRecordHeaderSize <= data.size(); ++offset) {
     const char* h = data.data() + offset;
-    if (static_cast<std::uint8_t>(h[kRecordChecksumSize + 4]) != static_cast<std::uint8_t>(RecordType::kBatch)) {
-      continue;
-    }
+    const auto type = static_cast<std::uint8_t>(h[kRecordChecksumSize + 4]);
+    const bool mark = type == static_cast<std::uint8_t>(RecordType::kSyncMark);
+    if (!mark && type != static_cast<std::uint8_t>(RecordType::kBatch)) continue;
     const std::uint32_t length = get_u32(h + kRecordChecksumSize);
-    if (length < 2 || length > data.size() - offset - kRecordHeaderSize) continue;
-    if (static_cast<unsigned char>(h[kRecordHeaderSize]) != 0x92) continue;  // msgpack array of 2
+    if (length > data.size() - offset - kRecordHeaderSize) continue;
+    if (mark ? length != kSyncMarkPayloadSize : length < 2) continue;
     RecordView view;
     if (parse_record(data, offset, view) != Parse::kRecord) continue;
-    auto batch = decode_payload(view.payload);
-    if (batch && batch->first_lsn > after_lsn) return true;
+    if (mark) {
+      if (get_u64(view.payload.data()) >= damaged_lsn) found.synced_beyond = true;
+    } else {
+      ++found.batches;
+    }
+    offset += view.size - 1;
   }
-  return false;
+  return found;
 }
 
 Status check_header(const SegmentInfo& segment, std::string_view data) {
@@ -216,14 +226,21 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
         torn(offset, "zeroed tail");
         break;
       }
-      // A good record after the damage would mean acknowledged data beyond
-      // it: that is corruption, not a torn write.
-      if (valid_record_follows(data, offset + 1, expected_lsn - 1)) {
-        return Status::corruption(at(segment.path, offset) + ": " +
-                                  (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
-                                  " before later valid records (expected LSN " + std::to_string(expected_lsn) + ")");
+      // Damage is torn (never synced) unless a later sync mark proves the
+      // damaged record had been synced before: then synced data was lost.
+      // Valid records after torn damage were never synced either (the
+      // writer only syncs whole groups), so they are dropped with it: the
+      // log stays a prefix without holes.
+      const std::string problem = parse == Parse::kZeroed ? std::string("zeroed space") : view.problem;
+      const AfterDamage after = scan_after_damage(data, offset + 1, expected_lsn);
+      if (after.synced_beyond) {
+        return Status::corruption(at(segment.path, offset) + ": " + problem +
+                                  " in records a later sync mark shows were synced (expected LSN " +
+                                  std::to_string(expected_lsn) + ")");
       }
-      torn(offset, parse == Parse::kZeroed ? std::string("zeroed space then garbage") : view.problem);
+      torn(offset, after.batches == 0 ? problem
+                                      : problem + "; " + std::to_string(after.batches) +
+                                            " later record(s) were never synced and are dropped");
       break;
     }
     if (summary.torn_tail) break;

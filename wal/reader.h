@@ -2,15 +2,17 @@
 // each checksum before decoding anything, and tells a torn tail apart from
 // corruption.
 //
-// A torn tail is damage at the very end of the last segment with no valid
-// record after it: an incomplete header or payload, zeroed space, or a record
-// whose checksum fails and which no valid record follows. It is what a crash
-// in the middle of a write leaves, and it only ever holds records that were
-// never acknowledged as durable (sync mode acknowledges after fdatasync), so
-// it is reported and may be truncated. Anything else — a bad record followed
-// by a good one, damage in an earlier segment, a header that is not a WAL
-// header, an LSN that does not follow on — is corruption: the read stops with
-// Corruption naming the file, the byte offset and the expected LSN.
+// A torn tail is damage at the end of the last segment that no later sync
+// mark vouches for: an incomplete header or payload, zeroed space, or a record
+// whose checksum fails. A crash in the middle of a write leaves one, possibly
+// with some later blocks persisted and earlier ones not (FAULTS.md F3); all of
+// it was written after the last sync, so none of it was acknowledged as
+// durable (sync mode acknowledges after fdatasync). It is reported and may be
+// truncated, together with any valid records after the damage. Anything else
+// — damage before a sync mark that says the damaged LSN was synced, damage in
+// an earlier segment, a header that is not a WAL header, an LSN that does not
+// follow on — is corruption: the read stops with Corruption naming the file,
+// the byte offset and the expected LSN.
 //
 // Thread safety: read_log() is a free function without shared state.
 #pragma once

@@ -3,11 +3,13 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "fault/kill_point.h"
 #include "wal/format.h"
 #include "wal/record.h"
 
@@ -19,6 +21,15 @@ void put_u32(char* p, std::uint32_t v) {
 }
 void put_u64(char* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+// Fills in the header of the record whose header space starts at `start`
+// and whose payload runs to the end of `buffer`.
+void seal_record(std::string& buffer, std::size_t start, RecordType type) {
+  char* header = buffer.data() + start;
+  put_u32(header + kRecordChecksumSize, static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
+  header[kRecordChecksumSize + 4] = static_cast<char>(type);
+  put_u64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
 }
 
 std::string segment_header(std::uint64_t first_lsn) {
@@ -90,19 +101,22 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
     if (Status s = file_->close(); !s) return s;
     file_.reset();
   }
+  SNAPSTORE_KILL_POINT("wal.roll.before_create");
   auto file = env_->create_file(join_path(dir_, SegmentName::for_lsn(first_lsn)));
   if (!file) return file.status();
   file_ = std::move(*file);
+  SNAPSTORE_KILL_POINT("wal.roll.after_create");
   if (Status s = file_->preallocate(options_.segment_bytes); !s) return s;
   const std::string header = segment_header(first_lsn);
   if (Status s = file_->append(header); !s) return s;
   if (Status s = file_->sync(); !s) return s;
+  SNAPSTORE_KILL_POINT("wal.roll.after_header");
   if (Status s = env_->sync_dir(dir_); !s) return s;
   segment_size_ = header.size();
   return Status::ok();
 }
 
-Status LogWriter::write_group(std::deque<Pending*>& group, bool& synced) {
+Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_lsn, bool& synced) {
   synced = false;
   bool wants_sync = options_.sync_every_group;
   bool wants_close = false;
@@ -126,6 +140,11 @@ Status LogWriter::write_group(std::deque<Pending*>& group, bool& synced) {
     std::size_t payload_offset, payload_size;
   };
   std::vector<Framed> framed;
+  if (first_lsn != 0 && synced_lsn > marked_lsn_) {
+    buffer_.resize(kRecordHeaderSize + kSyncMarkPayloadSize);
+    put_u64(buffer_.data() + kRecordHeaderSize, synced_lsn);
+    seal_record(buffer_, 0, RecordType::kSyncMark);
+  }
   for (const Pending* p : group) {
     if (p->op_count == 0) continue;
     const std::size_t start = buffer_.size();
@@ -136,20 +155,21 @@ Status LogWriter::write_group(std::deque<Pending*>& group, bool& synced) {
       return Status::invalid_argument("WAL record of " + std::to_string(payload_size) + " bytes exceeds the limit of " +
                                       std::to_string(kMaxRecordPayload));
     }
-    char* header = buffer_.data() + start;
-    put_u32(header + kRecordChecksumSize, static_cast<std::uint32_t>(payload_size));
-    header[kRecordChecksumSize + 4] = static_cast<char>(RecordType::kBatch);
-    put_u64(header, XXH64(header + kRecordChecksumSize, buffer_.size() - start - kRecordChecksumSize, 0));
+    seal_record(buffer_, start, RecordType::kBatch);
     framed.push_back({p->first_lsn, p->first_lsn + p->op_count - 1, start + kRecordHeaderSize, payload_size});
   }
 
   if (!buffer_.empty()) {
+    SNAPSTORE_KILL_POINT("wal.append.before_write");
     if (Status s = file_->append(buffer_); !s) return s;
     segment_size_ += buffer_.size();
+    marked_lsn_ = std::max(marked_lsn_, synced_lsn);
+    SNAPSTORE_KILL_POINT("wal.append.after_write");
   }
   if (wants_sync || wants_close) {
     if (Status s = file_->sync(); !s) return s;
     synced = true;
+    SNAPSTORE_KILL_POINT("wal.append.after_sync");
   }
   if (wants_close) {
     if (Status s = file_->close(); !s) return s;
@@ -190,13 +210,14 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
     finish_group(group, failed, pending);
     return failed;
   }
+  const std::uint64_t synced_lsn = durable_lsn_;
   std::uint64_t group_last_lsn = written_lsn_;
   for (const Pending* p : group) {
     if (p->op_count > 0) group_last_lsn = p->first_lsn + p->op_count - 1;
   }
   lock.unlock();
   bool synced = false;
-  Status status = write_group(group, synced);
+  Status status = write_group(group, synced_lsn, synced);
   lock.lock();
 
   if (status.is_ok()) {

@@ -78,7 +78,9 @@ class LogWriter {
   LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener, std::uint64_t next_lsn);
 
   Status start_segment(std::uint64_t first_lsn);                  // leader only
-  Status write_group(std::deque<Pending*>& group, bool& synced);  // leader only
+  // Writes and, if asked, syncs one group; `synced_lsn` is durable_lsn_ as
+  // the leader saw it, recorded in a sync mark ahead of the group's records.
+  Status write_group(std::deque<Pending*>& group, std::uint64_t synced_lsn, bool& synced);  // leader only
   Result<std::uint64_t> enqueue_and_wait(Pending& pending);
   // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
   void finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader);
@@ -99,6 +101,7 @@ class LogWriter {
   // Touched by the current leader only (one at a time, by the queue protocol).
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_size_ = 0;
+  std::uint64_t marked_lsn_ = 0;  // the synced LSN of the last sync mark written
   std::string buffer_;
 };
 

@@ -268,6 +268,7 @@ class Store {
   std::vector<IndexInfo> indexes() const;
 
  private:
+  friend class engine::StoreCore;
   explicit Store(std::shared_ptr<engine::StoreCore> core);
   std::shared_ptr<engine::StoreCore> core_;
 };

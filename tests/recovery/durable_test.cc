@@ -239,7 +239,7 @@ TEST(DurableStoreTest, CorruptionInTheMiddleRefusesToOpenNamingFileAndOffset) {
   write_and_crash(dir.path(), 10);
   const std::string last = segment_paths(dir.path()).back();
   std::string bytes = read_bytes(last);
-  bytes[60] ^= 0x01;  // inside the first record's payload
+  bytes[60] ^= 0x01;  // inside the first record's payload (it starts at 32)
   write_bytes(last, bytes);
   auto store = Store::open(dir.path());
   ASSERT_EQ(store.code(), StatusCode::kCorruption);

@@ -10,11 +10,17 @@ namespace snapstore::testutil {
 
 class TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/snapstore-test-XXXXXX";
+  TempDir() : TempDir(default_base()) {}
+  // Under `base` instead: fault tests use a RAM file system (their fault
+  // injection models durability, so real fsyncs only cost time).
+  explicit TempDir(const std::string& base) {
+    std::string pattern = base + "/snapstore-test-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
+  }
+  static std::string default_base() {
+    const char* base = std::getenv("TMPDIR");
+    return base != nullptr ? base : "/tmp";
   }
   ~TempDir() {
     std::error_code ignored;
