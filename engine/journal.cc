@@ -23,6 +23,52 @@ Status truncate_durably(wal::Env* env, const std::string& path, std::uint64_t si
   return (*file)->close();
 }
 
+// Copies `from` to `to` so that `to` exists only complete: through a
+// temporary file, synced, then renamed (the caller syncs the directory).
+Status copy_durably(wal::Env* env, const std::string& from, const std::string& to) {
+  auto content = env->read_file(from);
+  if (!content) return content.status();
+  const std::string temporary = to + ".tmp";
+  if (env->exists(temporary)) {
+    if (Status s = env->remove(temporary); !s) return s;
+  }
+  auto file = env->create_file(temporary);
+  if (!file) return file.status();
+  if (Status s = (*file)->append(*content); !s) return s;
+  if (Status s = (*file)->sync(); !s) return s;
+  if (Status s = (*file)->close(); !s) return s;
+  return env->rename(temporary, to);
+}
+
+// RecoveryPolicy::kRepair: the log ends at `damage`. The damaged segment is
+// copied aside and cut there; every later segment is renamed aside. Each
+// step leaves a state from which repairing again reaches the same end.
+Status set_damage_aside(wal::Env* env, const std::string& wal_dir, const wal::Damage& damage,
+                        std::vector<wal::SegmentInfo>& segments, OpenReport& report) {
+  report.repaired_file = damage.path;
+  report.repaired_offset = damage.offset;
+  report.repaired_first_lost_lsn = damage.expected_lsn;
+  report.repaired_reason = damage.reason;
+  for (std::size_t i = damage.segment; i < segments.size(); ++i) {
+    const wal::SegmentInfo& segment = segments[i];
+    const std::string aside = segment.path + ".damaged";
+    const bool keep_prefix = i == damage.segment && damage.offset > 0;
+    report.repaired_bytes_dropped += keep_prefix ? segment.size - damage.offset : segment.size;
+    if (keep_prefix) {
+      if (!env->exists(aside)) {
+        if (Status s = copy_durably(env, segment.path, aside); !s) return s;
+      }
+      if (Status s = truncate_durably(env, segment.path, damage.offset); !s) return s;
+    } else if (Status s = env->rename(segment.path, aside); !s) {
+      return s;
+    }
+    report.set_aside.push_back(aside);
+  }
+  if (Status s = env->sync_dir(wal_dir); !s) return s;
+  segments.resize(damage.offset > 0 ? damage.segment + 1 : damage.segment);
+  return Status::ok();
+}
+
 }  // namespace
 
 Journal::Journal(std::string dir, const Options& options, wal::Env* env)
@@ -90,8 +136,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   std::uint64_t last_lsn = applied_lsn;
   std::vector<wal::Batch> replayed;
   wal::ReadSummary summary;
+  const bool repair = options.recovery_policy == RecoveryPolicy::kRepair && !options.read_only;
   if (env->exists(wal_dir)) {
-    auto read = wal::read_log(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
+    auto read = (repair ? wal::salvage_log : wal::read_log)(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
       if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
       if (batch.first_lsn != last_lsn + 1) {
         return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
@@ -108,6 +155,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
     summary = std::move(*read);
   }
   report.last_lsn = last_lsn;
+  if (summary.damage) {
+    if (Status s = set_damage_aside(env, wal_dir, *summary.damage, summary.segments, report); !s) return s;
+  }
 
   // 4. A torn tail holds nothing acknowledged: cut it off (read-only: skip it).
   if (summary.torn_tail) {

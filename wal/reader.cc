@@ -141,13 +141,23 @@ Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir)
   return segments;
 }
 
-Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
+namespace {
+
+// read_log and salvage_log: the same walk; `salvage` turns the first
+// corruption into ReadSummary::damage instead of an error.
+Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
+                             bool salvage) {
   ReadSummary summary;
   auto segments = list_segments(env, dir);
   if (!segments) return segments.status();
   summary.segments = *segments;
 
   std::uint64_t expected_lsn = 0;  // 0: not known yet (before the first segment)
+  auto damaged = [&](std::size_t index, std::uint64_t offset, std::string message) -> Result<ReadSummary> {
+    if (!salvage) return Status::corruption(message);
+    summary.damage = Damage{summary.segments[index].path, index, offset, expected_lsn, std::move(message)};
+    return summary;
+  };
   for (std::size_t i = 0; i < summary.segments.size(); ++i) {
     const SegmentInfo& segment = summary.segments[i];
     const bool last = i + 1 == summary.segments.size();
@@ -166,19 +176,23 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
         torn(0, "incomplete segment header");
         break;
       }
-      return Status::corruption(at(segment.path, 0) + ": segment header truncated to " +
-                                std::to_string(data.size()) + " bytes");
+      return damaged(i, 0, at(segment.path, 0) + ": segment header truncated to " + std::to_string(data.size()) +
+                               " bytes");
     }
     if (last && all_zero(data.substr(0, kSegmentHeaderSize))) {
       torn(0, "zeroed segment header");
       break;
     }
-    if (Status s = check_header(segment, data); !s) return s;
+    if (Status s = check_header(segment, data); !s) {
+      // A newer format is not damage: never salvage it away.
+      if (s.message().find("is not supported") != std::string::npos) return s;
+      return damaged(i, 0, s.detail());
+    }
     const bool gap_below_floor = segment.first_lsn > expected_lsn && segment.first_lsn <= floor_lsn + 1;
     if (expected_lsn != 0 && segment.first_lsn != expected_lsn && !gap_below_floor) {
-      return Status::corruption(at(segment.path, 0) + ": LSN gap: the segment starts at LSN " +
-                                std::to_string(segment.first_lsn) + " but the log before it ends at LSN " +
-                                std::to_string(expected_lsn - 1) + " (a segment is missing)");
+      return damaged(i, 0, at(segment.path, 0) + ": LSN gap: the segment starts at LSN " +
+                               std::to_string(segment.first_lsn) + " but the log before it ends at LSN " +
+                               std::to_string(expected_lsn - 1) + " (a segment is missing)");
     }
     expected_lsn = segment.first_lsn;
 
@@ -192,14 +206,14 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
           continue;
         }
         if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
-          return Status::corruption(at(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
+          return damaged(i, offset, at(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
         }
         // The checksum passed, so a payload that does not decode was written
         // that way or damaged before checksumming: never a torn write.
         auto batch = decode_payload(view.payload);
-        if (!batch) return Status::corruption(at(segment.path, offset) + ": " + batch.status().detail());
+        if (!batch) return damaged(i, offset, at(segment.path, offset) + ": " + batch.status().detail());
         if (batch->first_lsn != expected_lsn) {
-          return Status::corruption(at(segment.path, offset) + ": record has LSN " +
+          return damaged(i, offset, at(segment.path, offset) + ": record has LSN " +
                                     std::to_string(batch->first_lsn) + ", expected LSN " +
                                     std::to_string(expected_lsn));
         }
@@ -218,7 +232,7 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
         // Everything this segment could still have held lies at or below the
         // floor when the next segment starts there: nothing is lost.
         if (summary.segments[i + 1].first_lsn <= floor_lsn + 1) break;
-        return Status::corruption(at(segment.path, offset) + ": " +
+        return damaged(i, offset, at(segment.path, offset) + ": " +
                                   (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
                                   " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");
       }
@@ -234,7 +248,7 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
       const std::string problem = parse == Parse::kZeroed ? std::string("zeroed space") : view.problem;
       const AfterDamage after = scan_after_damage(data, offset + 1, expected_lsn);
       if (after.synced_beyond) {
-        return Status::corruption(at(segment.path, offset) + ": " + problem +
+        return damaged(i, offset, at(segment.path, offset) + ": " + problem +
                                   " in records a later sync mark shows were synced (expected LSN " +
                                   std::to_string(expected_lsn) + ")");
       }
@@ -246,6 +260,16 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
     if (summary.torn_tail) break;
   }
   return summary;
+}
+
+}  // namespace
+
+Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
+  return walk_log(env, dir, floor_lsn, visit, /*salvage=*/false);
+}
+
+Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
+  return walk_log(env, dir, floor_lsn, visit, /*salvage=*/true);
 }
 
 }  // namespace snapstore::wal

@@ -45,12 +45,22 @@ struct TornTail {
   std::string reason;
 };
 
+// The first corruption salvage_log() met: where the valid log ends.
+struct Damage {
+  std::string path;              // the damaged segment
+  std::size_t segment = 0;       // its index in ReadSummary::segments
+  std::uint64_t offset = 0;      // the valid log ends here in that segment
+  std::uint64_t expected_lsn = 0;  // the first LSN lost
+  std::string reason;            // what read_log's Corruption would have said
+};
+
 struct ReadSummary {
   std::vector<SegmentInfo> segments;
   std::uint64_t records = 0;
   std::uint64_t first_lsn = 0;  // of the first record read (0 if none)
   std::uint64_t last_lsn = 0;   // of the last valid record (0 if none)
   std::optional<TornTail> torn_tail;
+  std::optional<Damage> damage;  // salvage_log() only
 };
 
 // Called with each valid batch in LSN order; a non-ok Status stops the read
@@ -65,5 +75,10 @@ using BatchVisitor = std::function<Status(const Batch& batch)>;
 // can leave either: unsynced WAL tails the mirror had already flushed, or
 // segment removals persisted out of order.)
 Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
+
+// read_log for RecoveryPolicy::kRepair: the first corruption ends the read
+// with ok and ReadSummary::damage set, after every valid record before it
+// was visited. (A segment of a newer format version is still an error.)
+Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
 
 }  // namespace snapstore::wal

@@ -23,6 +23,21 @@ enum class Durability : std::uint8_t {
   kNone = 2,
 };
 
+// What Store::open does with a damaged WAL (docs/RECOVERY.md).
+enum class RecoveryPolicy : std::uint8_t {
+  // A torn tail — damage after the last synced record, which nothing
+  // acknowledged as durable can lie in — is cut off and reported in
+  // OpenReport. Damage to records known to be synced refuses the open with
+  // Corruption naming the file, the offset and the first LSN lost.
+  kTruncateTornTail = 0,
+  // Keeps every valid record up to the first damage and drops the rest:
+  // a copy of the damaged segment and every later segment are set aside as
+  // "<segment>.damaged" files, the damaged segment is cut at the damage, and
+  // OpenReport says exactly what was dropped. For when losing the records
+  // after the damage is better than not opening; never chosen silently.
+  kRepair = 1,
+};
+
 struct Options {
   // Largest accepted document, measured as its msgpack encoding (the bytes the
   // store keeps). A larger insert or update fails with InvalidDocument.
@@ -38,6 +53,9 @@ struct Options {
 
   // Default: kSync.
   Durability durability = Durability::kSync;
+
+  // Default: kTruncateTornTail. Ignored when read_only.
+  RecoveryPolicy recovery_policy = RecoveryPolicy::kTruncateTornTail;
 
   // The background sync interval of Durability::kPeriodic. Default: 100 ms.
   std::uint32_t periodic_sync_ms = 100;

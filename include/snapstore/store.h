@@ -99,6 +99,15 @@ struct OpenReport {
   std::uint64_t torn_tail_offset = 0;
   std::uint64_t torn_tail_bytes = 0;
   std::string torn_tail_reason;
+  // RecoveryPolicy::kRepair: the damage found (empty file when none), the
+  // bytes of log dropped from there on, and the "<segment>.damaged" copies
+  // set aside (the damaged segment, then every later one).
+  std::string repaired_file;
+  std::uint64_t repaired_offset = 0;
+  std::uint64_t repaired_first_lost_lsn = 0;
+  std::string repaired_reason;
+  std::uint64_t repaired_bytes_dropped = 0;
+  std::vector<std::string> set_aside;
   double elapsed_seconds = 0;
 };
 

@@ -78,7 +78,9 @@ void sweep(Durability durability) {
       expect_oracle_holds(work.history(), *store, context);
     }
   }
-  EXPECT_GT(failed_writes, full ? total : total / 2) << "most injected failures should hit a write";
+  // Guards against a sweep that silently stops reaching the write path (the
+  // rest hit the open, the mirror or the close, and are checked all the same).
+  EXPECT_GT(failed_writes, (full ? 2 * total : total) / 4) << "too few injected failures reached a write";
 }
 
 TEST(IoErrorTest, EveryCallFailingInSyncMode) { sweep(Durability::kSync); }

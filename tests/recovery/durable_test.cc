@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -245,6 +246,70 @@ TEST(DurableStoreTest, CorruptionInTheMiddleRefusesToOpenNamingFileAndOffset) {
   ASSERT_EQ(store.code(), StatusCode::kCorruption);
   EXPECT_NE(store.status().message().find(last), std::string::npos) << store.status().message();
   EXPECT_NE(store.status().message().find("offset 32"), std::string::npos) << store.status().message();
+}
+
+// RecoveryPolicy::kRepair keeps the valid prefix, sets the damaged segment
+// aside, says what it dropped, and a second open finds nothing to repair.
+TEST(DurableStoreTest, RepairKeepsTheValidPrefixAndSetsTheDamageAside) {
+  TempDir dir;
+  write_and_crash(dir.path(), 10);
+  const std::string last = segment_paths(dir.path()).back();
+  const std::string original = read_bytes(last);
+  std::string bytes = original;
+  bytes[bytes.size() / 2] ^= 0x01;
+  write_bytes(last, bytes);
+  ASSERT_EQ(Store::open(dir.path()).code(), StatusCode::kCorruption);
+
+  Options repair;
+  repair.recovery_policy = RecoveryPolicy::kRepair;
+  std::size_t kept = 0;
+  {
+    auto store = Store::open(dir.path(), repair);
+    ASSERT_TRUE(store.is_ok()) << store.status().message();
+    const OpenReport report = store->open_report();
+    EXPECT_EQ(report.repaired_file, last);
+    EXPECT_GT(report.repaired_offset, 32U);
+    EXPECT_EQ(report.repaired_bytes_dropped, original.size() - report.repaired_offset);
+    EXPECT_NE(report.repaired_reason.find("checksum"), std::string::npos) << report.repaired_reason;
+    ASSERT_EQ(report.set_aside, std::vector<std::string>{last + ".damaged"});
+    EXPECT_EQ(read_bytes(last + ".damaged"), bytes);
+    kept = store->size();
+    EXPECT_GT(kept, 0U);
+    EXPECT_LT(kept, 10U);
+    EXPECT_EQ(report.repaired_first_lost_lsn, kept + 1);
+    // A prefix: documents 0..kept-1, each once.
+    auto cursor = store->read();
+    ASSERT_TRUE(cursor);
+    std::vector<std::int64_t> seen;
+    for (auto step = cursor->next(); step && step->document; step = cursor->next()) {
+      seen.push_back(step->document->data.at("i").as_int());
+      if (!step->has_more) break;
+    }
+    std::sort(seen.begin(), seen.end());
+    for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<std::int64_t>(i));
+    ASSERT_TRUE(store->insert(Document{{"after", "repair"}}));
+  }
+  auto again = Store::open(dir.path(), repair);
+  ASSERT_TRUE(again.is_ok()) << again.status().message();
+  EXPECT_TRUE(again->open_report().repaired_file.empty());
+  EXPECT_EQ(again->size(), kept + 1);
+}
+
+TEST(DurableStoreTest, RepairSetsAsideEverySegmentAfterAMissingOne) {
+  TempDir dir;
+  write_and_crash(dir.path(), 300, 4096);
+  const auto segments = segment_paths(dir.path());
+  ASSERT_GT(segments.size(), 3U);
+  fs::remove(segments[1]);
+  Options repair;
+  repair.recovery_policy = RecoveryPolicy::kRepair;
+  auto store = Store::open(dir.path(), repair);
+  ASSERT_TRUE(store.is_ok()) << store.status().message();
+  const OpenReport report = store->open_report();
+  EXPECT_NE(report.repaired_reason.find("LSN gap"), std::string::npos) << report.repaired_reason;
+  EXPECT_EQ(report.set_aside.size(), segments.size() - 2);
+  EXPECT_EQ(store->revision(), report.repaired_first_lost_lsn - 1);
+  for (std::size_t i = 2; i < segments.size(); ++i) EXPECT_TRUE(fs::exists(segments[i] + ".damaged")) << i;
 }
 
 TEST(DurableStoreTest, MissingMiddleSegmentRefusesToOpen) {

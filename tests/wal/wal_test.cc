@@ -88,6 +88,15 @@ class WalTest : public ::testing::Test {
     return offsets;
   }
 
+  // Offsets of the batch records only (sync marks left out).
+  static std::vector<std::size_t> batch_offsets(const std::string& bytes) {
+    std::vector<std::size_t> batches;
+    for (std::size_t offset : record_offsets(bytes)) {
+      if (bytes[offset + kRecordChecksumSize + 4] == static_cast<char>(RecordType::kBatch)) batches.push_back(offset);
+    }
+    return batches;
+  }
+
   TempDir dir_;
 };
 
@@ -257,6 +266,71 @@ TEST_F(WalTest, FlippedByteInAMiddleRecordIsCorruptionNamingFileAndOffset) {
   EXPECT_NE(summary.status().message().find("offset " + std::to_string(middle)), std::string::npos)
       << summary.status().message();
   EXPECT_NE(summary.status().message().find("expected LSN"), std::string::npos);
+}
+
+// F3: with no sync between the groups, blocks may reach the disk in any
+// order; damage with valid records after it is still a torn tail, and the
+// records after it go too (a prefix without holes).
+TEST_F(WalTest, ValidRecordsAfterDamageNoSyncMarkCoversAreDroppedWithTheTornTail) {
+  WriterOptions options;
+  options.sync_every_group = false;
+  auto writer = LogWriter::open(Env::posix(), dir_.path(), 1, options, nullptr);
+  ASSERT_TRUE(writer.is_ok());
+  for (int i = 0; i < 3; ++i) {
+    auto ops = sample_ops(i);
+    ASSERT_TRUE((*writer)->append(encode_operations(ops), ops.size()).is_ok());
+  }
+  ASSERT_TRUE((*writer)->close().is_ok());
+  const std::string path = only_segment();
+  std::string bytes = read_bytes(path);
+  const std::size_t second = batch_offsets(bytes).at(1);
+  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
+  write_bytes(path, bytes);
+  std::vector<Batch> read;
+  auto summary = read_all(read);
+  ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+  EXPECT_EQ(read.size(), 1U);
+  ASSERT_TRUE(summary->torn_tail.has_value());
+  EXPECT_EQ(summary->torn_tail->offset, second);
+  EXPECT_NE(summary->torn_tail->reason.find("1 later record(s) were never synced"), std::string::npos)
+      << summary->torn_tail->reason;
+}
+
+TEST_F(WalTest, DamageASyncMarkVouchesForIsCorruption) {
+  write_batches(3);  // sync mode: a mark ahead of every later group
+  const std::string path = only_segment();
+  std::string bytes = read_bytes(path);
+  const std::size_t second = batch_offsets(bytes).at(1);
+  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
+  write_bytes(path, bytes);
+  std::vector<Batch> read;
+  auto summary = read_all(read);
+  ASSERT_EQ(summary.code(), StatusCode::kCorruption);
+  EXPECT_NE(summary.status().message().find("sync mark"), std::string::npos) << summary.status().message();
+  EXPECT_NE(summary.status().message().find("offset " + std::to_string(second)), std::string::npos);
+}
+
+TEST_F(WalTest, SalvageStopsAtTheFirstCorruptionAndSaysWhere) {
+  const auto written = write_batches(3);
+  const std::string path = only_segment();
+  std::string bytes = read_bytes(path);
+  const std::size_t second = batch_offsets(bytes).at(1);
+  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
+  write_bytes(path, bytes);
+  std::vector<Batch> read;
+  auto summary = salvage_log(Env::posix(), dir_.path(), 0, [&](const Batch& b) {
+    read.push_back(b);
+    return Status::ok();
+  });
+  ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+  ASSERT_EQ(read.size(), 1U);
+  EXPECT_EQ(read[0], written[0]);
+  ASSERT_TRUE(summary->damage.has_value());
+  EXPECT_EQ(summary->damage->path, path);
+  EXPECT_EQ(summary->damage->segment, 0U);
+  EXPECT_EQ(summary->damage->offset, second);
+  EXPECT_EQ(summary->damage->expected_lsn, written[1].first_lsn);
+  EXPECT_NE(summary->damage->reason.find("checksum"), std::string::npos) << summary->damage->reason;
 }
 
 TEST_F(WalTest, FlippedLengthInAMiddleRecordIsCorruption) {
