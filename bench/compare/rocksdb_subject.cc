@@ -172,6 +172,16 @@ void loaded_rows(const Config& config, Report& report) {
   if (config.wants("load")) {
     report.add(make_row(load_group(n), "RocksDB SstFileWriter + ingest", Role::kAlternative, 0, loaded, "docs/s", true));
   }
+  // The scan comes first, also when only get is measured: it fills the block
+  // cache, so that Get reads from memory as snapstore does.
+  if (config.wants("stream") || config.wants("get")) {
+    const Clock::time_point start = Clock::now();
+    const std::uint64_t seen = scan_and_decode(*db);
+    if (config.wants("stream")) {
+      report.add(make_row(stream_group(), "RocksDB full scan + decode", Role::kAlternative, n,
+                          one_shot(seen, seconds_since(start)), "docs/s", false));
+    }
+  }
   if (config.wants("get")) {
     const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
       std::string bytes;
@@ -180,12 +190,6 @@ void loaded_rows(const Config& config, Report& report) {
       return doc.empty() ? 0 : 1;
     });
     report.add(make_row(get_group(), "RocksDB Get + decode into Document", Role::kAlternative, n, m, "ops/s", true));
-  }
-  if (config.wants("stream")) {
-    const Clock::time_point start = Clock::now();
-    const std::uint64_t seen = scan_and_decode(*db);
-    report.add(make_row(stream_group(), "RocksDB full scan + decode", Role::kAlternative, n,
-                        one_shot(seen, seconds_since(start)), "docs/s", false));
   }
   if (config.wants("update")) {
     report.add(make_row(update_group(false), "RocksDB Put(sync=false)", Role::kAlternative, n,
