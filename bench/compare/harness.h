@@ -21,7 +21,8 @@ namespace compare {
 struct Config {
   std::uint64_t documents = 1'000'000;  // N of the loaded workloads
   std::vector<int> threads = {1, 4, 16};
-  Budget budget;                        // per timed row
+  Budget budget;                        // per timed row (for writes: over all rounds)
+  int rounds = 3;                       // the writes run in this many turns
   std::set<std::string> workloads;      // names from kWorkloads
   std::set<std::string> subjects;       // "snapstore", "rocksdb", "sqlite"
   std::filesystem::path dir;            // each subject's directories go below
@@ -146,10 +147,17 @@ inline constexpr std::uint64_t kLoadChunk = 10'000;
 std::filesystem::path fresh_dir(const Config& config, const std::string& name);
 void remove_dir(const std::filesystem::path& dir);
 
+// What a subject runs in one call: the insert and batch rows on fresh
+// stores, or everything that works on the store loaded with N documents.
+// main() runs the writes in rounds in which the subjects take turns, so that
+// rows compared with each other see the same shared disk and load (fsync
+// latency on the development machine changes by 5x within minutes).
+enum class Phase { kWrites, kLoaded };
+
 // The subjects. Each adds its rows to `report`.
-void run_snapstore(const Config& config, Report& report);
-void run_rocksdb(const Config& config, Report& report);
-void run_sqlite(const Config& config, Report& report);
+void run_snapstore(const Config& config, Report& report, Phase phase);
+void run_rocksdb(const Config& config, Report& report, Phase phase);
+void run_sqlite(const Config& config, Report& report, Phase phase);
 
 // Memory per document, measured in a child process (this program started
 // again with posix_spawn, never fork(): RocksDB threads may exist).

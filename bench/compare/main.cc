@@ -8,11 +8,15 @@
 //   compare --csv out.csv --markdown out.md   the table also as files
 //
 // Timed rows stop after --seconds or --max-ops operations, whichever comes
-// first, so fsync-bound rows stay short. Each subject works in fresh
+// first, so fsync-bound rows stay short. Insert and batch rows run in
+// --rounds turns in which the subjects alternate (each turn gets a share of
+// the budget), so that a change in the shared disk's fsync latency hits them
+// all alike. Each subject works in fresh
 // directories below --dir (default: a new temporary directory), removed when
 // it is done.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -64,6 +68,8 @@ int main(int argc, char** argv) {
       CLI::Range(1, 256));
   app.add_option("--seconds", config.budget.seconds, "time limit of each timed row")->check(CLI::PositiveNumber);
   app.add_option("--max-ops", config.budget.max_ops, "operation limit of each timed row")->check(CLI::PositiveNumber);
+  app.add_option("--rounds", config.rounds, "turns in which the subjects take the insert and batch rows")
+      ->check(CLI::Range(1, 100));
   app.add_option("--workloads", workloads, "comma-separated, default all")
       ->delimiter(',')
       ->check(CLI::IsMember(compare::kWorkloads));
@@ -83,6 +89,7 @@ int main(int argc, char** argv) {
   if (quick) {
     if (app.count("--docs") == 0) config.documents = 2'000;
     if (app.count("--seconds") == 0) config.budget.seconds = 0.05;
+    if (app.count("--rounds") == 0) config.rounds = 1;
   }
   config.workloads = {workloads.begin(), workloads.end()};
   config.subjects = {subjects.begin(), subjects.end()};
@@ -96,17 +103,30 @@ int main(int argc, char** argv) {
             << std::endl;
   compare::build_pools();
   compare::Report report;
-  const std::pair<const char*, void (*)(const compare::Config&, compare::Report&)> runs[] = {
+  const std::pair<const char*, void (*)(const compare::Config&, compare::Report&, compare::Phase)> runs[] = {
       {"snapstore", compare::run_snapstore},
       {"rocksdb", compare::run_rocksdb},
       {"sqlite", compare::run_sqlite},
   };
-  for (const auto& [subject, run] : runs) {
-    if (!config.wants_subject(subject)) continue;
-    std::cerr << "compare: running " << subject << "..." << std::endl;
-    const compare::Clock::time_point start = compare::Clock::now();
-    run(config, report);
-    std::cerr << "compare: " << subject << " took " << compare::seconds_since(start) << " s" << std::endl;
+  const auto run_all = [&](const compare::Config& run_config, compare::Phase phase, const std::string& what) {
+    for (const auto& [subject, run] : runs) {
+      if (!run_config.wants_subject(subject)) continue;
+      std::cerr << "compare: " << subject << ", " << what << "..." << std::flush;
+      const compare::Clock::time_point start = compare::Clock::now();
+      run(run_config, report, phase);
+      std::cerr << " " << compare::seconds_since(start) << " s" << std::endl;
+    }
+  };
+  if (config.wants("insert") || config.wants("batch")) {
+    compare::Config round = config;
+    round.budget.seconds = config.budget.seconds / config.rounds;
+    round.budget.max_ops = std::max<std::uint64_t>(1, config.budget.max_ops / static_cast<std::uint64_t>(config.rounds));
+    for (int r = 1; r <= config.rounds; ++r) {
+      run_all(round, compare::Phase::kWrites, "writes, round " + std::to_string(r) + " of " + std::to_string(config.rounds));
+    }
+  }
+  if (config.wants_loaded()) {
+    run_all(config, compare::Phase::kLoaded, std::to_string(config.documents) + " documents loaded");
   }
   if (config.wants("memory") && config.wants_subject("snapstore")) {
     std::cerr << "compare: measuring memory in child processes..." << std::endl;

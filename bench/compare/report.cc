@@ -62,14 +62,23 @@ Row make_row(Group group, std::string subject, Role role, std::uint64_t store_do
   row.seconds = m.seconds;
   row.value = m.seconds > 0 ? static_cast<double>(row.count) / m.seconds : 0;
   row.unit = std::move(unit);
-  if (with_latency && m.latency.count() > 0) {
-    row.p50_us = m.latency.percentile_nanos(0.50) / 1e3;
-    row.p99_us = m.latency.percentile_nanos(0.99) / 1e3;
-  }
+  row.timed_per_op = with_latency && m.latency.count() > 0;
+  row.latency = m.latency;
   return row;
 }
 
-void Report::add(Row row) { rows_.push_back(std::move(row)); }
+void Report::add(Row row) {
+  for (Row& existing : rows_) {
+    if (existing.group.workload != row.group.workload || existing.subject != row.subject) continue;
+    existing.count += row.count;
+    existing.seconds += row.seconds;
+    if (existing.seconds > 0) existing.value = static_cast<double>(existing.count) / existing.seconds;
+    existing.latency.merge(row.latency);
+    existing.timed_per_op = existing.timed_per_op || row.timed_per_op;
+    return;
+  }
+  rows_.push_back(std::move(row));
+}
 
 std::vector<Report::Line> Report::lines() const {
   std::vector<Line> out;
@@ -107,6 +116,12 @@ std::string format_number(double value) {
   return text;
 }
 
+// The latency at `fraction` in microseconds, or empty when not timed per operation.
+std::optional<double> percentile_us(const Row& row, double fraction) {
+  if (!row.timed_per_op) return std::nullopt;
+  return row.latency.percentile_nanos(fraction) / 1e3;
+}
+
 std::string format_optional(const std::optional<double>& value) {
   return value ? format_number(*value) : std::string("—");
 }
@@ -134,8 +149,8 @@ std::vector<std::string> cells(const Report::Line& line) {
           seconds,
           format_number(row.value),
           row.unit,
-          format_optional(row.p50_us),
-          format_optional(row.p99_us),
+          format_optional(percentile_us(row, 0.50)),
+          format_optional(percentile_us(row, 0.99)),
           format_ratio(line.ratio)};
 }
 
@@ -196,8 +211,9 @@ void Report::write_csv(std::ostream& out) const {
     out << csv_field(row.group.workload) << ',' << csv_field(row.subject) << ',' << row.store_documents << ',';
     if (row.note.empty()) {
       out << row.count << ',' << row.seconds << ',' << row.value << ',' << row.unit << ',';
-      out << (row.p50_us ? std::to_string(*row.p50_us) : "") << ',' << (row.p99_us ? std::to_string(*row.p99_us) : "")
-          << ',';
+      const std::optional<double> p50 = percentile_us(row, 0.50);
+      const std::optional<double> p99 = percentile_us(row, 0.99);
+      out << (p50 ? std::to_string(*p50) : "") << ',' << (p99 ? std::to_string(*p99) : "") << ',';
       out << (line.ratio ? std::to_string(*line.ratio) : "") << ",\n";
     } else {
       out << ",,," << row.unit << ",,,," << csv_field(row.note) << "\n";

@@ -79,8 +79,8 @@ struct Row {
   double seconds = 0;
   std::string unit;  // "ops/s", "docs/s" or "bytes/doc"
   double value = 0;  // in `unit`
-  std::optional<double> p50_us;
-  std::optional<double> p99_us;
+  bool timed_per_op = false;  // p50/p99 from `latency` are meaningful
+  Histogram latency;
   std::string note;  // set when the row could not be measured; replaces the value
 };
 
@@ -90,6 +90,8 @@ Row make_row(Group group, std::string subject, Role role, std::uint64_t store_do
 
 class Report {
  public:
+  // A row of a group and subject already present is merged into it (counts,
+  // seconds and latencies add up): rows measured in several rounds.
   void add(Row row);
   // Rows sorted by group order (reference first within a group), with
   // ratios filled in.

@@ -228,10 +228,13 @@ void loaded_rows(const Config& config, Report& report) {
 
 }  // namespace
 
-void run_snapstore(const Config& config, Report& report) {
+void run_snapstore(const Config& config, Report& report, Phase phase) {
+  if (phase == Phase::kLoaded) {
+    if (config.wants_loaded()) loaded_rows(config, report);
+    return;
+  }
   if (config.wants("insert")) insert_rows(config, report);
   if (config.wants("batch")) batch_rows(report);
-  if (config.wants_loaded()) loaded_rows(config, report);
 }
 
 }  // namespace compare
