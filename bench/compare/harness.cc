@@ -16,7 +16,8 @@ constexpr std::size_t kMaxDepth = 100;
 }  // namespace
 
 bool Config::wants_loaded() const {
-  for (const char* workload : {"load", "create_index", "open", "get", "update", "delete", "lookup", "range", "stream"}) {
+  for (const char* workload :
+       {"load", "create_index", "open", "get", "update", "delete", "lookup", "range", "stream"}) {
     if (wants(workload)) return true;
   }
   return false;

@@ -21,12 +21,12 @@ namespace compare {
 struct Config {
   std::uint64_t documents = 1'000'000;  // N of the loaded workloads
   std::vector<int> threads = {1, 4, 16};
-  Budget budget;                        // per timed row (for writes: over all rounds)
-  int rounds = 3;                       // the writes run in this many turns
-  std::set<std::string> workloads;      // names from kWorkloads
-  std::set<std::string> subjects;       // "snapstore", "rocksdb", "sqlite"
-  std::filesystem::path dir;            // each subject's directories go below
-  std::string self;                     // this program, for the memory child
+  Budget budget;                    // per timed row (for writes: over all rounds)
+  int rounds = 3;                   // the writes run in this many turns
+  std::set<std::string> workloads;  // names from kWorkloads
+  std::set<std::string> subjects;   // "snapstore", "rocksdb", "sqlite"
+  std::filesystem::path dir;        // each subject's directories go below
+  std::string self;                 // this program, for the memory child
 
   bool wants(const std::string& workload) const { return workloads.count(workload) != 0; }
   bool wants_subject(const std::string& subject) const { return subjects.count(subject) != 0; }
@@ -34,9 +34,8 @@ struct Config {
   bool wants_loaded() const;
 };
 
-inline const std::vector<std::string> kWorkloads = {"insert", "batch",  "load",   "create_index", "open",
-                                                    "get",    "update", "delete", "lookup",       "range",
-                                                    "stream", "memory"};
+inline const std::vector<std::string> kWorkloads = {"insert", "batch",  "load",   "create_index", "open",   "get",
+                                                    "update", "delete", "lookup", "range",        "stream", "memory"};
 
 // Runs `op(thread, index)` on `threads` threads until the budget's time or
 // operation count runs out; `index` numbers operations across all threads.

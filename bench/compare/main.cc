@@ -15,7 +15,6 @@
 // directories below --dir (default: a new temporary directory), removed when
 // it is done.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -64,8 +63,9 @@ int main(int argc, char** argv) {
   int child_indexes = 0;
   app.add_option("--docs", config.documents, "N: documents in the loaded stores and the memory children")
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{100'000'000}));
-  app.add_option("--threads", config.threads, "writer threads of the insert rows")->delimiter(',')->check(
-      CLI::Range(1, 256));
+  app.add_option("--threads", config.threads, "writer threads of the insert rows")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 256));
   app.add_option("--seconds", config.budget.seconds, "time limit of each timed row")->check(CLI::PositiveNumber);
   app.add_option("--max-ops", config.budget.max_ops, "operation limit of each timed row")->check(CLI::PositiveNumber);
   app.add_option("--rounds", config.rounds, "turns in which the subjects take the insert and batch rows")
@@ -120,9 +120,11 @@ int main(int argc, char** argv) {
   if (config.wants("insert") || config.wants("batch")) {
     compare::Config round = config;
     round.budget.seconds = config.budget.seconds / config.rounds;
-    round.budget.max_ops = std::max<std::uint64_t>(1, config.budget.max_ops / static_cast<std::uint64_t>(config.rounds));
+    round.budget.max_ops =
+        std::max<std::uint64_t>(1, config.budget.max_ops / static_cast<std::uint64_t>(config.rounds));
     for (int r = 1; r <= config.rounds; ++r) {
-      run_all(round, compare::Phase::kWrites, "writes, round " + std::to_string(r) + " of " + std::to_string(config.rounds));
+      run_all(round, compare::Phase::kWrites,
+              "writes, round " + std::to_string(r) + " of " + std::to_string(config.rounds));
     }
   }
   if (config.wants_loaded()) {

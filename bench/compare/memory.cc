@@ -36,8 +36,7 @@ std::uint64_t resident_bytes() {
 std::string run_child(const Config& config, int indexes) {
   const std::string documents = std::to_string(config.documents);
   const std::string index_count = std::to_string(indexes);
-  std::vector<std::string> args = {config.self,     "--memory-child", "--docs", documents, "--memory-indexes",
-                                   index_count};
+  std::vector<std::string> args = {config.self, "--memory-child", "--docs", documents, "--memory-indexes", index_count};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -55,7 +54,8 @@ std::string run_child(const Config& config, int indexes) {
   if (spawned != 0) bench::die("posix_spawn " + config.self);
   std::string output;
   char buffer[256];
-  for (ssize_t got; (got = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got; (got = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    output.append(buffer, static_cast<std::size_t>(got));
   close(pipe_fds[0]);
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

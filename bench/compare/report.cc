@@ -154,7 +154,7 @@ std::vector<std::string> cells(const Report::Line& line) {
           format_ratio(line.ratio)};
 }
 
-const std::vector<std::string> kHeaders = {"workload", "subject", "store N", "count", "seconds",
+const std::vector<std::string> kHeaders = {"workload", "subject", "store N", "count",  "seconds",
                                            "rate",     "unit",    "p50 µs",  "p99 µs", "snapstore ×"};
 
 // Display width: µs and × and — are one column each but two or three bytes.
@@ -184,7 +184,8 @@ void Report::print_text(std::ostream& out) const {
   for (const Line& line : all) table.push_back(cells(line));
   std::vector<std::size_t> widths(kHeaders.size(), 0);
   for (const auto& cells_of_row : table) {
-    for (std::size_t i = 0; i < cells_of_row.size(); ++i) widths[i] = std::max(widths[i], display_width(cells_of_row[i]));
+    for (std::size_t i = 0; i < cells_of_row.size(); ++i)
+      widths[i] = std::max(widths[i], display_width(cells_of_row[i]));
   }
   std::string previous_group;
   for (std::size_t r = 0; r < table.size(); ++r) {

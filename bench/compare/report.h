@@ -77,8 +77,8 @@ struct Row {
   std::uint64_t store_documents = 0;  // documents in the store when it ran; 0 = a fresh store
   std::uint64_t count = 0;            // operations, or documents for one-shot rows
   double seconds = 0;
-  std::string unit;  // "ops/s", "docs/s" or "bytes/doc"
-  double value = 0;  // in `unit`
+  std::string unit;           // "ops/s", "docs/s" or "bytes/doc"
+  double value = 0;           // in `unit`
   bool timed_per_op = false;  // p50/p99 from `latency` are meaningful
   Histogram latency;
   std::string note;  // set when the row could not be measured; replaces the value

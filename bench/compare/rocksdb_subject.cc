@@ -90,7 +90,8 @@ void batch_rows(const Config& config, Report& report) {
     });
     close_db(db);
     remove_dir(dir);
-    report.add(make_row(batch_group(sync), sync ? "RocksDB WriteBatch(100, sync=true)" : "RocksDB WriteBatch(100, sync=false)",
+    report.add(make_row(batch_group(sync),
+                        sync ? "RocksDB WriteBatch(100, sync=true)" : "RocksDB WriteBatch(100, sync=false)",
                         Role::kAlternative, 0, m, "docs/s", true));
   }
 }
@@ -170,7 +171,8 @@ void loaded_rows(const Config& config, Report& report) {
   Measurement loaded;
   const std::vector<std::string> ids = bulk_load(*db, dir, n, loaded);
   if (config.wants("load")) {
-    report.add(make_row(load_group(n), "RocksDB SstFileWriter + ingest", Role::kAlternative, 0, loaded, "docs/s", true));
+    report.add(
+        make_row(load_group(n), "RocksDB SstFileWriter + ingest", Role::kAlternative, 0, loaded, "docs/s", true));
   }
   // The scan comes first, also when only get is measured: it fills the block
   // cache, so that Get reads from memory as snapstore does.
@@ -205,8 +207,8 @@ void loaded_rows(const Config& config, Report& report) {
   }
   if (config.wants("delete")) {
     const Measurement not_durable = remove(*db, config, ids, order, 0, false);
-    report.add(make_row(delete_group(false), "RocksDB Delete(sync=false)", Role::kAlternative, n, not_durable, "ops/s",
-                        true));
+    report.add(
+        make_row(delete_group(false), "RocksDB Delete(sync=false)", Role::kAlternative, n, not_durable, "ops/s", true));
     if (config.wants("update")) {
       report.add(make_row(update_group(true), "RocksDB Put(sync=true)", Role::kAlternative, n,
                           update(*db, config, ids, order, true), "ops/s", true));

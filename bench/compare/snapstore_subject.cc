@@ -132,8 +132,7 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
       if (!docs || docs->size() != width) bench::die("snapstore lookup_range returned the wrong documents");
       return docs->size();
     });
-    report.add(
-        make_row(range_group(), "snapstore lookup_range (deep copies)", Role::kReference, n, m, "docs/s", true));
+    report.add(make_row(range_group(), "snapstore lookup_range (deep copies)", Role::kReference, n, m, "docs/s", true));
   }
   if (config.wants("stream")) {
     const Clock::time_point start = Clock::now();

@@ -86,9 +86,7 @@ class Connection {
     }
   }
   void synchronous(bool full) { exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); }
-  void create_index(const std::string& name) {
-    exec("CREATE INDEX " + name + " ON docs(" + expression(name) + ")");
-  }
+  void create_index(const std::string& name) { exec("CREATE INDEX " + name + " ON docs(" + expression(name) + ")"); }
   // Stops the run unless SQLite's plan for `sql` uses index `name`: numbers
   // from a full table scan would compare nothing.
   void require_index(const std::string& sql, const std::string& name) {
@@ -216,8 +214,7 @@ std::uint64_t collect(Statement& query, bool parse) {
 }
 
 void lookup_rows(const Config& config, Report& report, Connection& db, std::uint64_t n) {
-  const std::string by_city =
-      "SELECT id, doc FROM docs WHERE " + Connection::expression(kCityIndex) + " = ?1";
+  const std::string by_city = "SELECT id, doc FROM docs WHERE " + Connection::expression(kCityIndex) + " = ?1";
   const std::string by_seq = "SELECT id, doc FROM docs WHERE " + Connection::expression(kSeqIndex) +
                              " BETWEEN ?1 AND ?2 ORDER BY " + Connection::expression(kSeqIndex);
   db.require_index(by_city, kCityIndex);
@@ -307,8 +304,8 @@ void loaded_rows(const Config& config, Report& report) {
         query.reset();
         return doc.empty() ? 0 : 1;
       });
-      report.add(make_row(get_group(), "SQLite SELECT by id + parse into Document", Role::kAlternative, n, m, "ops/s",
-                          true));
+      report.add(
+          make_row(get_group(), "SQLite SELECT by id + parse into Document", Role::kAlternative, n, m, "ops/s", true));
     }
     if (config.wants("lookup") || config.wants("range")) lookup_rows(config, report, db, n);
     if (config.wants("stream")) {
@@ -323,8 +320,8 @@ void loaded_rows(const Config& config, Report& report) {
       db.synchronous(full);
       const std::string label = std::string("SQLite ") + synchronous_label(full);
       if (config.wants("update")) {
-        report.add(make_row(update_group(full), label, Role::kAlternative, n, update(db, config, ids, order), "ops/s",
-                            true));
+        report.add(
+            make_row(update_group(full), label, Role::kAlternative, n, update(db, config, ids, order), "ops/s", true));
       }
       if (config.wants("delete")) {
         const Measurement m = remove(db, config, ids, order, deleted);
