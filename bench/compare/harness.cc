@@ -1,0 +1,146 @@
+// The shared parts of the comparison: group labels and their order in the
+// table, the encoded document pools, ids, delete order and directories.
+#include "bench/compare/harness.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "engine/id_generator.h"
+#include "value/msgpack_codec.h"
+
+namespace compare {
+
+namespace {
+constexpr std::size_t kMaxDepth = 100;
+}  // namespace
+
+bool Config::wants_loaded() const {
+  for (const char* workload :
+       {"load", "create_index", "open", "get", "update", "delete", "lookup", "range", "stream"}) {
+    if (wants(workload)) return true;
+  }
+  return false;
+}
+
+std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }
+
+Group insert_group(int threads, bool durable) {
+  return {"insert, " + threads_label(threads) + (durable ? ", durable" : ", not durable"),
+          100 + threads * 2 + (durable ? 0 : 1)};
+}
+Group batch_group(bool durable) {
+  return {std::string("batch insert of 100, ") + (durable ? "durable" : "not durable"), 200 + (durable ? 0 : 1)};
+}
+Group load_group(std::uint64_t documents) { return {"load " + std::to_string(documents) + " documents", 300}; }
+Group create_index_group(const std::string& index) {
+  return {"create_index " + index + " on the loaded store", index == kCityIndex ? 400 : 401};
+}
+Group open_group(std::uint64_t documents) {
+  return {"open " + std::to_string(documents) + " documents + 2 indexes", 500};
+}
+Group get_group() { return {"get by id", 600}; }
+Group update_group(bool durable) {
+  return {std::string("update, ") + (durable ? "durable" : "not durable"), 700 + (durable ? 0 : 1)};
+}
+Group delete_group(bool durable) {
+  return {std::string("delete, ") + (durable ? "durable" : "not durable"), 800 + (durable ? 0 : 1)};
+}
+Group lookup_group() { return {"exact lookup, one city (~1%)", 900}; }
+Group range_group() { return {"range lookup, 1% of seq", 1000}; }
+Group stream_group() { return {"stream all documents", 1100}; }
+Group memory_group(int indexes) {
+  return {"memory per document, " + std::to_string(indexes) + " indexes", 1200 + indexes};
+}
+
+std::string encode_msgpack(const snapstore::Document& doc) {
+  std::string bytes;
+  if (!snapstore::value::encode_msgpack(doc, bytes, kMaxDepth)) bench::die("msgpack encode");
+  return bytes;
+}
+
+snapstore::Document decode_msgpack(std::string_view bytes) {
+  auto doc = snapstore::value::decode_document(bytes, kMaxDepth);
+  if (!doc) bench::die("msgpack decode: " + doc.status().message());
+  return std::move(doc).value();
+}
+
+snapstore::Document parse_json(std::string_view text) {
+  auto value = snapstore::from_json(text, kMaxDepth);
+  if (!value || !value->is_object()) bench::die("JSON parse of a document");
+  return std::move(value->as_object());
+}
+
+namespace {
+
+template <typename Encode>
+std::vector<std::string> encoded_pool(const Encode& encode, bool updated) {
+  std::vector<std::string> pool;
+  pool.reserve(bench::kPoolSize);
+  for (std::uint64_t i = 0; i < bench::kPoolSize; ++i) {
+    pool.push_back(encode(updated ? updated_pool()[i] : bench::document_from_pool(i)));
+  }
+  return pool;
+}
+
+std::string to_json_text(const snapstore::Document& doc) { return snapstore::to_json(snapstore::Value(doc)); }
+
+}  // namespace
+
+const std::vector<snapstore::Document>& updated_pool() {
+  static const std::vector<snapstore::Document> kPool = [] {
+    std::vector<snapstore::Document> docs;
+    for (std::uint64_t i = 0; i < bench::kPoolSize; ++i) docs.push_back(bench::updated_document(i));
+    return docs;
+  }();
+  return kPool;
+}
+
+const std::vector<std::string>& msgpack_pool() {
+  static const std::vector<std::string> kPool = encoded_pool(encode_msgpack, false);
+  return kPool;
+}
+const std::vector<std::string>& json_pool() {
+  static const std::vector<std::string> kPool = encoded_pool(to_json_text, false);
+  return kPool;
+}
+const std::vector<std::string>& updated_msgpack_pool() {
+  static const std::vector<std::string> kPool = encoded_pool(encode_msgpack, true);
+  return kPool;
+}
+const std::vector<std::string>& updated_json_pool() {
+  static const std::vector<std::string> kPool = encoded_pool(to_json_text, true);
+  return kPool;
+}
+
+void build_pools() {
+  bench::document_from_pool(0);
+  msgpack_pool();
+  json_pool();
+  updated_msgpack_pool();
+  updated_json_pool();
+}
+
+std::string new_id() { return snapstore::engine::next_document_id(); }
+
+std::vector<std::uint32_t> delete_order(std::uint64_t n) {
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::mt19937_64 rng(bench::kSeed);
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+std::filesystem::path fresh_dir(const Config& config, const std::string& name) {
+  const std::filesystem::path dir = config.dir / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void remove_dir(const std::filesystem::path& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+}  // namespace compare

@@ -1,0 +1,124 @@
+// bench/compare's report: percentiles of the log-linear histogram, the
+// direction of the ratio column (throughput: reference / row; memory: row /
+// reference), rows merged across rounds, and the CSV and Markdown renderings.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "bench/compare/report.h"
+
+namespace compare {
+namespace {
+
+TEST(CompareHistogram, PercentilesWithinTheBucketPrecision) {
+  Histogram h;
+  for (std::uint64_t nanos = 1; nanos <= 10'000; ++nanos) h.record(nanos * 100);
+  EXPECT_EQ(h.count(), 10'000u);
+  EXPECT_NEAR(h.percentile_nanos(0.50), 500'000, 500'000 * 0.07);
+  EXPECT_NEAR(h.percentile_nanos(0.99), 990'000, 990'000 * 0.07);
+}
+
+TEST(CompareHistogram, SmallValuesAreExactAndEmptyIsZero) {
+  Histogram h;
+  EXPECT_EQ(h.percentile_nanos(0.5), 0);
+  for (int i = 0; i < 10; ++i) h.record(7);
+  EXPECT_EQ(h.percentile_nanos(0.5), 7);
+  Histogram other;
+  other.record(1ULL << 62);
+  h.merge(other);
+  EXPECT_EQ(h.count(), 11u);
+  EXPECT_GT(h.percentile_nanos(1.0), 4e18);
+}
+
+Row rate_row(const Group& group, const std::string& subject, Role role, double value) {
+  Row row;
+  row.group = group;
+  row.subject = subject;
+  row.role = role;
+  row.count = static_cast<std::uint64_t>(value);
+  row.seconds = 1;
+  row.unit = "ops/s";
+  row.value = value;
+  return row;
+}
+
+TEST(CompareReport, RatiosAreSnapstoreOverEachAlternative) {
+  const Group get{"get", 2};
+  const Group memory{"memory", 3};
+  Report report;
+  report.add(rate_row(get, "RocksDB", Role::kAlternative, 50));
+  report.add(rate_row(get, "snapstore in memory", Role::kSnapstore, 300));
+  report.add(rate_row(get, "snapstore", Role::kReference, 200));
+  Row bytes = rate_row(memory, "snapstore", Role::kReference, 800);
+  bytes.unit = "bytes/doc";
+  report.add(bytes);
+  bytes.subject = "msgpack";
+  bytes.role = Role::kAlternative;
+  bytes.value = 200;
+  report.add(bytes);
+
+  const auto lines = report.lines();
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].row.subject, "snapstore");  // the reference leads its group
+  EXPECT_FALSE(lines[0].ratio);
+  EXPECT_EQ(lines[1].row.subject, "snapstore in memory");
+  EXPECT_FALSE(lines[1].ratio);  // snapstore variants get no ratio
+  ASSERT_TRUE(lines[2].ratio);
+  EXPECT_DOUBLE_EQ(*lines[2].ratio, 4.0);  // 200 / 50: snapstore is 4x faster
+  ASSERT_TRUE(lines[4].ratio);
+  EXPECT_DOUBLE_EQ(*lines[4].ratio, 0.25);  // 200 / 800: snapstore needs 4x the bytes
+}
+
+TEST(CompareReport, NoRatioAgainstAReferenceThatCouldNotRun) {
+  const Group batch{"batch", 1};
+  Report report;
+  Row missing = rate_row(batch, "snapstore", Role::kReference, 0);
+  missing.note = "n/a — no batch API";
+  report.add(missing);
+  report.add(rate_row(batch, "RocksDB", Role::kAlternative, 1000));
+  for (const auto& line : report.lines()) EXPECT_FALSE(line.ratio) << line.row.subject;
+  std::ostringstream text;
+  report.print_text(text);
+  EXPECT_NE(text.str().find("n/a — no batch API"), std::string::npos);
+}
+
+TEST(CompareReport, RowsOfRoundsMerge) {
+  const Group insert{"insert", 1};
+  Report report;
+  Measurement first;
+  first.ops = first.items = 100;
+  first.seconds = 1;
+  first.latency.record(1000);
+  Measurement second = first;
+  second.ops = second.items = 300;
+  report.add(make_row(insert, "snapstore", Role::kReference, 0, first, "ops/s", true));
+  report.add(make_row(insert, "snapstore", Role::kReference, 0, second, "ops/s", true));
+  const auto lines = report.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].row.count, 400u);
+  EXPECT_DOUBLE_EQ(lines[0].row.seconds, 2);
+  EXPECT_DOUBLE_EQ(lines[0].row.value, 200);
+  EXPECT_EQ(lines[0].row.latency.count(), 2u);
+}
+
+TEST(CompareReport, CsvQuotesAndMarkdownHasOneLinePerRow) {
+  const Group group{"insert, 1 thread", 1};
+  Report report;
+  report.add(rate_row(group, "snapstore", Role::kReference, 10));
+  report.add(rate_row(group, "SQLite \"FULL\"", Role::kAlternative, 5));
+  std::ostringstream csv;
+  report.write_csv(csv);
+  EXPECT_NE(csv.str().find("\"insert, 1 thread\",snapstore,"), std::string::npos);
+  EXPECT_NE(csv.str().find("\"SQLite \"\"FULL\"\"\""), std::string::npos);
+  EXPECT_NE(csv.str().find(",2.000000,"), std::string::npos);
+  std::ostringstream markdown;
+  report.write_markdown(markdown);
+  std::size_t lines = 0;
+  for (const char c : markdown.str()) lines += c == '\n' ? 1 : 0;
+  EXPECT_EQ(lines, 4u);  // header, rule, two rows
+  EXPECT_NE(markdown.str().find("| 2.00x |"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace compare
