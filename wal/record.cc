@@ -1,8 +1,12 @@
-// Batch payload codec (see record.h). msgpack-c does the byte work; this file
-// only maps the grammar and refuses anything outside it.
+// Batch payload codec (see record.h). msgpack-c's packer writes payloads;
+// they are read through the bounded parser (codec/bounded_msgpack.h), so a
+// checksum-valid payload never allocates more than its size allows. This
+// file only maps the grammar and refuses anything outside it.
 #include "wal/record.h"
 
 #include <msgpack.hpp>
+
+#include "codec/bounded_msgpack.h"
 
 namespace snapstore::wal {
 namespace {
@@ -16,58 +20,57 @@ bool has_document(OpType type) { return type == OpType::kInsert || type == OpTyp
 
 Status bad(std::string_view what) { return Status::corruption("WAL record payload: " + std::string(what)); }
 
-// Reads element `i` of a msgpack array as the given kind, or explains why not.
-bool read_u64(const msgpack::object& o, std::uint64_t& out) {
-  if (o.type != msgpack::type::POSITIVE_INTEGER) return false;
-  out = o.via.u64;
+// The payload nests at most four deep: batch, operations, operation, fields.
+constexpr std::size_t kPayloadDepth = 4;
+
+bool read_str(const codec::MsgpackRef& o, std::string& out) {
+  std::string_view view;
+  if (!o.get_str(view)) return false;
+  out.assign(view);
   return true;
 }
 
-bool read_str(const msgpack::object& o, std::string& out) {
-  if (o.type != msgpack::type::STR) return false;
-  out.assign(o.via.str.ptr, o.via.str.size);
+bool read_bin(const codec::MsgpackRef& o, std::string& out) {
+  std::string_view view;
+  if (!o.get_bin(view)) return false;
+  out.assign(view);
   return true;
 }
 
-bool read_bin(const msgpack::object& o, std::string& out) {
-  if (o.type != msgpack::type::BIN) return false;
-  out.assign(o.via.bin.ptr, o.via.bin.size);
-  return true;
-}
-
-Status decode_operation(const msgpack::object& o, Operation& op) {
-  if (o.type != msgpack::type::ARRAY || o.via.array.size < 2) return bad("operation is not an array of 2+ elements");
-  const msgpack::object* e = o.via.array.ptr;
-  const std::uint32_t n = o.via.array.size;
+Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation& op) {
+  const std::string which = "operation " + std::to_string(index) + ": ";
+  if (o.kind() != codec::MsgpackKind::kArray || o.count() < 2) return bad(which + "not an array of 2+ elements");
+  const std::vector<codec::MsgpackRef> e = o.children();
   std::uint64_t type = 0;
-  if (!read_u64(e[0], type) || type > 0xFF) return bad("operation type is not a small unsigned integer");
+  if (!e[0].get_uint(type) || type > 0xFF) return bad(which + "type is not a small unsigned integer");
   op.type = static_cast<OpType>(type);
-  if (!read_str(e[1], op.key)) return bad("operation key is not a string");
+  if (!read_str(e[1], op.key)) return bad(which + "key is not a string");
   switch (op.type) {
     case OpType::kInsert:
     case OpType::kUpdate:
-      if (n != 4 || !read_u64(e[2], op.version) || !read_bin(e[3], op.document)) {
-        return bad("insert/update is not [type, id, version, document]");
+      if (e.size() != 4 || !e[2].get_uint(op.version) || !read_bin(e[3], op.document)) {
+        return bad(which + "insert/update is not [type, id, version, document]");
       }
       return Status::ok();
     case OpType::kDelete:
-      if (n != 3 || !read_u64(e[2], op.version)) return bad("delete is not [type, id, version]");
+      if (e.size() != 3 || !e[2].get_uint(op.version)) return bad(which + "delete is not [type, id, version]");
       return Status::ok();
     case OpType::kCreateIndex: {
-      if (n != 3 || e[2].type != msgpack::type::ARRAY || e[2].via.array.size == 0) {
-        return bad("create_index is not [type, name, [field, ...]]");
+      if (e.size() != 3 || e[2].kind() != codec::MsgpackKind::kArray || e[2].count() == 0) {
+        return bad(which + "create_index is not [type, name, [field, ...]]");
       }
-      op.fields.resize(e[2].via.array.size);
-      for (std::uint32_t i = 0; i < e[2].via.array.size; ++i) {
-        if (!read_str(e[2].via.array.ptr[i], op.fields[i])) return bad("index field is not a string");
+      const std::vector<codec::MsgpackRef> fields = e[2].children();
+      op.fields.resize(fields.size());
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (!read_str(fields[i], op.fields[i])) return bad(which + "index field " + std::to_string(i) + " is not a string");
       }
       return Status::ok();
     }
     case OpType::kDropIndex:
-      if (n != 2) return bad("drop_index is not [type, name]");
+      if (e.size() != 2) return bad(which + "drop_index is not [type, name]");
       return Status::ok();
   }
-  return bad("unknown operation type " + std::to_string(type));
+  return bad(which + "unknown operation type " + std::to_string(type));
 }
 
 }  // namespace
@@ -123,27 +126,20 @@ void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view 
 }
 
 Result<Batch> decode_payload(std::string_view payload) {
-  // No count in a well-formed payload can exceed its byte length, so that is
-  // the bound on every allocation msgpack-c makes for it.
-  const auto bound = static_cast<std::size_t>(payload.size());
-  const msgpack::unpack_limit limits(bound, bound, bound, bound, bound, 8);
-  msgpack::object_handle handle;
-  std::size_t offset = 0;
-  try {
-    handle = msgpack::unpack(payload.data(), payload.size(), offset, nullptr, nullptr, limits);
-  } catch (const std::exception& e) {
-    return bad(std::string("not msgpack: ") + e.what());
-  }
-  if (offset != payload.size()) return bad("trailing bytes after the batch");
-  const msgpack::object& root = handle.get();
-  if (root.type != msgpack::type::ARRAY || root.via.array.size != 2) return bad("not [first_lsn, operations]");
+  auto tree = codec::parse_tree(payload, kPayloadDepth);
+  if (!tree) return bad(tree.status().detail());
+  const codec::MsgpackRef root = tree->root();
+  if (!root.is_array(2)) return bad("not [first_lsn, operations]");
+  const std::vector<codec::MsgpackRef> parts = root.children();
   Batch batch;
-  if (!read_u64(root.via.array.ptr[0], batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
-  const msgpack::object& ops = root.via.array.ptr[1];
-  if (ops.type != msgpack::type::ARRAY || ops.via.array.size == 0) return bad("operations are not a non-empty array");
-  batch.ops.resize(ops.via.array.size);
-  for (std::uint32_t i = 0; i < ops.via.array.size; ++i) {
-    if (Status s = decode_operation(ops.via.array.ptr[i], batch.ops[i]); !s) return s;
+  if (!parts[0].get_uint(batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
+  if (parts[1].kind() != codec::MsgpackKind::kArray || parts[1].count() == 0) {
+    return bad("operations are not a non-empty array");
+  }
+  const std::vector<codec::MsgpackRef> ops = parts[1].children();
+  batch.ops.resize(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (Status s = decode_operation(i, ops[i], batch.ops[i]); !s) return s;
   }
   return batch;
 }
