@@ -6,6 +6,8 @@
 
 #include <msgpack.hpp>
 
+#include <limits>
+
 #include "codec/bounded_msgpack.h"
 
 namespace snapstore::wal {
@@ -133,10 +135,17 @@ Result<Batch> decode_payload(std::string_view payload) {
   const std::vector<codec::MsgpackRef> parts = root.children();
   Batch batch;
   if (!parts[0].get_uint(batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
+  // LSNs start at 1 (0 means "none" to the reader and the mirror).
+  if (batch.first_lsn == 0) return bad("first_lsn is 0");
   if (parts[1].kind() != codec::MsgpackKind::kArray || parts[1].count() == 0) {
     return bad("operations are not a non-empty array");
   }
   const std::vector<codec::MsgpackRef> ops = parts[1].children();
+  // The batch's last LSN, first_lsn + ops - 1, must not wrap around.
+  if (ops.size() - 1 > std::numeric_limits<std::uint64_t>::max() - batch.first_lsn) {
+    return bad("LSNs " + std::to_string(batch.first_lsn) + " + " + std::to_string(ops.size()) +
+               " operations run past 2^64-1");
+  }
   batch.ops.resize(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (Status s = decode_operation(i, ops[i], batch.ops[i]); !s) return s;

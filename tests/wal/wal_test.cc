@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -194,6 +195,22 @@ TEST(RecordCodecTest, WrongTypesAreNamed) {
   expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x05, 0xa1, 0x6b, 0x01}), "drop_index is not");
   expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x92, 0x09, 0xa1, 0x6b}), "unknown operation type 9");
   expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x92, 0x05, 0xd4, 0x01, 0x00}), "ext values are not supported");
+}
+
+// Found by wal_record_fuzzer (tests/fuzz/corpus/wal_record_fuzzer/lsn_zero.payload):
+// LSN 0 means "none" to the reader, so a batch claiming it could slip past
+// the LSN continuity check; a range that wraps past 2^64-1 likewise.
+TEST(RecordCodecTest, LsnZeroAndWrappingLsnRangesAreCorruption) {
+  expect_bounded_corruption(bytes({0x92, 0x00, 0x91, 0x94, 0x01, 0xa5, 0x64, 0x6f, 0x63, 0x2d, 0x31, 0x01, 0xc4,
+                                   0x04, 0x81, 0xa1, 0x76, 0xc3}),
+                            "first_lsn is 0");
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  std::string payload;
+  append_payload(payload, max, encode_operations({Operation{OpType::kDelete, "a", 1, {}, {}}}));
+  EXPECT_TRUE(decode_payload(payload).is_ok());  // the last LSN itself is fine
+  payload.clear();
+  append_payload(payload, max, encode_operations(sample_ops(5)));
+  expect_bounded_corruption(payload, "run past 2^64-1");
 }
 
 TEST(RecordCodecTest, TrailingBytesAreNamed) {
