@@ -28,6 +28,8 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "snapstore/status.h"
@@ -69,9 +71,12 @@ class BoundedVisitor {
   std::string error_;
 };
 
-Status parse_failure(std::string_view bytes, std::size_t offset, const BoundedVisitor& visitor);
-Status trailing_bytes(std::string_view bytes, std::size_t offset);
+// The Corruption statuses parse_bounded() returns: "msgpack: <reason>".
 Status corruption(std::string_view reason);
+// Why the parse stopped at `offset`: an invalid type byte, or the visitor's reason.
+Status parse_failure(std::string_view bytes, std::size_t offset, const BoundedVisitor& visitor);
+// One value ended at `offset`, before the end of `bytes`.
+Status trailing_bytes(std::string_view bytes, std::size_t offset);
 
 // Runs msgpack-c's parser over `bytes`, which must hold exactly one value.
 // ok when the visitor saw all of it; otherwise Corruption naming why and where.

@@ -131,6 +131,34 @@ std::string frame(std::uint8_t type, const std::string& payload) {
   return record + body;
 }
 
+// The segment files of a log of `count` batches, one batch per segment.
+std::vector<std::string> written_segments(int count) {
+  char tmpl[] = "/tmp/snapstore-corpus-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) die("mkdtemp failed");
+  const std::string wal_dir = tmpl;
+  wal::Env* env = wal::Env::posix();
+  wal::WriterOptions options;
+  options.segment_bytes = wal::kSegmentHeaderSize + 1;  // roll before every append but the first
+  auto writer = wal::LogWriter::open(env, wal_dir, 1, options, nullptr);
+  if (!writer) die(writer.status().message());
+  for (int n = 0; n < count; ++n) {
+    const auto ops = sample_batch(n);
+    if (auto lsn = (*writer)->append(wal::encode_operations(ops), ops.size()); !lsn) die(lsn.status().message());
+  }
+  if (Status s = (*writer)->close(); !s) die(s.message());
+  auto listed = wal::list_segments(env, wal_dir);
+  if (!listed) die(listed.status().message());
+  std::vector<std::string> contents;
+  for (const wal::SegmentInfo& segment : *listed) {
+    auto content = env->read_file(segment.path);
+    if (!content) die(content.status().message());
+    contents.push_back(*content);
+  }
+  fs::remove_all(wal_dir);
+  if (contents.size() < 3) die("the writer did not roll segments");
+  return contents;
+}
+
 void reader_seeds(const fs::path& dir) {
   char tmpl[] = "/tmp/snapstore-corpus-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) die("mkdtemp failed");
@@ -164,6 +192,13 @@ void reader_seeds(const fs::path& dir) {
              segment.substr(0, record_ends[0]) + frame(0x80 | 7, "a newer writer's note") +
                  segment.substr(record_ends[0], record_ends[1] - record_ends[0]));
   write_seed(dir, "torn_segment_header.log", segment.substr(0, 20));
+
+  // Two segment files cut at the second magic (wal_reader_fuzzer.cc): in
+  // sequence, with a gap, and with the first one damaged at its end.
+  const std::vector<std::string> segments = written_segments(4);
+  write_seed(dir, "two_segments.log", segments[0] + segments[1]);
+  write_seed(dir, "two_segments_gap.log", segments[0] + segments[2]);
+  write_seed(dir, "two_segments_first_torn.log", segments[0].substr(0, segments[0].size() - 5) + segments[1]);
 }
 
 }  // namespace
