@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "recovery/mirror_format.h"
 #include "snapstore/value.h"
 #include "value/msgpack_codec.h"
 #include "wal/env.h"
@@ -201,6 +202,12 @@ void reader_seeds(const fs::path& dir) {
   write_seed(dir, "two_segments_first_torn.log", segments[0].substr(0, segments[0].size() - 5) + segments[1]);
 }
 
+void index_fields_seeds(const fs::path& dir) {
+  write_seed(dir, "one_field.msgpack", recovery::encode_index_fields({"city"}));
+  write_seed(dir, "dotted_and_empty.msgpack", recovery::encode_index_fields({"address.zip", "", "name"}));
+  write_seed(dir, "long_field.msgpack", recovery::encode_index_fields({std::string(40, 'f'), "\xff"}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,5 +217,6 @@ int main(int argc, char** argv) {
   json_seeds(root / "json_document_fuzzer");
   record_seeds(root / "wal_record_fuzzer");
   reader_seeds(root / "wal_reader_fuzzer");
+  index_fields_seeds(root / "index_fields_fuzzer");
   return 0;
 }
