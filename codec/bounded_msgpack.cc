@@ -1,6 +1,7 @@
 // Bounded msgpack parsing (see bounded_msgpack.h).
 #include "codec/bounded_msgpack.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace snapstore::codec {
@@ -30,11 +31,18 @@ Status trailing_bytes(std::string_view bytes, std::size_t offset) {
                     std::to_string(offset));
 }
 
-// Appends one node per value. Open containers are on a stack of node
-// indices (bounded by max_depth); a container's `end` is set when it closes.
+// Appends one node per value. While a container is open its `end` holds the
+// index of the container enclosing it, so the open containers form a stack
+// threaded through the nodes and parsing allocates nothing but the nodes;
+// `end` gets its real value when the container closes.
 class TreeVisitor : public BoundedVisitor {
  public:
-  TreeVisitor(MsgpackTree& tree, std::size_t max_depth) : BoundedVisitor(max_depth), nodes_(tree.nodes_) {}
+  // A small first reservation (a one-operation WAL payload has 8 nodes)
+  // saves the early regrowths; it is capped by the input size like the rest.
+  TreeVisitor(MsgpackTree& tree, std::size_t max_depth, std::size_t input_size)
+      : BoundedVisitor(max_depth), nodes_(tree.nodes_) {
+    nodes_.reserve(std::min<std::size_t>(input_size, 32));
+  }
 
   bool visit_nil() {
     leaf(MsgpackKind::kNil);
@@ -94,21 +102,25 @@ class TreeVisitor : public BoundedVisitor {
   }
   bool open(MsgpackKind kind, std::uint32_t count) {
     if (!enter_container()) return false;
-    open_.push_back(static_cast<std::uint32_t>(nodes_.size()));
+    const auto index = static_cast<std::uint32_t>(nodes_.size());
     MsgpackTree::Node& node = nodes_.emplace_back();
     node.kind = kind;
     node.length = count;  // trusted only once the parse has completed: it saw every element
+    node.end = innermost_open_;
+    innermost_open_ = index;
     return true;
   }
   bool close() {
-    nodes_[open_.back()].end = static_cast<std::uint32_t>(nodes_.size());
-    open_.pop_back();
+    MsgpackTree::Node& node = nodes_[innermost_open_];
+    innermost_open_ = node.end;
+    node.end = static_cast<std::uint32_t>(nodes_.size());
     leave_container();
     return true;
   }
 
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   std::vector<MsgpackTree::Node>& nodes_;
-  std::vector<std::uint32_t> open_;
+  std::uint32_t innermost_open_ = kNone;
 };
 
 Result<MsgpackTree> parse_tree(std::string_view bytes, std::size_t max_depth) {
@@ -117,7 +129,7 @@ Result<MsgpackTree> parse_tree(std::string_view bytes, std::size_t max_depth) {
     return corruption("input of " + std::to_string(bytes.size()) + " bytes exceeds the 4 GiB limit");
   }
   MsgpackTree tree;
-  TreeVisitor visitor(tree, max_depth);
+  TreeVisitor visitor(tree, max_depth, bytes.size());
   if (Status s = parse_bounded(bytes, visitor); !s) return s;
   return tree;
 }
@@ -149,6 +161,8 @@ bool MsgpackRef::get_bin(std::string_view& out) const {
   out = std::string_view(node.data, node.length);
   return true;
 }
+
+MsgpackRef MsgpackRef::next_sibling() const { return MsgpackRef(tree_, tree_->node(index_).end); }
 
 std::vector<MsgpackRef> MsgpackRef::children() const {
   std::vector<MsgpackRef> out;

@@ -115,6 +115,11 @@ class MsgpackRef {
 
   // The direct children of an array or map (a map's as key, value, key, ...).
   std::vector<MsgpackRef> children() const;
+  // Without allocating: the first child of an array or map with count() > 0,
+  // and the value after this one in its container. Step at most as many
+  // times as the container has children; only those refs may be read.
+  MsgpackRef first_child() const { return MsgpackRef(tree_, index_ + 1); }
+  MsgpackRef next_sibling() const;
 
  private:
   friend class MsgpackTree;

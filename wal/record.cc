@@ -39,40 +39,48 @@ bool read_bin(const codec::MsgpackRef& o, std::string& out) {
   return true;
 }
 
+// Walks the operation's elements in place: this runs for every operation
+// the mirror applies and every record recovery replays.
 Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation& op) {
-  const std::string which = "operation " + std::to_string(index) + ": ";
-  if (o.kind() != codec::MsgpackKind::kArray || o.count() < 2) return bad(which + "not an array of 2+ elements");
-  const std::vector<codec::MsgpackRef> e = o.children();
+  const auto fail = [index](std::string_view what) {
+    return bad("operation " + std::to_string(index) + ": " + std::string(what));
+  };
+  if (o.kind() != codec::MsgpackKind::kArray || o.count() < 2) return fail("not an array of 2+ elements");
+  const std::uint32_t n = o.count();
+  const codec::MsgpackRef type_element = o.first_child();
+  const codec::MsgpackRef key_element = type_element.next_sibling();
   std::uint64_t type = 0;
-  if (!e[0].get_uint(type) || type > 0xFF) return bad(which + "type is not a small unsigned integer");
+  if (!type_element.get_uint(type) || type > 0xFF) return fail("type is not a small unsigned integer");
   op.type = static_cast<OpType>(type);
-  if (!read_str(e[1], op.key)) return bad(which + "key is not a string");
+  if (!read_str(key_element, op.key)) return fail("key is not a string");
   switch (op.type) {
     case OpType::kInsert:
     case OpType::kUpdate:
-      if (e.size() != 4 || !e[2].get_uint(op.version) || !read_bin(e[3], op.document)) {
-        return bad(which + "insert/update is not [type, id, version, document]");
+      if (n != 4 || !key_element.next_sibling().get_uint(op.version) ||
+          !read_bin(key_element.next_sibling().next_sibling(), op.document)) {
+        return fail("insert/update is not [type, id, version, document]");
       }
       return Status::ok();
     case OpType::kDelete:
-      if (e.size() != 3 || !e[2].get_uint(op.version)) return bad(which + "delete is not [type, id, version]");
+      if (n != 3 || !key_element.next_sibling().get_uint(op.version)) return fail("delete is not [type, id, version]");
       return Status::ok();
     case OpType::kCreateIndex: {
-      if (e.size() != 3 || e[2].kind() != codec::MsgpackKind::kArray || e[2].count() == 0) {
-        return bad(which + "create_index is not [type, name, [field, ...]]");
+      const codec::MsgpackRef list = key_element.next_sibling();
+      if (n != 3 || list.kind() != codec::MsgpackKind::kArray || list.count() == 0) {
+        return fail("create_index is not [type, name, [field, ...]]");
       }
-      const std::vector<codec::MsgpackRef> fields = e[2].children();
-      op.fields.resize(fields.size());
-      for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (!read_str(fields[i], op.fields[i])) return bad(which + "index field " + std::to_string(i) + " is not a string");
+      op.fields.resize(list.count());
+      codec::MsgpackRef field = list.first_child();
+      for (std::size_t i = 0; i < op.fields.size(); ++i, field = field.next_sibling()) {
+        if (!read_str(field, op.fields[i])) return fail("index field " + std::to_string(i) + " is not a string");
       }
       return Status::ok();
     }
     case OpType::kDropIndex:
-      if (e.size() != 2) return bad(which + "drop_index is not [type, name]");
+      if (n != 2) return fail("drop_index is not [type, name]");
       return Status::ok();
   }
-  return bad(which + "unknown operation type " + std::to_string(type));
+  return fail("unknown operation type " + std::to_string(type));
 }
 
 }  // namespace
@@ -132,23 +140,21 @@ Result<Batch> decode_payload(std::string_view payload) {
   if (!tree) return bad(tree.status().detail());
   const codec::MsgpackRef root = tree->root();
   if (!root.is_array(2)) return bad("not [first_lsn, operations]");
-  const std::vector<codec::MsgpackRef> parts = root.children();
   Batch batch;
-  if (!parts[0].get_uint(batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
+  if (!root.first_child().get_uint(batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
   // LSNs start at 1 (0 means "none" to the reader and the mirror).
   if (batch.first_lsn == 0) return bad("first_lsn is 0");
-  if (parts[1].kind() != codec::MsgpackKind::kArray || parts[1].count() == 0) {
-    return bad("operations are not a non-empty array");
-  }
-  const std::vector<codec::MsgpackRef> ops = parts[1].children();
+  const codec::MsgpackRef ops = root.first_child().next_sibling();
+  if (ops.kind() != codec::MsgpackKind::kArray || ops.count() == 0) return bad("operations are not a non-empty array");
   // The batch's last LSN, first_lsn + ops - 1, must not wrap around.
-  if (ops.size() - 1 > std::numeric_limits<std::uint64_t>::max() - batch.first_lsn) {
-    return bad("LSNs " + std::to_string(batch.first_lsn) + " + " + std::to_string(ops.size()) +
+  if (ops.count() - 1 > std::numeric_limits<std::uint64_t>::max() - batch.first_lsn) {
+    return bad("LSNs " + std::to_string(batch.first_lsn) + " + " + std::to_string(ops.count()) +
                " operations run past 2^64-1");
   }
-  batch.ops.resize(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (Status s = decode_operation(i, ops[i], batch.ops[i]); !s) return s;
+  batch.ops.resize(ops.count());
+  codec::MsgpackRef op = ops.first_child();
+  for (std::size_t i = 0; i < batch.ops.size(); ++i, op = op.next_sibling()) {
+    if (Status s = decode_operation(i, op, batch.ops[i]); !s) return s;
   }
   return batch;
 }
