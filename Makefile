@@ -6,8 +6,9 @@
 #               DATA (default ./snapstore-data; `make run DATA=/path`);
 #               example_durable keeps its store in DATA/durable, so a second
 #               `make run` finds the first run's data
-#   make test   scripts/test: release, asan and tsan builds and their tests
-#               (SNAPSTORE_TEST_STAGES=release,asan,tsan picks a subset)
+#   make test   scripts/test: release, asan and tsan builds and their tests,
+#               then the fuzz targets for a few seconds each
+#               (SNAPSTORE_TEST_STAGES=release,asan,tsan,fuzz picks a subset)
 
 DATA ?= ./snapstore-data
 BUILD_ROOT ?= build

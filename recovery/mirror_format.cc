@@ -1,7 +1,11 @@
-// Index definition codec for the mirror's meta column family (see mirror_format.h).
+// Index definition codec for the mirror's meta column family (see
+// mirror_format.h). Reading goes through the bounded parser
+// (codec/bounded_msgpack.h): the bytes come from disk.
 #include "recovery/mirror_format.h"
 
 #include <msgpack.hpp>
+
+#include "codec/bounded_msgpack.h"
 
 namespace snapstore::recovery {
 
@@ -12,25 +16,21 @@ std::string encode_index_fields(const std::vector<std::string>& fields) {
 }
 
 Result<std::vector<std::string>> decode_index_fields(std::string_view bytes) {
-  const msgpack::unpack_limit limits(bytes.size(), 0, bytes.size(), 0, 0, 2);
-  try {
-    std::size_t offset = 0;
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
-    if (offset != bytes.size()) return Status::corruption("trailing bytes after the field list");
-    const msgpack::object& o = handle.get();
-    if (o.type != msgpack::type::ARRAY || o.via.array.size == 0) {
-      return Status::corruption("field list is not a non-empty array");
-    }
-    std::vector<std::string> fields;
-    for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
-      const msgpack::object& f = o.via.array.ptr[i];
-      if (f.type != msgpack::type::STR) return Status::corruption("field " + std::to_string(i) + " is not a string");
-      fields.emplace_back(f.via.str.ptr, f.via.str.size);
-    }
-    return fields;
-  } catch (const std::exception& e) {
-    return Status::corruption(std::string("field list is not msgpack: ") + e.what());
+  auto tree = codec::parse_tree(bytes, 1);  // a flat array of strings
+  if (!tree) return Status::corruption("index field list: " + tree.status().detail());
+  const codec::MsgpackRef root = tree->root();
+  if (root.kind() != codec::MsgpackKind::kArray || root.count() == 0) {
+    return Status::corruption("index field list is not a non-empty array");
   }
+  std::vector<std::string> fields;
+  for (const codec::MsgpackRef& field : root.children()) {
+    std::string_view name;
+    if (!field.get_str(name)) {
+      return Status::corruption("index field " + std::to_string(fields.size()) + " is not a string");
+    }
+    fields.emplace_back(name);
+  }
+  return fields;
 }
 
 }  // namespace snapstore::recovery

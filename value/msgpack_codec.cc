@@ -1,19 +1,19 @@
 // The msgpack encoding of Values (see msgpack_codec.h). Encoding goes through
-// msgpack-c's packer into the caller's string; decoding drives msgpack-c's
-// parser with a visitor that builds the Value directly, so there is no
-// intermediate msgpack::object tree and no allocation sized by untrusted
-// headers.
+// msgpack-c's packer into the caller's string; decoding runs the bounded
+// parser (codec/bounded_msgpack.h) with a visitor that builds the Value
+// directly, so there is no intermediate tree and no allocation sized by
+// untrusted headers.
 #include "value/msgpack_codec.h"
 
 #include <msgpack.hpp>
+
+#include "codec/bounded_msgpack.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <limits>
-#include <new>
 #include <utility>
 #include <vector>
 
@@ -129,10 +129,10 @@ class Encoder {
 // construction live on an explicit stack (bounded by max_depth), so nothing
 // recurses on input depth. Returning false stops the parse; the reason is
 // kept in error().
-class DecodeVisitor {
+class DecodeVisitor : public codec::BoundedVisitor {
  public:
   DecodeVisitor(std::size_t max_depth, std::size_t input_size)
-      : max_depth_(max_depth), reserve_budget_(input_size) {}
+      : BoundedVisitor(max_depth), reserve_budget_(input_size) {}
 
   bool visit_nil() { return emit(Value()); }
   bool visit_boolean(bool b) { return emit(Value(b)); }
@@ -151,8 +151,6 @@ class DecodeVisitor {
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
     return emit(Value(Binary(std::vector<std::uint8_t>(bytes, bytes + size))));
   }
-  bool visit_ext(const char* /*data*/, std::uint32_t /*size*/) { return fail("ext values are not supported"); }
-
   bool start_array(std::uint32_t count) {
     if (!open_container()) return false;
     Frame& frame = frames_.emplace_back();
@@ -164,6 +162,7 @@ class DecodeVisitor {
   bool end_array() {
     Array array = std::move(frames_.back().array);
     frames_.pop_back();
+    leave_container();
     return emit(Value(std::move(array)));
   }
 
@@ -185,18 +184,10 @@ class DecodeVisitor {
   bool end_map() {
     Object object = std::move(frames_.back().object);
     frames_.pop_back();
+    leave_container();
     return emit(Value(std::move(object)));
   }
 
-  // msgpack-c's offsets here are unreliable (parsed_offset can be -1); the
-  // caller names the byte from where the parse stopped.
-  void parse_error(std::size_t /*parsed_offset*/, std::size_t /*error_offset*/) { invalid_byte_ = true; }
-  void insufficient_bytes(std::size_t /*parsed_offset*/, std::size_t /*error_offset*/) {
-    error_ = "truncated input";
-  }
-
-  bool invalid_byte() const { return invalid_byte_; }
-  const std::string& error() const { return error_; }
   Value take_result() { return std::move(result_); }
 
  private:
@@ -209,10 +200,7 @@ class DecodeVisitor {
 
   bool open_container() {
     if (in_key_) return fail("map key is not a string");
-    if (frames_.size() + 1 > max_depth_) {
-      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
-    }
-    return true;
+    return enter_container();
   }
 
   // A declared count is untrusted; every real element takes at least one
@@ -242,21 +230,11 @@ class DecodeVisitor {
     return true;
   }
 
-  bool fail(std::string reason) {
-    error_ = std::move(reason);
-    return false;
-  }
-
-  std::size_t max_depth_;
   std::size_t reserve_budget_;
   bool in_key_ = false;
-  bool invalid_byte_ = false;
   std::vector<Frame> frames_;
   Value result_;
-  std::string error_;
 };
-
-Status corruption(std::string_view reason) { return Status::corruption("msgpack: " + std::string(reason)); }
 
 }  // namespace
 
@@ -269,30 +247,9 @@ Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth
 }
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {
-  try {
-    DecodeVisitor visitor(max_depth, bytes.size());
-    std::size_t offset = 0;
-    if (!msgpack::parse(bytes.data(), bytes.size(), offset, visitor)) {
-      if (visitor.invalid_byte() && offset < bytes.size()) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const auto byte = static_cast<unsigned char>(bytes[offset]);
-        return corruption(std::string("invalid type byte 0x") + kHex[byte >> 4] + kHex[byte & 15] + " at offset " +
-                          std::to_string(offset));
-      }
-      const std::string reason = visitor.error().empty() ? std::string("malformed input") : visitor.error();
-      return corruption(reason + " (stopped at offset " + std::to_string(offset) + " of " +
-                        std::to_string(bytes.size()) + ")");
-    }
-    if (offset != bytes.size()) {
-      return corruption(std::to_string(bytes.size() - offset) + " trailing bytes after the value at offset " +
-                        std::to_string(offset));
-    }
-    return visitor.take_result();
-  } catch (const std::bad_alloc&) {
-    return corruption("out of memory while decoding " + std::to_string(bytes.size()) + " bytes");
-  } catch (const std::exception& e) {
-    return corruption(e.what());
-  }
+  DecodeVisitor visitor(max_depth, bytes.size());
+  if (Status s = codec::parse_bounded(bytes, visitor); !s) return s;
+  return visitor.take_result();
 }
 
 Result<Object> decode_document(std::string_view bytes, std::size_t max_depth) {

@@ -1,8 +1,14 @@
-// Batch payload codec (see record.h). msgpack-c does the byte work; this file
-// only maps the grammar and refuses anything outside it.
+// Batch payload codec (see record.h). msgpack-c's packer writes payloads;
+// they are read through the bounded parser (codec/bounded_msgpack.h), so a
+// checksum-valid payload never allocates more than its size allows. This
+// file only maps the grammar and refuses anything outside it.
 #include "wal/record.h"
 
 #include <msgpack.hpp>
+
+#include <limits>
+
+#include "codec/bounded_msgpack.h"
 
 namespace snapstore::wal {
 namespace {
@@ -16,58 +22,65 @@ bool has_document(OpType type) { return type == OpType::kInsert || type == OpTyp
 
 Status bad(std::string_view what) { return Status::corruption("WAL record payload: " + std::string(what)); }
 
-// Reads element `i` of a msgpack array as the given kind, or explains why not.
-bool read_u64(const msgpack::object& o, std::uint64_t& out) {
-  if (o.type != msgpack::type::POSITIVE_INTEGER) return false;
-  out = o.via.u64;
+// The payload nests at most four deep: batch, operations, operation, fields.
+constexpr std::size_t kPayloadDepth = 4;
+
+bool read_str(const codec::MsgpackRef& o, std::string& out) {
+  std::string_view view;
+  if (!o.get_str(view)) return false;
+  out.assign(view);
   return true;
 }
 
-bool read_str(const msgpack::object& o, std::string& out) {
-  if (o.type != msgpack::type::STR) return false;
-  out.assign(o.via.str.ptr, o.via.str.size);
+bool read_bin(const codec::MsgpackRef& o, std::string& out) {
+  std::string_view view;
+  if (!o.get_bin(view)) return false;
+  out.assign(view);
   return true;
 }
 
-bool read_bin(const msgpack::object& o, std::string& out) {
-  if (o.type != msgpack::type::BIN) return false;
-  out.assign(o.via.bin.ptr, o.via.bin.size);
-  return true;
-}
-
-Status decode_operation(const msgpack::object& o, Operation& op) {
-  if (o.type != msgpack::type::ARRAY || o.via.array.size < 2) return bad("operation is not an array of 2+ elements");
-  const msgpack::object* e = o.via.array.ptr;
-  const std::uint32_t n = o.via.array.size;
+// Walks the operation's elements in place: this runs for every operation
+// the mirror applies and every record recovery replays.
+Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation& op) {
+  const auto fail = [index](std::string_view what) {
+    return bad("operation " + std::to_string(index) + ": " + std::string(what));
+  };
+  if (o.kind() != codec::MsgpackKind::kArray || o.count() < 2) return fail("not an array of 2+ elements");
+  const std::uint32_t n = o.count();
+  const codec::MsgpackRef type_element = o.first_child();
+  const codec::MsgpackRef key_element = type_element.next_sibling();
   std::uint64_t type = 0;
-  if (!read_u64(e[0], type) || type > 0xFF) return bad("operation type is not a small unsigned integer");
+  if (!type_element.get_uint(type) || type > 0xFF) return fail("type is not a small unsigned integer");
   op.type = static_cast<OpType>(type);
-  if (!read_str(e[1], op.key)) return bad("operation key is not a string");
+  if (!read_str(key_element, op.key)) return fail("key is not a string");
   switch (op.type) {
     case OpType::kInsert:
     case OpType::kUpdate:
-      if (n != 4 || !read_u64(e[2], op.version) || !read_bin(e[3], op.document)) {
-        return bad("insert/update is not [type, id, version, document]");
+      if (n != 4 || !key_element.next_sibling().get_uint(op.version) ||
+          !read_bin(key_element.next_sibling().next_sibling(), op.document)) {
+        return fail("insert/update is not [type, id, version, document]");
       }
       return Status::ok();
     case OpType::kDelete:
-      if (n != 3 || !read_u64(e[2], op.version)) return bad("delete is not [type, id, version]");
+      if (n != 3 || !key_element.next_sibling().get_uint(op.version)) return fail("delete is not [type, id, version]");
       return Status::ok();
     case OpType::kCreateIndex: {
-      if (n != 3 || e[2].type != msgpack::type::ARRAY || e[2].via.array.size == 0) {
-        return bad("create_index is not [type, name, [field, ...]]");
+      const codec::MsgpackRef list = key_element.next_sibling();
+      if (n != 3 || list.kind() != codec::MsgpackKind::kArray || list.count() == 0) {
+        return fail("create_index is not [type, name, [field, ...]]");
       }
-      op.fields.resize(e[2].via.array.size);
-      for (std::uint32_t i = 0; i < e[2].via.array.size; ++i) {
-        if (!read_str(e[2].via.array.ptr[i], op.fields[i])) return bad("index field is not a string");
+      op.fields.resize(list.count());
+      codec::MsgpackRef field = list.first_child();
+      for (std::size_t i = 0; i < op.fields.size(); ++i, field = field.next_sibling()) {
+        if (!read_str(field, op.fields[i])) return fail("index field " + std::to_string(i) + " is not a string");
       }
       return Status::ok();
     }
     case OpType::kDropIndex:
-      if (n != 2) return bad("drop_index is not [type, name]");
+      if (n != 2) return fail("drop_index is not [type, name]");
       return Status::ok();
   }
-  return bad("unknown operation type " + std::to_string(type));
+  return fail("unknown operation type " + std::to_string(type));
 }
 
 }  // namespace
@@ -123,27 +136,25 @@ void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view 
 }
 
 Result<Batch> decode_payload(std::string_view payload) {
-  // No count in a well-formed payload can exceed its byte length, so that is
-  // the bound on every allocation msgpack-c makes for it.
-  const auto bound = static_cast<std::size_t>(payload.size());
-  const msgpack::unpack_limit limits(bound, bound, bound, bound, bound, 8);
-  msgpack::object_handle handle;
-  std::size_t offset = 0;
-  try {
-    handle = msgpack::unpack(payload.data(), payload.size(), offset, nullptr, nullptr, limits);
-  } catch (const std::exception& e) {
-    return bad(std::string("not msgpack: ") + e.what());
-  }
-  if (offset != payload.size()) return bad("trailing bytes after the batch");
-  const msgpack::object& root = handle.get();
-  if (root.type != msgpack::type::ARRAY || root.via.array.size != 2) return bad("not [first_lsn, operations]");
+  auto tree = codec::parse_tree(payload, kPayloadDepth);
+  if (!tree) return bad(tree.status().detail());
+  const codec::MsgpackRef root = tree->root();
+  if (!root.is_array(2)) return bad("not [first_lsn, operations]");
   Batch batch;
-  if (!read_u64(root.via.array.ptr[0], batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
-  const msgpack::object& ops = root.via.array.ptr[1];
-  if (ops.type != msgpack::type::ARRAY || ops.via.array.size == 0) return bad("operations are not a non-empty array");
-  batch.ops.resize(ops.via.array.size);
-  for (std::uint32_t i = 0; i < ops.via.array.size; ++i) {
-    if (Status s = decode_operation(ops.via.array.ptr[i], batch.ops[i]); !s) return s;
+  if (!root.first_child().get_uint(batch.first_lsn)) return bad("first_lsn is not an unsigned integer");
+  // LSNs start at 1 (0 means "none" to the reader and the mirror).
+  if (batch.first_lsn == 0) return bad("first_lsn is 0");
+  const codec::MsgpackRef ops = root.first_child().next_sibling();
+  if (ops.kind() != codec::MsgpackKind::kArray || ops.count() == 0) return bad("operations are not a non-empty array");
+  // The batch's last LSN, first_lsn + ops - 1, must not wrap around.
+  if (ops.count() - 1 > std::numeric_limits<std::uint64_t>::max() - batch.first_lsn) {
+    return bad("LSNs " + std::to_string(batch.first_lsn) + " + " + std::to_string(ops.count()) +
+               " operations run past 2^64-1");
+  }
+  batch.ops.resize(ops.count());
+  codec::MsgpackRef op = ops.first_child();
+  for (std::size_t i = 0; i < batch.ops.size(); ++i, op = op.next_sibling()) {
+    if (Status s = decode_operation(i, op, batch.ops[i]); !s) return s;
   }
   return batch;
 }

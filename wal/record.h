@@ -55,7 +55,8 @@ std::string encode_operations(const std::vector<Operation>& ops);
 // Appends the full payload: [first_lsn, <encoded operations>].
 void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view encoded_operations);
 // Decodes a payload whose checksum has already been verified. Anything that
-// does not follow the grammar above is Corruption.
+// does not follow the grammar above is Corruption, and so is a first_lsn of 0
+// or a batch whose LSNs would run past 2^64-1.
 Result<Batch> decode_payload(std::string_view payload);
 
 }  // namespace snapstore::wal

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "testutil/allocation_meter.h"
+
 namespace snapstore::value {
 namespace {
 
@@ -322,6 +324,26 @@ TEST(MsgpackCodecTest, HugeDeclaredSizesAreCorruption) {
   for (std::size_t i = 0; i < kDepth; ++i) nested += bytes({0xdd, 0xff, 0xff, 0xff, 0xff});
   nested += std::string(1 << 20, static_cast<char>(0xc0));  // a MiB of nils to give the counts some room
   expect_corruption(nested, "truncated");
+}
+
+// What a decode may allocate: the Value tree for what is really there, never
+// what the headers declare. Reservations are capped at one Value per input
+// byte in total, and real elements grow by doubling, so the bound is a few
+// sizeof(Value) per input byte.
+TEST(MsgpackCodecTest, HugeDeclaredSizesAllocateInProportionToTheInput) {
+  std::string open_arrays;
+  for (std::size_t i = 0; i < kDepth; ++i) open_arrays += bytes({0xdd, 0x00, 0x01, 0x00, 0x00});
+  open_arrays += std::string(4000, static_cast<char>(0xc0));
+  for (const std::string& input : {bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), bytes({0xdf, 0xff, 0xff, 0xff, 0xff}),
+                                   bytes({0xc6, 0xff, 0xff, 0xff, 0xff, 0x61}), open_arrays}) {
+    std::size_t allocated = 0;
+    {
+      testutil::AllocationMeter meter;
+      expect_corruption(input, "truncated");
+      allocated = meter.total_bytes();
+    }
+    EXPECT_LE(allocated, 4 * sizeof(Value) * input.size() + 16384) << "input of " << input.size() << " bytes";
+  }
 }
 
 TEST(MsgpackCodecTest, RandomBytesNeverCrash) {

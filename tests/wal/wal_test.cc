@@ -8,9 +8,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <thread>
 
+#include "testutil/allocation_meter.h"
 #include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
 #include "wal/format.h"
@@ -129,6 +131,102 @@ TEST(RecordCodecTest, MalformedPayloadsAreCorruption) {
     for (auto& c : garbage) c = static_cast<char>(rng());
     (void)decode_payload(garbage);  // must not crash or over-allocate
   }
+}
+
+// Decodes a hostile payload under an allocation meter: it must be
+// Corruption whose message contains `reason_part`, and the decode may
+// allocate no more than a small multiple of the payload's size (the bounded
+// parser's tree takes at most 24 bytes per input byte, grown by doubling).
+void expect_bounded_corruption(const std::string& payload, std::string_view reason_part) {
+  SCOPED_TRACE("payload of " + std::to_string(payload.size()) + " bytes");
+  std::size_t allocated = 0;
+  Status status;
+  {
+    testutil::AllocationMeter meter;
+    status = decode_payload(payload).status();
+    allocated = meter.total_bytes();
+  }
+  EXPECT_EQ(status.code(), StatusCode::kCorruption) << status.message();
+  EXPECT_NE(status.message().find(reason_part), std::string::npos) << status.message();
+  EXPECT_LE(allocated, 64 * payload.size() + 16384) << status.message();
+}
+
+std::string bytes(std::initializer_list<int> list) {
+  std::string out;
+  for (int b : list) out += static_cast<char>(b);
+  return out;
+}
+
+// Four billion elements or bytes declared in a few bytes: refused as
+// truncated without reserving anything for them.
+TEST(RecordCodecTest, HugeDeclaredLengthsFailWithoutAllocating) {
+  expect_bounded_corruption(bytes({0x92, 0x01, 0xdd, 0xff, 0xff, 0xff, 0xff}), "truncated input");  // array32
+  expect_bounded_corruption(bytes({0xdf, 0xff, 0xff, 0xff, 0xff, 0xc0}), "truncated input");        // map32
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x94, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x61}),
+                            "truncated input");  // str32 id
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x94, 0x01, 0xa1, 0x6b, 0x01, 0xc6, 0xff, 0xff, 0xff, 0xff}),
+                            "truncated input");  // bin32 document
+  // Containers left open at every level, each declaring more elements than
+  // the input holds: nothing may be reserved for the declared counts.
+  std::string open_maps;
+  for (int i = 0; i < 4; ++i) open_maps += bytes({0xdf, 0x00, 0x01, 0x00, 0x00});
+  open_maps += std::string(4000, static_cast<char>(0xc0));
+  expect_bounded_corruption(open_maps, "truncated input");
+}
+
+TEST(RecordCodecTest, DeepNestingStopsAtThePayloadsDepth) {
+  expect_bounded_corruption(std::string(100000, static_cast<char>(0x91)), "nesting deeper than 4 levels");
+  // [1, [[1, "k", [[...]]]]]: a field list may not hold containers.
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x04, 0xa1, 0x6b, 0x91, 0x91, 0xc0}),
+                            "nesting deeper than 4 levels");
+}
+
+TEST(RecordCodecTest, WrongTypesAreNamed) {
+  expect_bounded_corruption(bytes({0x81, 0xa1, 0x61, 0x01}), "not [first_lsn, operations]");
+  expect_bounded_corruption(bytes({0x92, 0xa1, 0x61, 0x91, 0x93, 0x03, 0xa1, 0x6b, 0x01}),
+                            "first_lsn is not an unsigned integer");
+  expect_bounded_corruption(bytes({0x92, 0xff, 0x91, 0x93, 0x03, 0xa1, 0x6b, 0x01}),
+                            "first_lsn is not an unsigned integer");  // -1
+  expect_bounded_corruption(bytes({0x92, 0x01, 0xc0}), "operations are not a non-empty array");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0xc0}), "operation 0: not an array of 2+ elements");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0xa1, 0x61, 0xa1, 0x6b, 0x01}),
+                            "operation 0: type is not a small unsigned integer");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0xcd, 0x01, 0x00, 0xa1, 0x6b, 0x01}),
+                            "operation 0: type is not a small unsigned integer");  // 256
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x03, 0x07, 0x01}), "operation 0: key is not a string");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x92, 0x93, 0x03, 0xa1, 0x6b, 0x01, 0x93, 0x03, 0xa1, 0x6b, 0xff}),
+                            "operation 1: delete is not [type, id, version]");  // negative version
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x94, 0x01, 0xa1, 0x6b, 0x01, 0xa2, 0x80, 0x80}),
+                            "insert/update is not [type, id, version, document]");  // str, not bin
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x04, 0xa1, 0x6b, 0x92, 0xa1, 0x61, 0x05}),
+                            "operation 0: index field 1 is not a string");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x04, 0xa1, 0x6b, 0x90}), "create_index is not");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x93, 0x05, 0xa1, 0x6b, 0x01}), "drop_index is not");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x92, 0x09, 0xa1, 0x6b}), "unknown operation type 9");
+  expect_bounded_corruption(bytes({0x92, 0x01, 0x91, 0x92, 0x05, 0xd4, 0x01, 0x00}), "ext values are not supported");
+}
+
+// Found by wal_record_fuzzer (tests/fuzz/corpus/wal_record_fuzzer/lsn_zero.payload):
+// LSN 0 means "none" to the reader, so a batch claiming it could slip past
+// the LSN continuity check; a range that wraps past 2^64-1 likewise.
+TEST(RecordCodecTest, LsnZeroAndWrappingLsnRangesAreCorruption) {
+  expect_bounded_corruption(bytes({0x92, 0x00, 0x91, 0x94, 0x01, 0xa5, 0x64, 0x6f, 0x63, 0x2d, 0x31, 0x01, 0xc4,
+                                   0x04, 0x81, 0xa1, 0x76, 0xc3}),
+                            "first_lsn is 0");
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  std::string payload;
+  append_payload(payload, max, encode_operations({Operation{OpType::kDelete, "a", 1, {}, {}}}));
+  EXPECT_TRUE(decode_payload(payload).is_ok());  // the last LSN itself is fine
+  payload.clear();
+  append_payload(payload, max, encode_operations(sample_ops(5)));
+  expect_bounded_corruption(payload, "run past 2^64-1");
+}
+
+TEST(RecordCodecTest, TrailingBytesAreNamed) {
+  std::string payload;
+  append_payload(payload, 7, encode_operations(sample_ops(35)));
+  expect_bounded_corruption(payload + bytes({0xc0}), "1 trailing bytes after the value at offset");
+  expect_bounded_corruption(payload + payload, "trailing bytes");
 }
 
 TEST(SegmentNameTest, IsTheFirstLsnInTwentyDigits) {

@@ -1,0 +1,63 @@
+// The mirror's index definition codec: round trips, and stored bytes that are
+// not a field list (huge declared lengths, nesting, wrong types, trailing
+// bytes) coming back as Corruption that says what is wrong, without
+// allocating for what the bytes only declare.
+#include "recovery/mirror_format.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "testutil/allocation_meter.h"
+
+namespace snapstore::recovery {
+namespace {
+
+std::string bytes(std::initializer_list<int> list) {
+  std::string out;
+  for (int b : list) out += static_cast<char>(b);
+  return out;
+}
+
+void expect_bounded_corruption(const std::string& input, std::string_view reason_part) {
+  SCOPED_TRACE("input of " + std::to_string(input.size()) + " bytes");
+  std::size_t allocated = 0;
+  Status status;
+  {
+    testutil::AllocationMeter meter;
+    status = decode_index_fields(input).status();
+    allocated = meter.total_bytes();
+  }
+  EXPECT_EQ(status.code(), StatusCode::kCorruption) << status.message();
+  EXPECT_NE(status.message().find(reason_part), std::string::npos) << status.message();
+  EXPECT_LE(allocated, 64 * input.size() + 16384) << status.message();
+}
+
+TEST(IndexFieldsCodecTest, RoundTrips) {
+  for (const std::vector<std::string>& fields : std::vector<std::vector<std::string>>{
+           {"city"}, {"address.zip", "name", ""}, {std::string(300, 'f'), std::string("\0\xff", 2)}}) {
+    auto decoded = decode_index_fields(encode_index_fields(fields));
+    ASSERT_TRUE(decoded.is_ok()) << decoded.status().message();
+    EXPECT_EQ(*decoded, fields);
+  }
+}
+
+TEST(IndexFieldsCodecTest, HugeDeclaredLengthsFailWithoutAllocating) {
+  expect_bounded_corruption(bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), "truncated input");
+  expect_bounded_corruption(bytes({0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x61}), "truncated input");
+  expect_bounded_corruption(bytes({0xdd, 0xff, 0xff, 0xff, 0xff}) + std::string(4000, '\xa0'), "truncated input");
+}
+
+TEST(IndexFieldsCodecTest, MalformedListsAreNamed) {
+  expect_bounded_corruption(bytes({0x91, 0x91, 0xa1, 0x61}), "nesting deeper than 1 levels");
+  expect_bounded_corruption(bytes({0x90}), "not a non-empty array");
+  expect_bounded_corruption(bytes({0xa1, 0x61}), "not a non-empty array");
+  expect_bounded_corruption(bytes({0x92, 0xa1, 0x61, 0x07}), "index field 1 is not a string");
+  expect_bounded_corruption(bytes({0x91, 0xa1, 0x61, 0xc0}), "1 trailing bytes");
+  expect_bounded_corruption(bytes({0xc1}), "invalid type byte 0xc1 at offset 0");
+  expect_bounded_corruption("", "truncated input");
+}
+
+}  // namespace
+}  // namespace snapstore::recovery
