@@ -77,7 +77,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   journal->mirror_ = std::move(*mirror);
   const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
   report.applied_lsn = applied_lsn;
-  if (Status s = journal->mirror_->load(sink); !s) return s;
+  if (Status s = journal->mirror_->load(sink, options.open_threads); !s) return s;
 
   // 3. The WAL after applied_lsn, replayed in order; the mirror gets the
   // replayed batches again so that its applied_lsn catches up.

@@ -2,6 +2,7 @@
 #include "index/ordered_index.h"
 
 #include <algorithm>
+#include <cassert>
 #include <mutex>
 
 namespace snapstore::index {
@@ -26,10 +27,42 @@ void OrderedIndex::replace(const std::optional<Key>& old_key, std::optional<Key>
   if (new_key) entries_.insert(Entry{std::move(*new_key), id});
 }
 
+void OrderedIndex::sort_entries(std::vector<Entry>& entries) { std::sort(entries.begin(), entries.end(), EntryLess{}); }
+
 void OrderedIndex::bulk_load(std::vector<Entry> entries) {
-  std::sort(entries.begin(), entries.end(), EntryLess{});
+  sort_entries(entries);
+  std::vector<std::vector<Entry>> runs;
+  runs.push_back(std::move(entries));
+  bulk_load_sorted(std::move(runs));
+}
+
+void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
+  const EntryLess less;
+  // A min-heap of run positions by their next entry; a handful of runs (one
+  // per loading thread), so the heap stays tiny.
+  struct Head {
+    std::vector<Entry>* run;
+    std::size_t next;
+  };
+  auto later = [&less](const Head& a, const Head& b) { return less((*b.run)[b.next], (*a.run)[a.next]); };
+  std::vector<Head> heads;
+  for (auto& run : runs) {
+    assert(std::is_sorted(run.begin(), run.end(), less));
+    if (!run.empty()) heads.push_back(Head{&run, 0});
+  }
+  std::make_heap(heads.begin(), heads.end(), later);
   std::unique_lock lock(mutex_);
-  for (auto& e : entries) entries_.insert(entries_.end(), std::move(e));
+  assert(entries_.empty());
+  while (!heads.empty()) {
+    std::pop_heap(heads.begin(), heads.end(), later);
+    Head& head = heads.back();
+    entries_.insert(entries_.end(), std::move((*head.run)[head.next]));
+    if (++head.next < head.run->size()) {
+      std::push_heap(heads.begin(), heads.end(), later);
+    } else {
+      heads.pop_back();
+    }
+  }
 }
 
 std::vector<std::string> OrderedIndex::find_equal(const Key& values) const {

@@ -96,5 +96,28 @@ TEST(OrderedIndexBulkTest, BulkLoadEqualsIncrementalInserts) {
   EXPECT_EQ(bulk.find_range({10}, {20}), incremental.find_range({10}, {20}));
 }
 
+TEST(OrderedIndexBulkTest, SortedRunsMergeIntoTheSameIndexAsIncrementalInserts) {
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  OrderedIndex merged("i", {"v", "w"});
+  OrderedIndex incremental("i", {"v", "w"});
+  // Uneven runs, one of them empty, with equal keys (also 5 and 5.0) spread
+  // across runs so that only the id breaks ties.
+  std::vector<std::vector<OrderedIndex::Entry>> runs(5);
+  for (int i = 0; i < 3000; ++i) {
+    const Value v = (rng() % 2) == 0 ? Value(static_cast<int>(rng() % 20)) : Value(static_cast<double>(rng() % 20));
+    const Key key{v, static_cast<int>(rng() % 3)};
+    const std::string id = "doc-" + std::to_string(rng() % 100000) + "-" + std::to_string(i);
+    runs[(rng() % 7) % 4].push_back({key, id});  // run 4 stays empty; run 0 gets the most
+    incremental.replace(std::nullopt, key, id);
+  }
+  for (auto& run : runs) OrderedIndex::sort_entries(run);
+  merged.bulk_load_sorted(std::move(runs));
+  EXPECT_EQ(merged.size(), 3000U);
+  EXPECT_EQ(merged.all_ids(), incremental.all_ids());
+  EXPECT_EQ(merged.find_range({5}, {12, 1}), incremental.find_range({5}, {12, 1}));
+}
+
 }  // namespace
 }  // namespace snapstore::index
