@@ -81,6 +81,14 @@ Args parse(int argc, char** argv) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// CPU seconds (user + system) of every thread of this process so far.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // ---- Steps, run in a child; each prints one line "key=value ..." on stdout. ----
 
 int step_build(const Args& args) {
@@ -113,6 +121,7 @@ int step_build(const Args& args) {
 
 int step_scan(const Args& args) {
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   rocksdb::DBOptions db_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
@@ -143,21 +152,24 @@ int step_scan(const Args& args) {
     if (!it->status().ok()) bench::die("scan: " + it->status().ToString());
   }
   const double seconds = seconds_since(start);
+  const double cpu = cpu_seconds() - cpu_start;
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
   db->Close();
-  std::printf("seconds=%.3f docs=%llu fields=%llu\n", seconds, static_cast<unsigned long long>(docs),
+  std::printf("seconds=%.3f cpu=%.3f docs=%llu fields=%llu\n", seconds, cpu, static_cast<unsigned long long>(docs),
               static_cast<unsigned long long>(fields));
   return 0;
 }
 
 int step_open(const Args& args) {
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   auto store = bench::must(snapstore::Store::open(args.dir), "open");
   const double seconds = seconds_since(start);
+  const double cpu = cpu_seconds() - cpu_start;
   const snapstore::OpenReport report = store.open_report();
   std::size_t entries = 0;
   for (const auto& info : store.indexes()) entries += info.entries;
-  std::printf("seconds=%.3f docs=%llu index_entries=%zu replayed=%llu\n", seconds,
+  std::printf("seconds=%.3f cpu=%.3f docs=%llu index_entries=%zu replayed=%llu\n", seconds, cpu,
               static_cast<unsigned long long>(report.documents_loaded), entries,
               static_cast<unsigned long long>(report.records_replayed));
   store.close();
@@ -169,6 +181,7 @@ int step_open(const Args& args) {
 struct StepResult {
   std::string output;  // the child's line
   double seconds = 0;  // parsed from it, when present
+  double cpu = 0;      // likewise: CPU seconds of all its threads
   long peak_kib = 0;   // ru_maxrss
 };
 
@@ -204,6 +217,9 @@ StepResult run_step(const std::string& step, const Args& args) {
   if (const auto at = result.output.find("seconds="); at != std::string::npos) {
     result.seconds = std::strtod(result.output.c_str() + at + 8, nullptr);
   }
+  if (const auto at = result.output.find("cpu="); at != std::string::npos) {
+    result.cpu = std::strtod(result.output.c_str() + at + 4, nullptr);
+  }
   return result;
 }
 
@@ -229,6 +245,8 @@ int run_parent(Args args) {
 
   std::vector<double> scans;
   std::vector<double> opens;
+  std::vector<double> scan_cpus;
+  std::vector<double> open_cpus;
   long scan_peak = 0;
   long open_peak = 0;
   for (int r = 0; r < args.repeat; ++r) {
@@ -236,15 +254,22 @@ int run_parent(Args args) {
     const StepResult open = run_step("open", args);
     scans.push_back(scan.seconds);
     opens.push_back(open.seconds);
+    scan_cpus.push_back(scan.cpu);
+    open_cpus.push_back(open.cpu);
     scan_peak = std::max(scan_peak, scan.peak_kib);
     open_peak = std::max(open_peak, open.peak_kib);
     std::printf("run %d: scan %s | open %s\n", r + 1, scan.output.c_str(), open.output.c_str());
   }
   const double scan_s = median(scans);
   const double open_s = median(opens);
-  std::printf("raw RocksDB scan + decode (1 thread)  %7.3f s  peak %7.1f MiB\n", scan_s, scan_peak / 1024.0);
-  std::printf("Store::open (default options)         %7.3f s  peak %7.1f MiB\n", open_s, open_peak / 1024.0);
-  std::printf("open / scan = %.2fx (medians of %d runs; target <= 1.5x)\n", open_s / scan_s, args.repeat);
+  const double scan_cpu = median(scan_cpus);
+  const double open_cpu = median(open_cpus);
+  std::printf("raw RocksDB scan + decode (1 thread)  %7.3f s  cpu %7.3f s  peak %7.1f MiB\n", scan_s, scan_cpu,
+              scan_peak / 1024.0);
+  std::printf("Store::open (default options)         %7.3f s  cpu %7.3f s  peak %7.1f MiB\n", open_s, open_cpu,
+              open_peak / 1024.0);
+  std::printf("open / scan = %.2fx elapsed, %.2fx cpu (medians of %d runs; target <= 1.5x elapsed)\n", open_s / scan_s,
+              open_cpu / scan_cpu, args.repeat);
   if (!args.keep) std::filesystem::remove_all(args.dir);
   return 0;
 }

@@ -29,6 +29,9 @@ using Clock = std::chrono::steady_clock;
 // so the loading threads rarely touch the same cache line.
 constexpr std::uint64_t kProgressBatch = 1024;
 
+// The most buckets reserved from RocksDB's estimate, which can be far off.
+constexpr std::uint64_t kMaxTableReserve = std::uint64_t{1} << 28;
+
 std::string quoted_id(std::string_view id) { return "id \"" + std::string(id) + "\""; }
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads, each taking the next
@@ -65,6 +68,11 @@ class StoreCore::Recovery final : public RecoverySink {
     definitions_.insert_or_assign(std::string(name), std::move(fields));
     ++indexes_loaded_;
     return Status::ok();
+  }
+
+  void expect_documents(std::uint64_t estimate) override {
+    // Sized up front, the table does not split buckets while loaders insert.
+    core_.table_.rehash(static_cast<std::size_t>(std::min<std::uint64_t>(estimate, kMaxTableReserve)));
   }
 
   std::unique_ptr<recovery::DocumentLoader> make_loader() override;

@@ -276,6 +276,9 @@ Status Mirror::load(LoadSink& sink, unsigned threads) const {
   } release{db_.get(), snapshot};
   read_options.snapshot = snapshot;
 
+  std::uint64_t estimate = 0;
+  if (db_->GetIntProperty(docs_, "rocksdb.estimate-num-keys", &estimate)) sink.expect_documents(estimate);
+  // Ranges go out in increasing order, so each loader sees increasing ids.
   std::vector<std::unique_ptr<DocumentLoader>> loaders;
   for (std::size_t w = 0; w < workers; ++w) loaders.push_back(sink.make_loader());
   std::atomic<std::size_t> next_range{0};

@@ -71,8 +71,11 @@ class LoadSink {
   virtual ~LoadSink() = default;
   // Every index definition, first, on the calling thread.
   virtual Status on_index(std::string_view name, std::vector<std::string> fields) = 0;
+  // RocksDB's estimate of the number of documents (it may be off either
+  // way), on the calling thread before any loader is made: room to reserve.
+  virtual void expect_documents(std::uint64_t estimate) = 0;
   // One loader per loading thread, made on the calling thread before any
-  // document is read.
+  // document is read. A loader receives its documents in increasing id order.
   virtual std::unique_ptr<DocumentLoader> make_loader() = 0;
   // After every loader has finished successfully, on the calling thread.
   virtual Status on_loaded() = 0;

@@ -29,6 +29,7 @@ class CollectingSink final : public LoadSink {
     indexes.emplace_back(name);
     return Status::ok();
   }
+  void expect_documents(std::uint64_t) override {}
   std::unique_ptr<DocumentLoader> make_loader() override {
     ++loaders_made;
     return std::make_unique<Loader>(*this);
