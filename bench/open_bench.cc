@@ -5,6 +5,8 @@
 //   open_bench                      1M documents (~200 B of msgpack each), 2 indexes
 //   open_bench --docs=2000          the ctest smoke run
 //   open_bench --repeat=3 --dir=D   median of 3 runs per step; keep the store in D
+//   open_bench --open-threads=1     Options::open_threads for the open (0: one per core)
+//   open_bench --dir=D --reuse      time the store a --keep run left in D (no build)
 //
 // Steps, each in a child process started with posix_spawn of this binary
 // (not fork(): RocksDB's threads do not survive it), so that each step's
@@ -17,7 +19,7 @@
 //          order on one thread and decodes every document into a
 //          snapstore::Document (what any open has to do at least once)
 //   open   Store::open of the directory with default options (one loading
-//          thread per core)
+//          thread per core unless --open-threads says otherwise)
 // The files are in the page cache for both timed steps (the build just wrote
 // them and the steps alternate), so both measure CPU, not the disk.
 #include <rocksdb/db.h>
@@ -51,7 +53,9 @@ struct Args {
   std::string dir;
   std::uint64_t docs = 1'000'000;
   int repeat = 1;
+  unsigned open_threads = 0;  // Options::open_threads for the open step
   bool keep = false;
+  bool reuse = false;  // open the store an earlier --keep run left in --dir
 };
 
 Args parse(int argc, char** argv) {
@@ -70,10 +74,14 @@ Args parse(int argc, char** argv) {
       args.docs = std::strtoull(v, nullptr, 10);
     } else if (const char* v = value("--repeat")) {
       args.repeat = std::max(1, std::atoi(v));
+    } else if (const char* v = value("--open-threads")) {
+      args.open_threads = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
     } else if (arg == "--keep") {
       args.keep = true;
+    } else if (arg == "--reuse") {
+      args.reuse = true;
     } else {
-      bench::die("unknown argument " + arg + " (known: --docs=N --repeat=N --dir=PATH --keep)");
+      bench::die("unknown argument " + arg + " (known: --docs=N --repeat=N --open-threads=N --dir=PATH --keep --reuse)");
     }
   }
   return args;
@@ -163,7 +171,9 @@ int step_scan(const Args& args) {
 int step_open(const Args& args) {
   const auto start = Clock::now();
   const double cpu_start = cpu_seconds();
-  auto store = bench::must(snapstore::Store::open(args.dir), "open");
+  snapstore::Options options;
+  options.open_threads = args.open_threads;
+  auto store = bench::must(snapstore::Store::open(args.dir, options), "open");
   const double seconds = seconds_since(start);
   const double cpu = cpu_seconds() - cpu_start;
   const snapstore::OpenReport report = store.open_report();
@@ -188,7 +198,8 @@ struct StepResult {
 StepResult run_step(const std::string& step, const Args& args) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::vector<std::string> argv_storage = {self, "--step=" + step, "--dir=" + args.dir,
-                                           "--docs=" + std::to_string(args.docs)};
+                                           "--docs=" + std::to_string(args.docs),
+                                           "--open-threads=" + std::to_string(args.open_threads)};
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -234,14 +245,16 @@ int run_parent(Args args) {
     const char* base = std::getenv("TMPDIR");
     args.dir = std::string(base != nullptr ? base : "/tmp") + "/snapstore-open-bench-" + std::to_string(getpid());
   }
-  std::filesystem::remove_all(args.dir);
+  if (!args.reuse) std::filesystem::remove_all(args.dir);
   std::printf("open_bench: %llu documents, indexes by_city and by_seq, %u cores, store in %s\n",
               static_cast<unsigned long long>(args.docs), std::thread::hardware_concurrency(), args.dir.c_str());
   std::printf("peak memory: VmHWM of each step's own process (posix_spawn of this binary; wait4 ru_maxrss)\n");
-  const auto build_start = Clock::now();
-  const StepResult build = run_step("build", args);
-  std::printf("build  %7.2f s  peak %7.1f MiB  %s\n", seconds_since(build_start), build.peak_kib / 1024.0,
-              build.output.c_str());
+  if (!args.reuse) {
+    const auto build_start = Clock::now();
+    const StepResult build = run_step("build", args);
+    std::printf("build  %7.2f s  peak %7.1f MiB  %s\n", seconds_since(build_start), build.peak_kib / 1024.0,
+                build.output.c_str());
+  }
 
   std::vector<double> scans;
   std::vector<double> opens;
@@ -266,7 +279,8 @@ int run_parent(Args args) {
   const double open_cpu = median(open_cpus);
   std::printf("raw RocksDB scan + decode (1 thread)  %7.3f s  cpu %7.3f s  peak %7.1f MiB\n", scan_s, scan_cpu,
               scan_peak / 1024.0);
-  std::printf("Store::open (default options)         %7.3f s  cpu %7.3f s  peak %7.1f MiB\n", open_s, open_cpu,
+  std::printf("Store::open (open_threads=%u)           %7.3f s  cpu %7.3f s  peak %7.1f MiB\n", args.open_threads, open_s,
+              open_cpu,
               open_peak / 1024.0);
   std::printf("open / scan = %.2fx elapsed, %.2fx cpu (medians of %d runs; target <= 1.5x elapsed)\n", open_s / scan_s,
               open_cpu / scan_cpu, args.repeat);
