@@ -128,7 +128,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   journal->mirror_ = std::move(*mirror);
   const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
   report.applied_lsn = applied_lsn;
-  if (Status s = journal->mirror_->load(sink); !s) return s;
+  if (Status s = journal->mirror_->load(sink, options.open_threads); !s) return s;
   SNAPSTORE_KILL_POINT("recovery.after_load");
 
   // 3. The WAL after applied_lsn, replayed in order; the mirror gets the

@@ -39,9 +39,20 @@ class OrderedIndex {
   // nullopt (not a member before or after). Equal keys change nothing.
   void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const std::string& id);
 
+  // Sorts entries given in increasing id order (as a scan of documents
+  // yields them, which makes ids distinct) into index order (key, then id):
+  // what bulk_load_sorted takes. Loaders call it on their own threads, so
+  // runs sort in parallel.
+  static void sort_entries(std::vector<Entry>& entries);
+
   // Fills an empty index from unsorted entries: sorts once, then builds,
   // which is far cheaper than inserting one at a time.
   void bulk_load(std::vector<Entry> entries);
+
+  // Fills an empty index from runs each already in index order (see
+  // sort_entries), merging them in one pass: every entry is appended at the
+  // end of the set, which costs amortized constant time, not a search.
+  void bulk_load_sorted(std::vector<std::vector<Entry>> runs);
 
   // Ids whose key equals `values` exactly (same length, no nulls), in index order.
   std::vector<std::string> find_equal(const Key& values) const;

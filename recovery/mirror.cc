@@ -9,6 +9,10 @@
 
 #include <msgpack.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <system_error>
+
 #include "recovery/mirror_format.h"
 #include "wal/reader.h"
 
@@ -25,6 +29,75 @@ Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
 
 // How many queued batches the applier folds into one RocksDB write.
 constexpr std::size_t kMaxBatchesPerWrite = 256;
+
+// Load ranges per loading thread (Mirror::load).
+constexpr std::size_t kRangesPerThread = 4;
+
+// Split keys are numbers: the 16 bytes of a key after the prefix that the
+// first and last document ids share, big-endian and zero-padded, which is
+// enough to tell apart the ids of a range of any realistic size.
+using SplitNumber = unsigned __int128;
+constexpr std::size_t kSplitNumberBytes = sizeof(SplitNumber);
+
+std::size_t common_prefix_length(std::string_view a, std::string_view b) {
+  std::size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
+SplitNumber split_number(std::string_view key, std::size_t prefix) {
+  SplitNumber n = 0;
+  for (std::size_t i = 0; i < kSplitNumberBytes; ++i) {
+    const std::size_t at = prefix + i;
+    n = (n << 8) | (at < key.size() ? static_cast<unsigned char>(key[at]) : 0U);
+  }
+  return n;
+}
+
+std::string split_key(std::string_view prefix, SplitNumber n) {
+  std::string key(prefix);
+  key.resize(prefix.size() + kSplitNumberBytes);
+  for (std::size_t i = kSplitNumberBytes; i-- > 0;) {
+    key[prefix.size() + i] = static_cast<char>(static_cast<unsigned char>(n & 0xFF));
+    n >>= 8;
+  }
+  return key;
+}
+
+// Hands the documents in [lower, upper) (null: unbounded) to `loader`.
+Status load_range(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* docs, rocksdb::ReadOptions read_options,
+                  const std::string* lower, const std::string* upper, DocumentLoader& loader,
+                  const std::atomic<bool>& failed) {
+  rocksdb::Slice lower_bound;
+  rocksdb::Slice upper_bound;
+  if (lower != nullptr) {
+    lower_bound = *lower;
+    read_options.iterate_lower_bound = &lower_bound;
+  }
+  if (upper != nullptr) {
+    upper_bound = *upper;
+    read_options.iterate_upper_bound = &upper_bound;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, docs));
+  std::size_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    // Another thread's failure ends the open: stop reading soon.
+    if (++count % 1024 == 0 && failed.load(std::memory_order_relaxed)) return Status::ok();
+    const std::string_view id(it->key().data(), it->key().size());
+    const std::string_view value(it->value().data(), it->value().size());
+    if (value.size() < kDocHeaderSize) {
+      return Status::corruption("document \"" + std::string(id) + "\" in RocksDB: value of " +
+                                std::to_string(value.size()) + " bytes is shorter than its header");
+    }
+    if (Status s = loader.on_document(id, get_fixed64(value.data()), get_fixed64(value.data() + 8),
+                                      value.substr(kDocHeaderSize));
+        !s) {
+      return s;
+    }
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "read documents");
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -121,7 +194,63 @@ MirrorStats Mirror::stats() const {
   return MirrorStats{applied_lsn_, flushed_lsn_, checkpoints_done_, segments_retired_};
 }
 
-Status Mirror::load(LoadSink& sink) const {
+Result<std::vector<std::string>> Mirror::load_split_points(std::size_t parts) const {
+  std::vector<std::string> splits;
+  if (parts <= 1) return splits;
+  std::string first;
+  std::string last;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), docs_));
+    it->SeekToFirst();
+    if (it->Valid()) first = it->key().ToString();
+    it->SeekToLast();
+    if (it->Valid()) last = it->key().ToString();
+    if (!it->status().ok()) return from_rocksdb(it->status(), "find the first and last document");
+  }
+  if (first >= last) return splits;  // empty, or one document
+
+  rocksdb::SizeApproximationOptions size_options;
+  size_options.include_memtables = true;
+  size_options.include_files = true;
+  std::uint64_t size = 0;
+  // Approximate bytes of the documents in [first, limit). Non-decreasing in
+  // `limit`, which is all the bisection below needs.
+  auto size_below = [&](const std::string& limit) -> Status {
+    const rocksdb::Range range(first, limit);
+    const rocksdb::Status s = db_->GetApproximateSizes(size_options, docs_, &range, 1, &size);
+    return s.ok() ? Status::ok() : from_rocksdb(s, "estimate the size of the documents");
+  };
+  if (Status s = size_below(last + '\0'); !s) return s;  // just past the last key
+  const std::uint64_t total = size;
+  if (total == 0) return splits;
+
+  const std::size_t prefix = common_prefix_length(first, last);
+  const std::string_view shared(first.data(), prefix);
+  SplitNumber low = split_number(first, prefix);
+  const SplitNumber high = split_number(last, prefix);
+  for (std::size_t part = 1; part < parts; ++part) {
+    const std::uint64_t target =
+        static_cast<std::uint64_t>(static_cast<SplitNumber>(total) * part / parts);
+    // The smallest key (as a number) below which lie at least `target` bytes.
+    SplitNumber a = low;
+    SplitNumber b = high;
+    while (a < b) {
+      const SplitNumber mid = a + (b - a) / 2;
+      if (Status s = size_below(split_key(shared, mid)); !s) return s;
+      if (size < target) {
+        a = mid + 1;
+      } else {
+        b = mid;
+      }
+    }
+    std::string key = split_key(shared, a);
+    if (key > first && key <= last && (splits.empty() || key > splits.back())) splits.push_back(std::move(key));
+    low = a;
+  }
+  return splits;
+}
+
+Status Mirror::load(LoadSink& sink, unsigned threads) const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;
@@ -135,22 +264,63 @@ Status Mirror::load(LoadSink& sink) const {
     }
     if (!it->status().ok()) return from_rocksdb(it->status(), "read index definitions");
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, docs_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string_view id(it->key().data(), it->key().size());
-    const std::string_view value(it->value().data(), it->value().size());
-    if (value.size() < kDocHeaderSize) {
-      return Status::corruption("document \"" + std::string(id) + "\" in RocksDB: value of " +
-                                std::to_string(value.size()) + " bytes is shorter than its header");
+
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  // More ranges than threads: a thread that finishes early takes another, so
+  // a badly estimated range delays no one for long.
+  auto splits = load_split_points(std::size_t{threads} * kRangesPerThread);
+  if (!splits) return splits.status();
+  const std::size_t ranges = splits->size() + 1;
+  const std::size_t workers = std::min<std::size_t>(threads, ranges);
+
+  // One snapshot for every range: the ranges together are one consistent
+  // state even if something wrote to RocksDB meanwhile.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  struct SnapshotRelease {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snapshot;
+    ~SnapshotRelease() {
+      if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
     }
-    if (Status s = sink.on_document(id, get_fixed64(value.data()), get_fixed64(value.data() + 8),
-                                    value.substr(kDocHeaderSize));
-        !s) {
-      return s;
+  } release{db_.get(), snapshot};
+  read_options.snapshot = snapshot;
+
+  std::uint64_t estimate = 0;
+  if (db_->GetIntProperty(docs_, "rocksdb.estimate-num-keys", &estimate)) sink.expect_documents(estimate);
+  // Ranges go out in increasing order, so each loader sees increasing ids.
+  std::vector<std::unique_ptr<DocumentLoader>> loaders;
+  for (std::size_t w = 0; w < workers; ++w) loaders.push_back(sink.make_loader());
+  std::atomic<std::size_t> next_range{0};
+  std::atomic<bool> failed{false};
+  std::vector<Status> results(workers);
+  auto work = [&](std::size_t w) {
+    Status status;
+    for (std::size_t r = next_range.fetch_add(1); status.is_ok() && r < ranges; r = next_range.fetch_add(1)) {
+      if (failed.load(std::memory_order_relaxed)) break;
+      const std::string* lower = r == 0 ? nullptr : &(*splits)[r - 1];
+      const std::string* upper = r + 1 == ranges ? nullptr : &(*splits)[r];
+      status = load_range(db_.get(), docs_, read_options, lower, upper, *loaders[w], failed);
+    }
+    if (status.is_ok() && !failed.load(std::memory_order_relaxed)) status = loaders[w]->finish();
+    if (!status.is_ok()) failed.store(true, std::memory_order_relaxed);
+    results[w] = std::move(status);
+  };
+  std::vector<std::thread> started;
+  for (std::size_t w = 1; w < workers; ++w) {
+    try {
+      started.emplace_back(work, w);
+    } catch (const std::system_error&) {
+      break;  // fewer threads: the others take the remaining ranges
     }
   }
-  if (!it->status().ok()) return from_rocksdb(it->status(), "read documents");
-  return Status::ok();
+  work(0);
+  for (auto& thread : started) thread.join();
+  // Loaders whose thread never started still finish (they hold nothing).
+  for (std::size_t w = started.size() + 1; w < workers; ++w) work(w);
+  for (Status& result : results) {
+    if (!result) return result;
+  }
+  return sink.on_loaded();
 }
 
 void Mirror::enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::string_view payload) {

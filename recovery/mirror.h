@@ -53,14 +53,34 @@ struct MirrorOptions {
   rocksdb::Env* rocksdb_env = nullptr;  // nullptr: RocksDB's default; tests inject faults here
 };
 
+// Takes the documents one loading thread reads: made by LoadSink::make_loader
+// on the thread that calls Mirror::load, then used by one loading thread only.
+class DocumentLoader {
+ public:
+  virtual ~DocumentLoader() = default;
+  // `id` and `document` point into RocksDB's buffers: copy what you keep.
+  virtual Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
+                             std::string_view document) = 0;
+  // After this thread's last document, still on this thread (for work that
+  // should run in parallel, such as sorting what it gathered).
+  virtual Status finish() = 0;
+};
+
 // Receives what the mirror holds at open: the DESIGN.md sink between the
 // loader and the engine, so nothing here knows an engine type.
 class LoadSink {
  public:
   virtual ~LoadSink() = default;
+  // Every index definition, first, on the calling thread.
   virtual Status on_index(std::string_view name, std::vector<std::string> fields) = 0;
-  virtual Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
-                             std::string_view document) = 0;
+  // RocksDB's estimate of the number of documents (it may be off either
+  // way), on the calling thread before any loader is made: room to reserve.
+  virtual void expect_documents(std::uint64_t estimate) = 0;
+  // One loader per loading thread, made on the calling thread before any
+  // document is read. A loader receives its documents in increasing id order.
+  virtual std::unique_ptr<DocumentLoader> make_loader() = 0;
+  // After every loader has finished successfully, on the calling thread.
+  virtual Status on_loaded() = 0;
 };
 
 struct MirrorStats {
@@ -79,8 +99,17 @@ class Mirror {
   // The LSN whose state RocksDB holds (as loaded, then as applied).
   std::uint64_t applied_lsn() const;
 
-  // Hands every index definition, then every document, to `sink`.
-  Status load(LoadSink& sink) const;
+  // Hands every index definition, then every document, to `sink`: the docs
+  // column family is split into key ranges of about equal size
+  // (load_split_points) that `threads` threads (0: one per core) read from
+  // one RocksDB snapshot, each range once. Stops at the first failure.
+  Status load(LoadSink& sink, unsigned threads) const;
+
+  // Keys that cut the docs column family into at most `parts` ranges of
+  // about equal size on disk, increasing; empty when there is nothing to
+  // split. Found by bisecting RocksDB's approximate sizes, so skewed ids
+  // split as evenly as uniform ones.
+  Result<std::vector<std::string>> load_split_points(std::size_t parts) const;
 
   // Queues one batch for the applier. Blocks while the queue is over its bound.
   void enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::string_view payload);

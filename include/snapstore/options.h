@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace snapstore {
 
@@ -36,6 +37,14 @@ enum class RecoveryPolicy : std::uint8_t {
   // OpenReport says exactly what was dropped. For when losing the records
   // after the damage is better than not opening; never chosen silently.
   kRepair = 1,
+};
+
+// How far Store::open has got loading documents from RocksDB, for a progress
+// bar. Counts only grow from one call to the next.
+struct OpenProgress {
+  std::uint64_t documents_loaded = 0;  // documents read from RocksDB so far
+  std::uint64_t bytes_loaded = 0;      // their ids and encoded documents, in bytes
+  double elapsed_seconds = 0;          // since Store::open began
 };
 
 struct Options {
@@ -87,6 +96,21 @@ struct Options {
   // applied to RocksDB, so memory never grows without limit.
   // Default: 64 MiB.
   std::uint64_t max_mirror_lag_bytes = std::uint64_t{64} << 20;
+
+  // Called while Store::open loads documents from RocksDB: from the loading
+  // threads, one call at a time, at most once per `open_progress_interval_ms`,
+  // and once more when loading ends, with documents_loaded equal to
+  // OpenReport::documents_loaded. It must not call into the store being
+  // opened. Replaying the WAL afterwards is not reported. Default: none.
+  std::function<void(const OpenProgress&)> open_progress;
+
+  // The least time between two calls of `open_progress` (the last call is
+  // always made). Default: 100 ms.
+  std::uint32_t open_progress_interval_ms = 100;
+
+  // Threads that load documents and build indexes at open; 0 means one per
+  // core. Default: 0.
+  std::uint32_t open_threads = 0;
 };
 
 }  // namespace snapstore
