@@ -61,8 +61,8 @@ Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir
 }
 
 Status BulkLoader::start_file() {
-  state_->writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), state_->sst_options,
-                                                            state_->handles[1]);
+  state_->writer =
+      std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), state_->sst_options, state_->handles[1]);
   const std::string path = wal::join_path(db_dir_, "bulk-" + std::to_string(++file_number_) + ".sst");
   const rocksdb::Status s = state_->writer->Open(path);
   if (!s.ok()) return from_rocksdb(s, "create table file " + path);
@@ -79,10 +79,10 @@ Status BulkLoader::finish_file() {
   return Status::ok();
 }
 
-Status BulkLoader::add(std::string_view id, std::uint64_t version, std::uint64_t revision,
-                       std::string_view document) {
+Status BulkLoader::add(std::string_view id, std::uint64_t version, std::uint64_t revision, std::string_view document) {
   if (file_open_ && std::string_view(last_id_) >= id) {
-    if (std::string_view(last_id_) == id) return Status::invalid_argument("document id \"" + std::string(id) + "\" appears twice");
+    if (std::string_view(last_id_) == id)
+      return Status::invalid_argument("document id \"" + std::string(id) + "\" appears twice");
     // Out of order: this run ends here; a later ingestion puts the next run on top.
     if (Status s = finish_file(); !s) return s;
   }

@@ -107,8 +107,8 @@ class StoreReader {
   std::uint64_t revision_ = 0;
   wal::ReadSummary wal_;
   std::map<std::string, Overlay, std::less<>> overlay_;  // WAL effects after applied_lsn, by id
-  std::vector<DeletedDocument> wal_deletions_;          // every delete in the WAL, in LSN order
-  std::uint64_t wal_contiguous_from_ = 0;  // the WAL holds every record from this LSN on
+  std::vector<DeletedDocument> wal_deletions_;           // every delete in the WAL, in LSN order
+  std::uint64_t wal_contiguous_from_ = 0;                // the WAL holds every record from this LSN on
   std::vector<IndexDefinition> indexes_;
 };
 

@@ -18,7 +18,8 @@ int CreateIndexCommand::run(const GlobalOptions& global) {
   if (!store) return report_error("create-index", store.status());
   if (Status s = store->create_index(name_, fields_); !s) return report_error("create-index", s);
   for (const IndexInfo& info : store->indexes()) {
-    if (info.name == name_) note(global, "index \"" + name_ + "\" created with " + std::to_string(info.entries) + " entries");
+    if (info.name == name_)
+      note(global, "index \"" + name_ + "\" created with " + std::to_string(info.entries) + " entries");
   }
   store->close();
   return kExitOk;

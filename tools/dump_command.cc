@@ -32,10 +32,12 @@ std::uint64_t creation_time() {
 }  // namespace
 
 CLI::App* DumpCommand::setup(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("dump", "Write a consistent snapshot of a store (not open elsewhere) to a dump file");
+  CLI::App* sub =
+      app.add_subcommand("dump", "Write a consistent snapshot of a store (not open elsewhere) to a dump file");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("-o,--output", output_, "Output file, or - for stdout (default)");
-  sub->add_option("--format", format_, "msgpack (binary, default) or jsonl")->check(CLI::IsMember({"msgpack", "jsonl"}));
+  sub->add_option("--format", format_, "msgpack (binary, default) or jsonl")
+      ->check(CLI::IsMember({"msgpack", "jsonl"}));
   CLI::Option* index = sub->add_option("--index", index_, "Dump in this index's order (only its members)");
   sub->add_option("--min", min_, "With --index: lower bound, a JSON array of key values")->needs(index);
   sub->add_option("--max", max_, "With --index: upper bound, a JSON array of key values")->needs(index);
@@ -54,7 +56,8 @@ int DumpCommand::run(const GlobalOptions& global) {
   const bool to_file = output_ != "-";
   if (to_file) {
     out = std::fopen(output_.c_str(), "wb");
-    if (out == nullptr) return report_error("dump", Status::io_error("create " + output_ + ": " + std::strerror(errno)));
+    if (out == nullptr)
+      return report_error("dump", Status::io_error("create " + output_ + ": " + std::strerror(errno)));
   }
   DumpWriter writer(format, out, to_file ? output_ : "stdout");
   DumpHeader header;

@@ -112,7 +112,8 @@ Result<DumpHeader> header_from_value(const Value& v) {
     }
     recovery::IndexDefinition definition{name->as_string(), {}};
     for (const Value& field : fields->as_array()) {
-      if (!field.is_string()) return Status::corruption("index \"" + definition.name + "\" has a field that is not a string");
+      if (!field.is_string())
+        return Status::corruption("index \"" + definition.name + "\" has a field that is not a string");
       definition.fields.push_back(field.as_string());
     }
     header.indexes.push_back(std::move(definition));
@@ -180,13 +181,15 @@ Status DumpWriter::add_document(std::string_view id, std::uint64_t version, std:
     if (!data) return Status::corruption("document \"" + std::string(id) + "\": " + data.status().detail());
     scratch_ += "{\"_id\":";
     scratch_ += to_json(Value(id));
-    scratch_ += ",\"_version\":" + std::to_string(version) + ",\"_revision\":" + std::to_string(revision) + ",\"data\":";
+    scratch_ +=
+        ",\"_version\":" + std::to_string(version) + ",\"_revision\":" + std::to_string(revision) + ",\"data\":";
     scratch_ += to_json(Value(std::move(*data)));
     scratch_ += "}\n";
     return write(scratch_);
   }
   const std::size_t body = 8 + 8 + 4 + id.size() + document.size();
-  if (body > kMaxEntryBody) return Status::invalid_argument("document \"" + std::string(id) + "\" is too large to dump");
+  if (body > kMaxEntryBody)
+    return Status::invalid_argument("document \"" + std::string(id) + "\" is too large to dump");
   scratch_.push_back(static_cast<char>(EntryKind::kDocument));
   put_u32(scratch_, static_cast<std::uint32_t>(body));
   put_u64(scratch_, version);
@@ -283,7 +286,8 @@ Result<std::unique_ptr<DumpReader>> DumpReader::open(std::FILE* in, std::string 
     reader->format_ = DumpFormat::kJsonl;
     if (Status s = reader->read_jsonl_header(); !s) return s;
   } else {
-    return Status::corruption(reader->in_name_ + ": not a snapstore dump (wrong magic: neither \"SNAPDUMP\" nor a JSONL header line)");
+    return Status::corruption(reader->in_name_ +
+                              ": not a snapstore dump (wrong magic: neither \"SNAPDUMP\" nor a JSONL header line)");
   }
   return reader;
 }
@@ -299,7 +303,8 @@ Status DumpReader::read_binary_header() {
                                     std::to_string(kDumpFormatVersion) + ")");
   }
   const std::uint32_t length = get_u32(buffer_.data() + 12);
-  if (length > kMaxMetadataBytes) return Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible");
+  if (length > kMaxMetadataBytes)
+    return Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible");
   const std::size_t total = kDumpHeaderPrefix + length + kChecksumSize;
   if (!ensure(total)) return Status::corruption(in_name_ + ": header: the file ends inside the header (truncated)");
   if (XXH64(buffer_.data(), kDumpHeaderPrefix + length, 0) != get_u64(buffer_.data() + kDumpHeaderPrefix + length)) {
@@ -381,10 +386,11 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
         consumed_total_ += kChecksumSize;
         done_ = true;
         if (!salvage_) {
-          if (stored != expected) return Status::corruption(in_name_ + ": trailer: the whole-file checksum does not match");
+          if (stored != expected)
+            return Status::corruption(in_name_ + ": trailer: the whole-file checksum does not match");
           if (documents != documents_ || deletions != deletions_) {
-            return Status::corruption(in_name_ + ": trailer: it counts " + std::to_string(documents) + " documents and " +
-                                      std::to_string(deletions) + " deletions, the file holds " +
+            return Status::corruption(in_name_ + ": trailer: it counts " + std::to_string(documents) +
+                                      " documents and " + std::to_string(deletions) + " deletions, the file holds " +
                                       std::to_string(documents_) + " and " + std::to_string(deletions_));
           }
           if (ensure(1)) return Status::corruption(in_name_ + ": trailer: bytes follow the trailer");
@@ -486,14 +492,17 @@ Result<bool> DumpReader::next_jsonl(DumpEntry& entry) {
                                   ", the file holds " + std::to_string(documents_) + " documents and " +
                                   std::to_string(deletions_) + " deletions");
       }
-      if (ensure(1)) return Status::corruption(in_name_ + ": line " + std::to_string(line_ + 1) + ": text after the \"_end\" line");
+      if (ensure(1))
+        return Status::corruption(in_name_ + ": line " + std::to_string(line_ + 1) + ": text after the \"_end\" line");
       return false;
     }
     const Value* revision = parsed->find("_revision");
-    const bool revision_ok = revision != nullptr && (revision->is_int() ? revision->as_int() >= 0 : revision->is_uint());
+    const bool revision_ok =
+        revision != nullptr && (revision->is_int() ? revision->as_int() >= 0 : revision->is_uint());
     if (const Value* deleted = parsed->find("_deleted"); deleted != nullptr) {
       if (!deleted->is_string() || !revision_ok || o.size() != 2) {
-        if (Status s = damaged(where, "a deletion line needs exactly a string \"_deleted\" and \"_revision\""); !s) return s;
+        if (Status s = damaged(where, "a deletion line needs exactly a string \"_deleted\" and \"_revision\""); !s)
+          return s;
         continue;
       }
       entry.deleted = true;
@@ -510,8 +519,9 @@ Result<bool> DumpReader::next_jsonl(DumpEntry& entry) {
     const bool version_ok = version != nullptr && (version->is_int() ? version->as_int() >= 0 : version->is_uint());
     if (id == nullptr || !id->is_string() || !version_ok || !revision_ok || data == nullptr || !data->is_object() ||
         o.size() != 4) {
-      if (Status s = damaged(where, "a document line needs exactly \"_id\" (string), \"_version\", \"_revision\" "
-                                    "(integers) and \"data\" (object)");
+      if (Status s = damaged(where,
+                             "a document line needs exactly \"_id\" (string), \"_version\", \"_revision\" "
+                             "(integers) and \"data\" (object)");
           !s) {
         return s;
       }

@@ -43,8 +43,8 @@ namespace snapstore::tools {
 
 inline constexpr std::array<char, 8> kDumpMagic = {'S', 'N', 'A', 'P', 'D', 'U', 'M', 'P'};
 inline constexpr std::uint32_t kDumpFormatVersion = 1;
-inline constexpr std::size_t kDumpHeaderPrefix = 16;   // magic 8 + version 4 + length 4
-inline constexpr std::size_t kEntryPrefix = 5;         // kind 1 + length 4
+inline constexpr std::size_t kDumpHeaderPrefix = 16;  // magic 8 + version 4 + length 4
+inline constexpr std::size_t kEntryPrefix = 5;        // kind 1 + length 4
 inline constexpr std::size_t kChecksumSize = 8;
 inline constexpr std::uint32_t kMaxMetadataBytes = 64U << 20;
 inline constexpr std::uint32_t kMaxEntryBody = 256U << 20;  // above any document plus id
@@ -110,7 +110,7 @@ class DumpWriter {
 
 // What a reader skipped in salvage mode.
 struct SkippedInput {
-  std::string where;   // "record 12 at byte 4096" or "line 7"
+  std::string where;  // "record 12 at byte 4096" or "line 7"
   std::string reason;
 };
 
@@ -155,8 +155,8 @@ class DumpReader {
   std::uint64_t consumed_total_ = 0;
   struct HashState;
   std::shared_ptr<HashState> file_hash_;
-  std::uint64_t entries_ = 0;   // entries read, for messages
-  std::uint64_t line_ = 1;      // JSONL: the line last read
+  std::uint64_t entries_ = 0;  // entries read, for messages
+  std::uint64_t line_ = 1;     // JSONL: the line last read
   std::uint64_t documents_ = 0;
   std::uint64_t deletions_ = 0;
   bool done_ = false;

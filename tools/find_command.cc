@@ -12,7 +12,8 @@ CLI::App* FindCommand::setup(CLI::App& app) {
       "find", "Documents of an index, as JSON lines in index order: all of them, an exact key (--eq) or a range");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("index", index_, "Index name")->required();
-  CLI::Option* eq = sub->add_option("--eq", equals_, "Exact key: a JSON array with one value per field, e.g. '[\"NY\"]'");
+  CLI::Option* eq =
+      sub->add_option("--eq", equals_, "Exact key: a JSON array with one value per field, e.g. '[\"NY\"]'");
   sub->add_option("--min", min_, "Lower bound (inclusive; a shorter array is a prefix bound)")->excludes(eq);
   sub->add_option("--max", max_, "Upper bound (inclusive; a shorter array is a prefix bound)")->excludes(eq);
   return sub;

@@ -8,7 +8,8 @@
 namespace snapstore::tools {
 
 CLI::App* GetCommand::setup(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("get", "Print one document as JSON: {\"_id\", \"_version\", \"_revision\", \"data\"}");
+  CLI::App* sub =
+      app.add_subcommand("get", "Print one document as JSON: {\"_id\", \"_version\", \"_revision\", \"data\"}");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("id", id_, "Document id")->required();
   return sub;

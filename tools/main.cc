@@ -43,8 +43,9 @@ std::vector<std::unique_ptr<Command>> commands() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"snapstore: dump, restore, verify and inspect snapstore stores.\n"
-               "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
+  CLI::App app{
+      "snapstore: dump, restore, verify and inspect snapstore stores.\n"
+      "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
   app.require_subcommand(1);
   app.fallthrough();  // --quiet also after the subcommand
   snapstore::tools::GlobalOptions global;

@@ -57,7 +57,8 @@ Status sync_tree(const std::string& root) {
 }  // namespace
 
 CLI::App* RestoreCommand::setup(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("restore", "Restore a dump (either format) into a new or empty directory, atomically");
+  CLI::App* sub =
+      app.add_subcommand("restore", "Restore a dump (either format) into a new or empty directory, atomically");
   sub->add_option("input", input_, "Dump file, or - for stdin")->required();
   sub->add_option("dir", dir_, "Directory for the new store: must not exist, or be empty")->required();
   sub->add_flag("--salvage", salvage_, "Restore every valid entry of a damaged dump and list what was skipped");
@@ -69,7 +70,7 @@ int RestoreCommand::run(const GlobalOptions& global) {
   std::error_code ec;
   if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec))) {
     return report_error("restore", Status::invalid_argument(dir_ + " exists and is not an empty directory; "
-                                                            "restore only creates new stores"));
+                                                                   "restore only creates new stores"));
   }
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, ec)) {
@@ -140,7 +141,8 @@ int RestoreCommand::run(const GlobalOptions& global) {
     fs::remove_all(temp, ec);
     return report_error("restore", status);
   }
-  for (const SkippedInput& s : skipped) std::cerr << "snapstore restore: skipped " << s.where << ": " << s.reason << "\n";
+  for (const SkippedInput& s : skipped)
+    std::cerr << "snapstore restore: skipped " << s.where << ": " << s.reason << "\n";
   note(global, "restored " + std::to_string(documents) + " documents into " + dir_ +
                    (skipped.empty() ? "" : " (" + std::to_string(skipped.size()) + " damaged entries skipped)"));
   return skipped.empty() ? kExitOk : kExitProblem;

@@ -35,9 +35,8 @@ int StatsCommand::run(const GlobalOptions&) {
 
   Array indexes;
   for (const IndexInfo& info : store->indexes()) {
-    indexes.push_back(Object{{"name", info.name},
-                             {"fields", Array(info.fields.begin(), info.fields.end())},
-                             {"entries", info.entries}});
+    indexes.push_back(Object{
+        {"name", info.name}, {"fields", Array(info.fields.begin(), info.fields.end())}, {"entries", info.entries}});
   }
   Array segments;
   std::uint64_t wal_bytes = 0;
@@ -59,15 +58,13 @@ int StatsCommand::run(const GlobalOptions&) {
                {"indexes", std::move(indexes)},
                {"wal_segments", std::move(segments)},
                {"wal_bytes", wal_bytes},
-               {"rocksdb",
-                Object{{"estimate_num_keys", number("rocksdb.estimate-num-keys")},
-                       {"total_sst_files_size", number("rocksdb.total-sst-files-size")},
-                       {"live_sst_files_size", number("rocksdb.live-sst-files-size")},
-                       {"num_files_at_level0", number("rocksdb.num-files-at-level0")}}}};
+               {"rocksdb", Object{{"estimate_num_keys", number("rocksdb.estimate-num-keys")},
+                                  {"total_sst_files_size", number("rocksdb.total-sst-files-size")},
+                                  {"live_sst_files_size", number("rocksdb.live-sst-files-size")},
+                                  {"num_files_at_level0", number("rocksdb.num-files-at-level0")}}}};
   if (!report.torn_tail_file.empty()) {
-    stats["torn_tail"] = Object{{"file", report.torn_tail_file},
-                                {"offset", report.torn_tail_offset},
-                                {"bytes", report.torn_tail_bytes}};
+    stats["torn_tail"] =
+        Object{{"file", report.torn_tail_file}, {"offset", report.torn_tail_offset}, {"bytes", report.torn_tail_bytes}};
   }
   if (json_) {
     std::cout << to_json(stats) << "\n";
@@ -83,7 +80,8 @@ int StatsCommand::run(const GlobalOptions&) {
     for (std::size_t i = 0; i < info.fields.size(); ++i) std::cout << (i ? ", " : "") << info.fields[i];
     std::cout << "): " << info.entries << " entries\n";
   }
-  std::cout << "WAL              " << (*reader)->wal_summary().segments.size() << " segments, " << wal_bytes << " bytes\n";
+  std::cout << "WAL              " << (*reader)->wal_summary().segments.size() << " segments, " << wal_bytes
+            << " bytes\n";
   for (const wal::SegmentInfo& segment : (*reader)->wal_summary().segments) {
     std::cout << "  " << segment.path << "  first LSN " << segment.first_lsn << ", " << segment.size << " bytes\n";
   }

@@ -58,7 +58,8 @@ CLI::App* VerifyCommand::setup(CLI::App& app) {
 int VerifyCommand::run(const GlobalOptions& global) {
   Report report;
   wal::Env* env = wal::Env::posix();
-  if (!env->exists(wal::join_path(dir_, "db"))) return report_error("verify", Status::invalid_argument("no store at " + dir_));
+  if (!env->exists(wal::join_path(dir_, "db")))
+    return report_error("verify", Status::invalid_argument("no store at " + dir_));
 
   // 1. The store itself, read-only; it holds the lock while we look at the files.
   std::optional<Store> store;
@@ -107,9 +108,9 @@ int VerifyCommand::run(const GlobalOptions& global) {
       wal_records = read->records;
       wal_segments = read->segments.size();
       if (read->torn_tail) {
-        report.notes.push_back("torn WAL tail (never acknowledged; a writable open truncates it): " +
-                               read->torn_tail->path + " at byte " + std::to_string(read->torn_tail->offset) + ", " +
-                               read->torn_tail->reason);
+        report.notes.push_back(
+            "torn WAL tail (never acknowledged; a writable open truncates it): " + read->torn_tail->path + " at byte " +
+            std::to_string(read->torn_tail->offset) + ", " + read->torn_tail->reason);
       }
     } else {
       report.problem("WAL: " + read.status().message());
@@ -140,8 +141,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
       }
       if (doc.version == 0) report.problem("document \"" + doc.id + "\" has version 0");
       if (doc.revision == 0 || doc.revision > revision) {
-        report.problem("document \"" + doc.id + "\" has revision " + std::to_string(doc.revision) +
-                       ", outside 1.." + std::to_string(revision));
+        report.problem("document \"" + doc.id + "\" has revision " + std::to_string(doc.revision) + ", outside 1.." +
+                       std::to_string(revision));
       }
       if (!revisions.insert(doc.revision).second) {
         report.problem("document \"" + doc.id + "\" has revision " + std::to_string(doc.revision) +
@@ -167,7 +168,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
     for (const LoadedDocument& doc : documents) {
       auto got = store->get(doc.id);
       if (!got) {
-        report.problem("document \"" + doc.id + "\" is in the files but the opened store answers " + got.status().message());
+        report.problem("document \"" + doc.id + "\" is in the files but the opened store answers " +
+                       got.status().message());
       } else if (got->version != doc.version || got->revision != doc.revision || (doc.data && got->data != *doc.data)) {
         report.problem("document \"" + doc.id + "\" differs between the files and the opened store");
       }
@@ -180,7 +182,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
                      std::to_string(definitions.size()));
     }
     for (const recovery::IndexDefinition& definition : definitions) {
-      auto info = std::find_if(infos.begin(), infos.end(), [&](const IndexInfo& i) { return i.name == definition.name; });
+      auto info =
+          std::find_if(infos.begin(), infos.end(), [&](const IndexInfo& i) { return i.name == definition.name; });
       if (info == infos.end() || info->fields != definition.fields) {
         report.problem("index \"" + definition.name + "\": the opened store's definition differs from the files'");
         continue;
@@ -238,8 +241,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
   } else {
     std::cout << dir_ << ": " << (ok ? "ok" : "PROBLEMS FOUND") << "\n"
               << "  revision " << revision << ", " << documents.size() << " documents, " << definitions.size()
-              << " indexes, " << wal_records << " WAL records (" << wal_operations << " operations) in "
-              << wal_segments << " segments\n";
+              << " indexes, " << wal_records << " WAL records (" << wal_operations << " operations) in " << wal_segments
+              << " segments\n";
     for (const std::string& n : report.notes) std::cout << "  note: " << n << "\n";
     for (const std::string& p : report.problems) std::cout << "  problem: " << p << "\n";
     if (report.problem_count > report.problems.size()) {

@@ -16,11 +16,16 @@ namespace {
 
 std::string_view op_name(wal::OpType type) {
   switch (type) {
-    case wal::OpType::kInsert: return "insert";
-    case wal::OpType::kUpdate: return "update";
-    case wal::OpType::kDelete: return "delete";
-    case wal::OpType::kCreateIndex: return "create_index";
-    case wal::OpType::kDropIndex: return "drop_index";
+    case wal::OpType::kInsert:
+      return "insert";
+    case wal::OpType::kUpdate:
+      return "update";
+    case wal::OpType::kDelete:
+      return "delete";
+    case wal::OpType::kCreateIndex:
+      return "create_index";
+    case wal::OpType::kDropIndex:
+      return "drop_index";
   }
   return "unknown";
 }
@@ -28,7 +33,8 @@ std::string_view op_name(wal::OpType type) {
 }  // namespace
 
 CLI::App* WalCommand::setup(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("wal", "List and decode the write-ahead log's records (LSN, type, ids, sizes, checksums)");
+  CLI::App* sub =
+      app.add_subcommand("wal", "List and decode the write-ahead log's records (LSN, type, ids, sizes, checksums)");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("--from", from_, "First LSN to list");
   sub->add_option("--to", to_, "Last LSN to list");
@@ -38,7 +44,8 @@ CLI::App* WalCommand::setup(CLI::App& app) {
 
 int WalCommand::run(const GlobalOptions&) {
   wal::Env* env = wal::Env::posix();
-  if (!env->exists(wal::join_path(dir_, "db"))) return report_error("wal", Status::invalid_argument("no store at " + dir_));
+  if (!env->exists(wal::join_path(dir_, "db")))
+    return report_error("wal", Status::invalid_argument("no store at " + dir_));
   auto lock = env->lock_file(wal::join_path(dir_, "LOCK"));
   if (!lock) {
     if (lock.code() == StatusCode::kBusy) {
@@ -59,8 +66,8 @@ int WalCommand::run(const GlobalOptions&) {
       const std::uint64_t this_lsn = lsn++;
       if (this_lsn < from_ || this_lsn > to_) continue;
       if (json_) {
-        Object line{{"lsn", this_lsn}, {"batch", batch.first_lsn}, {"type", std::string(op_name(op.type))},
-                    {"checksum", "ok"}};
+        Object line{
+            {"lsn", this_lsn}, {"batch", batch.first_lsn}, {"type", std::string(op_name(op.type))}, {"checksum", "ok"}};
         if (op.type == wal::OpType::kCreateIndex || op.type == wal::OpType::kDropIndex) {
           line["index"] = op.key;
         } else {
