@@ -5,7 +5,7 @@
 //   4. every document read from the files decodes, has a version >= 1 and a
 //      revision within the store's, and no two share a revision (each
 //      revision is one operation on one document);
-//   5. the opened store holds exactly those documents, versions and revisions;
+//   5. the opened store holds exactly those documents, versions, revisions and data;
 //   6. every index, rebuilt here from the documents, lists the same ids in
 //      the same order as the opened store's index, and the definitions match.
 // Each failure is a named problem; the exit code is 1 when there is any.
@@ -36,13 +36,6 @@ struct Report {
   void problem(std::string text) {
     if (++problem_count <= kMaxListedProblems) problems.push_back(std::move(text));
   }
-};
-
-struct LoadedDocument {
-  std::string id;
-  std::uint64_t version = 0;
-  std::uint64_t revision = 0;
-  std::optional<Object> data;  // nullopt when it does not decode
 };
 
 }  // namespace
@@ -118,61 +111,67 @@ int VerifyCommand::run(const GlobalOptions& global) {
   }
 
   // 3. RocksDB's own checksums.
-  std::vector<LoadedDocument> documents;
+  std::uint64_t document_count = 0;
   std::uint64_t revision = 0;
   std::vector<recovery::IndexDefinition> definitions;
+  // Per index: (key, id) of every document the rebuilt index holds. Only
+  // keys are kept, never whole documents, so memory stays near the keys' size.
+  std::vector<std::vector<std::pair<index::Key, std::string>>> rebuilt;
   if (!reader) {
     report.problem("the files do not read: " + reader.status().message());
   } else {
     if (Status s = (*reader)->verify_checksums(); !s) report.problem(s.message());
     revision = (*reader)->revision();
     definitions = (*reader)->indexes();
+    std::vector<std::vector<index::FieldPath>> paths;
+    for (const recovery::IndexDefinition& d : definitions) paths.push_back(index::parse_field_paths(d.fields));
+    rebuilt.resize(definitions.size());
 
-    // 4. Every document.
+    // 4 and 5. Every document, and the opened store's copy of it.
     Progress progress(global, "verify", (*reader)->estimated_documents());
     std::unordered_set<std::uint64_t> revisions;
-    Status scanned = (*reader)->scan([&](const recovery::StoredDocument& stored) {
-      LoadedDocument doc{std::string(stored.id), stored.version, stored.revision, std::nullopt};
-      auto data = value::decode_document(stored.document, kMaxDepth);
-      if (data) {
-        doc.data = std::move(*data);
-      } else {
-        report.problem("document \"" + doc.id + "\" does not decode: " + data.status().detail());
-      }
-      if (doc.version == 0) report.problem("document \"" + doc.id + "\" has version 0");
+    Status scanned = (*reader)->scan([&](const recovery::StoredDocument& doc) {
+      ++document_count;
+      progress.add();
+      const std::string id(doc.id);
+      auto data = value::decode_document(doc.document, kMaxDepth);
+      if (!data) report.problem("document \"" + id + "\" does not decode: " + data.status().detail());
+      if (doc.version == 0) report.problem("document \"" + id + "\" has version 0");
       if (doc.revision == 0 || doc.revision > revision) {
-        report.problem("document \"" + doc.id + "\" has revision " + std::to_string(doc.revision) + ", outside 1.." +
+        report.problem("document \"" + id + "\" has revision " + std::to_string(doc.revision) + ", outside 1.." +
                        std::to_string(revision));
       }
       if (!revisions.insert(doc.revision).second) {
-        report.problem("document \"" + doc.id + "\" has revision " + std::to_string(doc.revision) +
+        report.problem("document \"" + id + "\" has revision " + std::to_string(doc.revision) +
                        ", which another document has too");
       }
-      documents.push_back(std::move(doc));
-      progress.add();
+      if (store) {
+        auto got = store->get(id);
+        if (!got) {
+          report.problem("document \"" + id + "\" is in the files but the opened store answers " +
+                         got.status().message());
+        } else if (got->version != doc.version || got->revision != doc.revision || (data && got->data != *data)) {
+          report.problem("document \"" + id + "\" differs between the files and the opened store");
+        }
+      }
+      if (data) {
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+          if (auto key = index::extract_key(*data, paths[i])) rebuilt[i].emplace_back(std::move(*key), id);
+        }
+      }
       return Status::ok();
     });
     if (!scanned) report.problem("reading the documents: " + scanned.message());
   }
 
-  // 5. The opened store against the files.
   if (store && reader) {
     if (store->revision() != revision) {
       report.problem("the opened store is at revision " + std::to_string(store->revision()) + ", the files at " +
                      std::to_string(revision));
     }
-    if (store->size() != documents.size()) {
+    if (store->size() != document_count) {
       report.problem("the opened store holds " + std::to_string(store->size()) + " documents, the files " +
-                     std::to_string(documents.size()));
-    }
-    for (const LoadedDocument& doc : documents) {
-      auto got = store->get(doc.id);
-      if (!got) {
-        report.problem("document \"" + doc.id + "\" is in the files but the opened store answers " +
-                       got.status().message());
-      } else if (got->version != doc.version || got->revision != doc.revision || (doc.data && got->data != *doc.data)) {
-        report.problem("document \"" + doc.id + "\" differs between the files and the opened store");
-      }
+                     std::to_string(document_count));
     }
 
     // 6. Indexes: definitions, then members in order.
@@ -181,22 +180,18 @@ int VerifyCommand::run(const GlobalOptions& global) {
       report.problem("the store has " + std::to_string(infos.size()) + " indexes, the files define " +
                      std::to_string(definitions.size()));
     }
-    for (const recovery::IndexDefinition& definition : definitions) {
+    for (std::size_t d = 0; d < definitions.size(); ++d) {
+      const recovery::IndexDefinition& definition = definitions[d];
       auto info =
           std::find_if(infos.begin(), infos.end(), [&](const IndexInfo& i) { return i.name == definition.name; });
       if (info == infos.end() || info->fields != definition.fields) {
         report.problem("index \"" + definition.name + "\": the opened store's definition differs from the files'");
         continue;
       }
-      const std::vector<index::FieldPath> paths = index::parse_field_paths(definition.fields);
-      std::vector<std::pair<index::Key, const std::string*>> expected;
-      for (const LoadedDocument& doc : documents) {
-        if (!doc.data) continue;
-        if (auto key = index::extract_key(*doc.data, paths)) expected.emplace_back(std::move(*key), &doc.id);
-      }
+      std::vector<std::pair<index::Key, std::string>>& expected = rebuilt[d];
       std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
         const int c = index::compare_keys(a.first, b.first);
-        return c != 0 ? c < 0 : *a.second < *b.second;
+        return c != 0 ? c < 0 : a.second < b.second;
       });
       auto cursor = store->read_index(definition.name);
       if (!cursor) {
@@ -210,10 +205,10 @@ int VerifyCommand::run(const GlobalOptions& global) {
       }
       for (std::size_t i = 0; i < expected.size(); ++i) {
         auto step = cursor->next();
-        if (!step || !step->document || step->document->id != *expected[i].second) {
+        if (!step || !step->document || step->document->id != expected[i].second) {
           report.problem("index \"" + definition.name + "\": entry " + std::to_string(i) + " is \"" +
                          (step && step->document ? step->document->id : std::string("?")) +
-                         "\", rebuilt from the documents it is \"" + *expected[i].second + "\"");
+                         "\", rebuilt from the documents it is \"" + expected[i].second + "\"");
           break;
         }
       }
@@ -229,7 +224,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
     Object out{{"dir", dir_},
                {"ok", ok},
                {"revision", revision},
-               {"documents", documents.size()},
+               {"documents", document_count},
                {"wal_segments", wal_segments},
                {"wal_records", wal_records},
                {"wal_operations", wal_operations},
@@ -240,7 +235,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
     std::cout << to_json(out) << "\n";
   } else {
     std::cout << dir_ << ": " << (ok ? "ok" : "PROBLEMS FOUND") << "\n"
-              << "  revision " << revision << ", " << documents.size() << " documents, " << definitions.size()
+              << "  revision " << revision << ", " << document_count << " documents, " << definitions.size()
               << " indexes, " << wal_records << " WAL records (" << wal_operations << " operations) in " << wal_segments
               << " segments\n";
     for (const std::string& n : report.notes) std::cout << "  note: " << n << "\n";
