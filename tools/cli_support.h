@@ -48,6 +48,9 @@ class Progress {
     done_ += n;
     if (enabled_ && (done_ & 1023) == 0) draw(false);
   }
+  // For work whose size is learned on the way (restore reading a file).
+  void set_total(std::uint64_t expected_total) { total_ = expected_total; }
+  bool enabled() const { return enabled_; }
   void finish();
 
  private:

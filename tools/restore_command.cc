@@ -108,6 +108,9 @@ int RestoreCommand::run(const GlobalOptions& global) {
     if (Status s = wal::Env::posix()->create_dir(wal::join_path(temp, "wal")); !s) return s;
     auto loader = recovery::BulkLoader::create(wal::join_path(temp, "db"));
     if (!loader) return loader.status();
+    std::error_code size_error;
+    std::uint64_t input_size = from_file ? fs::file_size(input_, size_error) : 0;
+    if (size_error) input_size = 0;
     Progress progress(global, "restore", 0);
     DumpEntry entry;
     while (true) {
@@ -124,6 +127,12 @@ int RestoreCommand::run(const GlobalOptions& global) {
       }
       if (Status s = (*loader)->add(entry.id, entry.version, entry.revision, entry.document); !s) return s;
       progress.add();
+      // The count ahead is unknown until the trailer; the bytes read so far
+      // predict it from the input's size.
+      const std::uint64_t loaded = (*loader)->documents();
+      if (progress.enabled() && input_size > 0 && (loaded & 4095) == 0 && (*reader)->bytes_read() > 0) {
+        progress.set_total(loaded * input_size / (*reader)->bytes_read());
+      }
     }
     progress.finish();
     documents = (*loader)->documents();
