@@ -67,6 +67,11 @@ Result<WriteResult> Store::remove(std::string_view id) {
   return core_->remove(id);
 }
 
+Result<std::vector<WriteResult>> Store::write(const WriteBatch& batch) {
+  if (!core_) return Status::store_closed();
+  return core_->write(batch);
+}
+
 Status Store::create_index(std::string_view name, std::vector<std::string> fields) {
   if (!core_) return Status::store_closed();
   return core_->create_index(name, std::move(fields));

@@ -217,6 +217,98 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
   return WriteResult{key, version, *revision};
 }
 
+Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
+  using Kind = WriteBatch::Kind;
+  const auto& entries = batch.entries_;
+  if (entries.empty()) return Status::invalid_argument("an empty write batch");
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  if (Status s = check_writable(); !s) return s;
+  const std::size_t n = entries.size();
+  auto in_batch = [](std::size_t i, const Status& s) {
+    return Status(s.code(), "operation " + std::to_string(i) + " of the batch: " + s.detail());
+  };
+
+  // Encode and check every document before taking any lock.
+  std::vector<wal::Operation> ops(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (entries[i].kind == Kind::kRemove) continue;
+    auto bytes = encode_document(DocumentArg{&entries[i].document, {}});
+    if (!bytes) return in_batch(i, bytes.status());
+    ops[i].document = std::move(*bytes);
+  }
+
+  // Existing targets are locked in id order, so two batches never wait on
+  // each other in a cycle; a single write holds one lock and waits on none.
+  std::vector<std::pair<std::string_view, std::size_t>> targets;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (entries[i].kind != Kind::kInsert) targets.emplace_back(entries[i].id, i);
+  }
+  std::sort(targets.begin(), targets.end());
+  for (std::size_t t = 1; t < targets.size(); ++t) {
+    if (targets[t].first == targets[t - 1].first) {
+      return Status::invalid_argument("operations " + std::to_string(targets[t - 1].second) + " and " +
+                                      std::to_string(targets[t].second) + " of the batch both target " +
+                                      doc_detail(targets[t].first));
+    }
+  }
+  std::vector<Table::accessor> locks(n);
+  std::vector<std::vector<std::optional<index::Key>>> old_keys(n);
+  for (const auto& [id, i] : targets) {
+    if (!table_.find(locks[i], std::string(id))) return in_batch(i, Status::document_not_found(doc_detail(id)));
+    auto keys = keys_of(entries[i].id, *locks[i]->second);
+    if (!keys) return keys.status();
+    old_keys[i] = std::move(*keys);
+    ops[i].key = entries[i].id;
+    ops[i].type = entries[i].kind == Kind::kUpdate ? wal::OpType::kUpdate : wal::OpType::kDelete;
+    ops[i].version = locks[i]->second->version + (entries[i].kind == Kind::kUpdate ? 1 : 0);
+  }
+  // New ids are fresh keys: no other writer can be waiting on them.
+  auto release_inserts = [&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (entries[i].kind == Kind::kInsert && !locks[i].empty()) table_.erase(locks[i]);
+    }
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (entries[i].kind != Kind::kInsert) continue;
+    std::string id;
+    do {
+      id = next_document_id();
+    } while (!table_.insert(locks[i], id));
+    ops[i].type = wal::OpType::kInsert;
+    ops[i].key = std::move(id);
+    ops[i].version = 1;
+  }
+
+  auto first = commit(ops);
+  if (!first) {
+    release_inserts();
+    return first.status();
+  }
+  std::vector<WriteResult> results;
+  results.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t revision = *first + i;
+    const std::string& id = ops[i].key;
+    if (entries[i].kind == Kind::kRemove) {
+      std::size_t k = 0;
+      for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i][k++], std::nullopt, id);
+      results.push_back(WriteResult{id, ops[i].version, revision});
+      table_.erase(locks[i]);
+      continue;
+    }
+    locks[i]->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[i].document), ops[i].version, revision});
+    std::size_t k = 0;
+    for (const auto& [name, idx] : indexes_) {
+      idx->replace(entries[i].kind == Kind::kUpdate ? old_keys[i][k] : std::nullopt, idx->key_of(entries[i].document),
+                   id);
+      ++k;
+    }
+    results.push_back(WriteResult{id, ops[i].version, revision});
+  }
+  return results;
+}
+
 Status StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const {
   std::vector<std::optional<index::OrderedIndex::Entry>> slots(docs.size());
   std::vector<Status> failures(docs.size());

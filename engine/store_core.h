@@ -66,6 +66,7 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<DocumentResult> get(std::string_view id) const;
   Result<WriteResult> update(std::string_view id, DocumentArg doc);
   Result<WriteResult> remove(std::string_view id);
+  Result<std::vector<WriteResult>> write(const WriteBatch& batch);
 
   Status create_index(std::string_view name, std::vector<std::string> fields);
   Status drop_index(std::string_view name);

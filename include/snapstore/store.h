@@ -111,6 +111,30 @@ struct OpenReport {
   double elapsed_seconds = 0;
 };
 
+// Inserts, updates and removes that Store::write() applies atomically: all
+// of them, as one WAL record with consecutive revisions, or — if any one
+// would fail — none. Each document may be the target of one operation per
+// batch. A batch is a plain value: build it, write it, reuse it after clear().
+class WriteBatch {
+ public:
+  void insert(Document doc) { entries_.push_back({Kind::kInsert, {}, std::move(doc)}); }
+  void update(std::string id, Document doc) { entries_.push_back({Kind::kUpdate, std::move(id), std::move(doc)}); }
+  void remove(std::string id) { entries_.push_back({Kind::kRemove, std::move(id), {}}); }
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  void clear() noexcept { entries_.clear(); }
+
+ private:
+  friend class engine::StoreCore;
+  enum class Kind : std::uint8_t { kInsert, kUpdate, kRemove };
+  struct Entry {
+    Kind kind;
+    std::string id;  // update, remove
+    Document document;  // insert, update
+  };
+  std::vector<Entry> entries_;
+};
+
 // A one-pass stream over the documents present when Store::stream() was
 // called (a snapshot: later writes are invisible to it). next() yields each
 // document once, then StreamClosed forever. Safe to call from several threads:
@@ -217,6 +241,14 @@ class Store {
   Result<WriteResult> update(std::string_view id, const Value& doc);
 
   Result<WriteResult> remove(std::string_view id);
+
+  // Applies every operation of `batch` atomically; the results follow the
+  // batch's order (inserts carry their new ids) with consecutive revisions.
+  // Nothing is applied when any operation fails: InvalidDocument,
+  // DocumentNotFound (naming the operation), or InvalidArgument for an empty
+  // batch or two operations on one id. Durable as a single write is
+  // (Options::durability), and visible to readers all at once per document.
+  Result<std::vector<WriteResult>> write(const WriteBatch& batch);
 
   // An ordered index over `fields` (top-level names or dotted paths such as
   // "address.zip"), filled from the current documents before returning. A
