@@ -29,8 +29,9 @@ using Clock = std::chrono::steady_clock;
 // so the loading threads rarely touch the same cache line.
 constexpr std::uint64_t kProgressBatch = 1024;
 
-// The most buckets reserved from RocksDB's estimate, which can be far off.
-constexpr std::uint64_t kMaxTableReserve = std::uint64_t{1} << 28;
+// The most buckets reserved from RocksDB's estimate, which counts overwritten
+// versions that compaction has not dropped yet and so can be far too high.
+constexpr std::uint64_t kMaxTableReserve = std::uint64_t{1} << 26;
 
 std::string quoted_id(std::string_view id) { return "id \"" + std::string(id) + "\""; }
 

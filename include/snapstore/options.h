@@ -98,10 +98,13 @@ struct Options {
   std::uint64_t max_mirror_lag_bytes = std::uint64_t{64} << 20;
 
   // Called while Store::open loads documents from RocksDB: from the loading
-  // threads, one call at a time, at most once per `open_progress_interval_ms`,
-  // and once more when loading ends, with documents_loaded equal to
-  // OpenReport::documents_loaded. It must not call into the store being
-  // opened. Replaying the WAL afterwards is not reported. Default: none.
+  // threads at most once per `open_progress_interval_ms`, and once more from
+  // the opening thread when loading ends, with documents_loaded equal to
+  // OpenReport::documents_loaded. Calls never overlap and each happens before
+  // the next, so the callback may keep state without a lock. It must not
+  // throw or call into the store being opened, and it delays the loading
+  // thread that makes it. Replaying the WAL afterwards is not reported.
+  // Default: none.
   std::function<void(const OpenProgress&)> open_progress;
 
   // The least time between two calls of `open_progress` (the last call is

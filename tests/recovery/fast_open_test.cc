@@ -141,7 +141,7 @@ TEST(FastOpenTest, ManyDocumentsAndIndexesReopenAsTheyWere) {
     auto store = Store::open(dir.path(), durable_options(4));
     ASSERT_TRUE(store.is_ok()) << store.status().message();
     for (const auto& [name, fields] : kIndexes) ASSERT_TRUE(store->create_index(name, fields).is_ok());
-    write_documents(*store, rng, 5000);
+    write_documents(*store, rng, 4000);
     before = observe(*store);
     store->close();
   }
@@ -188,14 +188,14 @@ TEST(FastOpenTest, StateSpreadOverSstFilesAndTheWalTailReopensAsItWas) {
   // Three rounds, each flushed into its own SST file by a checkpoint...
   std::vector<std::string> ids;
   for (int round = 0; round < 3; ++round) {
-    const auto live = write_documents(*store, rng, 2000);
+    const auto live = write_documents(*store, rng, 1500);
     ids.insert(ids.end(), live.begin(), live.end());
     ASSERT_TRUE(store->checkpoint().is_ok());
   }
   // ...then a tail that only the WAL holds (RocksDB may have applied some of
   // it to its memtable, which a crash loses: RocksDB's own WAL is off).
   ASSERT_TRUE(store->create_index("by_city_score", {"city", "score"}).is_ok());
-  write_documents(*store, rng, 1500);
+  write_documents(*store, rng, 1000);
   for (std::size_t i = 0; i < ids.size(); i += 7) {
     ASSERT_TRUE(store->update(ids[i], make_document(rng, 1'000'000 + i)).is_ok());
   }
@@ -228,7 +228,7 @@ TEST(FastOpenTest, ProgressIsMonotoneOneCallAtATimeAndEndsAtTheTotal) {
     auto store = Store::open(dir.path(), durable_options(2));
     ASSERT_TRUE(store.is_ok());
     ASSERT_TRUE(store->create_index("by_city", {"city"}).is_ok());
-    total = write_documents(*store, rng, 8000).size();
+    total = write_documents(*store, rng, 6000).size();
     store->close();
   }
   std::mutex mutex;
