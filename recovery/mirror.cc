@@ -216,6 +216,12 @@ Result<std::vector<std::string>> Mirror::load_split_points(std::size_t parts) co
   // Approximate bytes of the documents in [first, limit). Non-decreasing in
   // `limit`, which is all the bisection below needs.
   auto size_below = [&](const std::string& limit) -> Status {
+    // A bisection key made of the first 16 bytes after the shared prefix can
+    // sort before `first` itself; RocksDB asserts on a reversed range.
+    if (limit <= first) {
+      size = 0;
+      return Status::ok();
+    }
     const rocksdb::Range range(first, limit);
     const rocksdb::Status s = db_->GetApproximateSizes(size_options, docs_, &range, 1, &size);
     return s.ok() ? Status::ok() : from_rocksdb(s, "estimate the size of the documents");
