@@ -1,0 +1,107 @@
+// Shared helpers of the subcommands (see cli_support.h).
+#include "tools/cli_support.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace snapstore::tools {
+
+int exit_code_for(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kIOError:
+    case StatusCode::kBusy:
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kStoreClosed:
+      return kExitUsage;
+    default:
+      return kExitProblem;
+  }
+}
+
+int report_error(std::string_view command, const Status& status) {
+  std::cerr << "snapstore " << command << ": " << status.message() << "\n";
+  return exit_code_for(status);
+}
+
+void note(const GlobalOptions& global, const std::string& message) {
+  if (!global.quiet) std::cerr << message << "\n";
+}
+
+Result<Store> open_store(const std::string& dir, bool writable, bool create) {
+  Options options;
+  options.read_only = !writable;
+  options.create_if_missing = writable && create;
+  auto store = Store::open(dir, options);
+  if (!store && store.code() == StatusCode::kBusy) {
+    return Status::busy("the store at " + dir + " is in use by another process: " + store.status().detail());
+  }
+  return store;
+}
+
+std::string document_json(const DocumentResult& doc) {
+  return "{\"_id\":" + to_json(Value(doc.id)) + ",\"_version\":" + std::to_string(doc.version) +
+         ",\"_revision\":" + std::to_string(doc.revision) + ",\"data\":" + to_json(Value(doc.data)) + "}";
+}
+
+Result<IndexKey> parse_key(std::string_view json, std::string_view what) {
+  auto parsed = from_json(json);
+  if (!parsed) return Status::invalid_argument(std::string(what) + ": " + parsed.status().detail());
+  if (!parsed->is_array()) {
+    return Status::invalid_argument(std::string(what) + " must be a JSON array of key values, e.g. '[\"NY\", 30]'");
+  }
+  return IndexKey(parsed->as_array());
+}
+
+Result<std::string> read_input(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error("open " + path + ": " + std::strerror(errno));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Progress::Progress(const GlobalOptions& global, std::string label, std::uint64_t expected_total)
+    : enabled_(!global.quiet && ::isatty(STDERR_FILENO) == 1),
+      label_(std::move(label)),
+      total_(expected_total),
+      started_(std::chrono::steady_clock::now()),
+      last_draw_(started_) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::draw(bool final) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!final && now - last_draw_ < std::chrono::milliseconds(200)) return;
+  last_draw_ = now;
+  const double seconds = std::chrono::duration<double>(now - started_).count();
+  const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0;
+  char line[160];
+  if (total_ > done_ && rate > 0 && !final) {
+    const double eta = static_cast<double>(total_ - done_) / rate;
+    std::snprintf(line, sizeof line, "\r%s: %llu / ~%llu  %.0f/s  ETA %.0fs   ", label_.c_str(),
+                  static_cast<unsigned long long>(done_), static_cast<unsigned long long>(total_), rate, eta);
+  } else {
+    std::snprintf(line, sizeof line, "\r%s: %llu  %.0f/s  %.1fs   ", label_.c_str(),
+                  static_cast<unsigned long long>(done_), rate, seconds);
+  }
+  std::cerr << line << (final ? "\n" : "") << std::flush;
+}
+
+void Progress::finish() {
+  if (!enabled_) return;
+  draw(true);
+  enabled_ = false;
+}
+
+}  // namespace snapstore::tools

@@ -1,0 +1,28 @@
+// `snapstore delete` (see delete_command.h).
+#include "tools/delete_command.h"
+
+#include <iostream>
+
+#include "tools/cli_support.h"
+
+namespace snapstore::tools {
+
+CLI::App* DeleteCommand::setup(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand("delete", "Remove a document; prints {\"_id\", \"_version\", \"_revision\"}");
+  sub->add_option("dir", dir_, "Store directory")->required();
+  sub->add_option("id", id_, "Document id")->required();
+  return sub;
+}
+
+int DeleteCommand::run(const GlobalOptions&) {
+  auto store = open_store(dir_, true);
+  if (!store) return report_error("delete", store.status());
+  auto written = store->remove(id_);
+  if (!written) return report_error("delete", written.status());
+  std::cout << "{\"_id\":" << to_json(Value(written->id)) << ",\"_version\":" << written->version
+            << ",\"_revision\":" << written->revision << "}\n";
+  store->close();
+  return kExitOk;
+}
+
+}  // namespace snapstore::tools

@@ -1,0 +1,66 @@
+// The `snapstore` command-line program: one subcommand per Command class.
+// A new subcommand is one class in its own file plus one line in commands().
+#include <iostream>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "tools/command.h"
+#include "tools/create_index_command.h"
+#include "tools/delete_command.h"
+#include "tools/drop_index_command.h"
+#include "tools/dump_command.h"
+#include "tools/find_command.h"
+#include "tools/get_command.h"
+#include "tools/insert_command.h"
+#include "tools/restore_command.h"
+#include "tools/stats_command.h"
+#include "tools/update_command.h"
+#include "tools/verify_command.h"
+#include "tools/wal_command.h"
+
+namespace {
+
+using snapstore::tools::Command;
+
+std::vector<std::unique_ptr<Command>> commands() {
+  std::vector<std::unique_ptr<Command>> all;
+  all.push_back(std::make_unique<snapstore::tools::DumpCommand>());
+  all.push_back(std::make_unique<snapstore::tools::RestoreCommand>());
+  all.push_back(std::make_unique<snapstore::tools::VerifyCommand>());
+  all.push_back(std::make_unique<snapstore::tools::WalCommand>());
+  all.push_back(std::make_unique<snapstore::tools::StatsCommand>());
+  all.push_back(std::make_unique<snapstore::tools::GetCommand>());
+  all.push_back(std::make_unique<snapstore::tools::InsertCommand>());
+  all.push_back(std::make_unique<snapstore::tools::UpdateCommand>());
+  all.push_back(std::make_unique<snapstore::tools::DeleteCommand>());
+  all.push_back(std::make_unique<snapstore::tools::FindCommand>());
+  all.push_back(std::make_unique<snapstore::tools::CreateIndexCommand>());
+  all.push_back(std::make_unique<snapstore::tools::DropIndexCommand>());
+  return all;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"snapstore: dump, restore, verify and inspect snapstore stores.\n"
+               "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
+  app.require_subcommand(1);
+  app.fallthrough();  // --quiet also after the subcommand
+  snapstore::tools::GlobalOptions global;
+  app.add_flag("-q,--quiet", global.quiet, "No progress bar or notes on stderr (errors are still printed)");
+
+  std::vector<std::unique_ptr<Command>> all = commands();
+  std::vector<std::pair<CLI::App*, Command*>> registered;
+  for (auto& command : all) registered.emplace_back(command->setup(app), command.get());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? snapstore::tools::kExitOk : snapstore::tools::kExitUsage;
+  }
+  for (auto& [sub, command] : registered) {
+    if (sub->parsed()) return command->run(global);
+  }
+  return snapstore::tools::kExitUsage;
+}

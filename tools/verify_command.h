@@ -1,0 +1,22 @@
+// `snapstore verify`: an offline, read-only check of everything a store directory holds.
+// Thread safety: see command.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tools/command.h"
+
+namespace snapstore::tools {
+
+class VerifyCommand final : public Command {
+ public:
+  CLI::App* setup(CLI::App& app) override;
+  int run(const GlobalOptions& global) override;
+
+ private:
+  std::string dir_;
+  bool json_ = false;
+};
+
+}  // namespace snapstore::tools
