@@ -539,8 +539,8 @@ void print_text(const RunReport& r, const std::string& dir) {
       << " of unknown outcome (in flight at a crash), " << r.rejected << " rejected, " << r.flushes << " flushes";
   if (r.mode == "power-loss") out << "; " << r.lost_unsynced << " acknowledged but unsynced writes lost, as the mode allows";
   out << "\n";
-  out << "verified: " << r.checks << " recoveries checked, " << r.documents_verified
-      << " documents in all; final store: " << r.final_documents << " documents, " << r.final_indexes
+  out << "checks: " << r.checks << " (one per recovery), " << r.documents_verified
+      << " documents verified in all; final store: " << r.final_documents << " documents, " << r.final_indexes
       << " indexes, revision " << r.final_revision << "\n";
   if (!r.kill_points.empty()) {
     out << "kill points:\n";
