@@ -130,7 +130,8 @@ OracleReport CrashRecorder::check(const Store& store) {
     if (record->state != State::kAcknowledged || !record->durable) continue;
     const bool created = record->kind == OpKind::kCreateIndex;
     if (created != (existing.count(name) > 0)) {
-      report.violations.push_back("index " + name + (created ? " is missing, but its creation" : " exists, but its drop") +
+      report.violations.push_back("index " + name +
+                                  (created ? " is missing, but its creation" : " exists, but its drop") +
                                   " was acknowledged as durable");
     }
   }

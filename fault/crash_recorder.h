@@ -100,10 +100,10 @@ class CrashRecorder final : public WorkloadSink {
   const bool acks_survive_crash_;
   History history_;
   mutable std::mutex mutex_;
-  std::vector<OpRecord> ops_;                             // every cycle, in issue order
+  std::vector<OpRecord> ops_;                                 // every cycle, in issue order
   std::unordered_map<std::uint64_t, std::size_t> cycle_ops_;  // this cycle's op number -> ops_ index
-  std::vector<std::size_t> cycle_index_acks_;             // acknowledged index ops of this cycle, in order
-  std::map<std::uint64_t, std::size_t> flush_covers_;     // flush -> how many of cycle_index_acks_ it covers
+  std::vector<std::size_t> cycle_index_acks_;                 // acknowledged index ops of this cycle, in order
+  std::map<std::uint64_t, std::size_t> flush_covers_;         // flush -> how many of cycle_index_acks_ it covers
   std::vector<std::string> anomalies_;
   std::string protocol_error_;
   std::string cycle_kill_point_;

@@ -17,11 +17,16 @@ const std::vector<std::string> kIndexFieldSets[] = {{"g"}, {"nested.v", "g"}, {"
 
 std::string_view kind_name(OpKind kind) {
   switch (kind) {
-    case OpKind::kInsert: return "insert";
-    case OpKind::kUpdate: return "update";
-    case OpKind::kRemove: return "remove";
-    case OpKind::kCreateIndex: return "create-index";
-    case OpKind::kDropIndex: return "drop-index";
+    case OpKind::kInsert:
+      return "insert";
+    case OpKind::kUpdate:
+      return "update";
+    case OpKind::kRemove:
+      return "remove";
+    case OpKind::kCreateIndex:
+      return "create-index";
+    case OpKind::kDropIndex:
+      return "drop-index";
   }
   return "?";
 }
@@ -70,10 +75,16 @@ void PipeSink::opened(std::uint64_t revision) { send("O " + std::to_string(revis
 void PipeSink::issued(std::uint64_t op, const WorkloadOp& what) {
   std::string line = "I " + std::to_string(op) + " " + std::string(kind_name(what.kind));
   switch (what.kind) {
-    case OpKind::kInsert: line += " " + to_json(Value(what.document)); break;
-    case OpKind::kUpdate: line += " " + what.target + " " + to_json(Value(what.document)); break;
+    case OpKind::kInsert:
+      line += " " + to_json(Value(what.document));
+      break;
+    case OpKind::kUpdate:
+      line += " " + what.target + " " + to_json(Value(what.document));
+      break;
     case OpKind::kRemove:
-    case OpKind::kDropIndex: line += " " + what.target; break;
+    case OpKind::kDropIndex:
+      line += " " + what.target;
+      break;
     case OpKind::kCreateIndex: {
       Array fields(what.fields.begin(), what.fields.end());
       line += " " + what.target + " " + to_json(Value(std::move(fields)));
@@ -286,30 +297,41 @@ void CrashWorkload::run_thread(unsigned thread) {
         }
         break;
       }
-      case OpKind::kCreateIndex: status = store_.create_index(op.target, op.fields); break;
-      case OpKind::kDropIndex: status = store_.drop_index(op.target); break;
+      case OpKind::kCreateIndex:
+        status = store_.create_index(op.target, op.fields);
+        break;
+      case OpKind::kDropIndex:
+        status = store_.drop_index(op.target);
+        break;
     }
 
     if (status.is_ok()) {
       sink_.acknowledged(number, id, revision);
       if (revision != 0) last_revision = revision;
       switch (op.kind) {
-        case OpKind::kInsert: owned.push_back(id); break;
+        case OpKind::kInsert:
+          owned.push_back(id);
+          break;
         case OpKind::kRemove:
           owned[owned_index] = owned.back();
           owned.pop_back();
           break;
-        case OpKind::kUpdate: break;
-        case OpKind::kCreateIndex: indexes.push_back(op.target); break;
-        case OpKind::kDropIndex: std::erase(indexes, op.target); break;
+        case OpKind::kUpdate:
+          break;
+        case OpKind::kCreateIndex:
+          indexes.push_back(op.target);
+          break;
+        case OpKind::kDropIndex:
+          std::erase(indexes, op.target);
+          break;
       }
       continue;
     }
     switch (status.code()) {
       case StatusCode::kDocumentNotFound:
         // Only this thread writes the document, and it was there.
-        sink_.anomaly(who + std::string(kind_name(op.kind)) + " of " + op.target + ", which it wrote and never removed: " +
-                      status.message());
+        sink_.anomaly(who + std::string(kind_name(op.kind)) + " of " + op.target +
+                      ", which it wrote and never removed: " + status.message());
         sink_.rejected(number);
         owned[owned_index] = owned.back();
         owned.pop_back();

@@ -104,7 +104,7 @@ struct RunReport {
   unsigned threads = 0;
   std::uint64_t seed = 0;
   std::uint64_t cycles = 0;
-  std::uint64_t killed_while_opening = 0;  // sigkill: before the workload started
+  std::uint64_t killed_while_opening = 0;           // sigkill: before the workload started
   std::map<std::string, std::uint64_t> power_cuts;  // power loss: by kind
   std::uint64_t recovery_crashes = 0;               // power loss: the power failed again in recovery
   std::uint64_t issued = 0;
@@ -339,9 +339,17 @@ int run_child_cycles(const Plan& plan, bool walk_kill_points, RunReport& report)
     const std::uint64_t cycle = report.cycles + 1;
     const std::string where = "cycle " + std::to_string(cycle) + ": ";
     recorder.begin_cycle();
-    std::vector<std::string> args = {"crashtest", plan.dir, "--child", "--cycle", std::to_string(cycle),
-                                     "--seed", std::to_string(random()), "--threads", std::to_string(plan.threads),
-                                     "--durability", plan.durability};
+    std::vector<std::string> args = {"crashtest",
+                                     plan.dir,
+                                     "--child",
+                                     "--cycle",
+                                     std::to_string(cycle),
+                                     "--seed",
+                                     std::to_string(random()),
+                                     "--threads",
+                                     std::to_string(plan.threads),
+                                     "--durability",
+                                     plan.durability};
     if (!plan.inject_bug.empty()) args.insert(args.end(), {"--inject-bug", plan.inject_bug});
     KillPointResult point;
     bool kill_while_opening = false;
@@ -493,8 +501,8 @@ std::string json_string(const std::string& text) { return to_json(Value(text)); 
 
 void print_json(const RunReport& r) {
   std::ostringstream out;
-  out << "{\"seed\":" << r.seed << ",\"mode\":" << json_string(r.mode) << ",\"durability\":" << json_string(r.durability)
-      << ",\"threads\":" << r.threads << ",\"cycles\":" << r.cycles
+  out << "{\"seed\":" << r.seed << ",\"mode\":" << json_string(r.mode)
+      << ",\"durability\":" << json_string(r.durability) << ",\"threads\":" << r.threads << ",\"cycles\":" << r.cycles
       << ",\"killed_while_opening\":" << r.killed_while_opening << ",\"power_cuts\":{";
   const char* comma = "";
   for (const auto& [kind, count] : r.power_cuts) {
@@ -537,7 +545,8 @@ void print_text(const RunReport& r, const std::string& dir) {
   }
   out << "operations: " << r.issued << " issued, " << r.acknowledged << " acknowledged, " << r.unknown
       << " of unknown outcome (in flight at a crash), " << r.rejected << " rejected, " << r.flushes << " flushes";
-  if (r.mode == "power-loss") out << "; " << r.lost_unsynced << " acknowledged but unsynced writes lost, as the mode allows";
+  if (r.mode == "power-loss")
+    out << "; " << r.lost_unsynced << " acknowledged but unsynced writes lost, as the mode allows";
   out << "\n";
   out << "checks: " << r.checks << " (one per recovery), " << r.documents_verified
       << " documents verified in all; final store: " << r.final_documents << " documents, " << r.final_indexes
@@ -552,7 +561,8 @@ void print_text(const RunReport& r, const std::string& dir) {
   out << "violations: " << r.violation_count;
   if (r.violation_count > kViolationsPrinted) out << " (the first " << kViolationsPrinted << ")";
   out << "\n";
-  for (std::size_t i = 0; i < r.violations.size() && i < kViolationsPrinted; ++i) out << "  " << r.violations[i] << "\n";
+  for (std::size_t i = 0; i < r.violations.size() && i < kViolationsPrinted; ++i)
+    out << "  " << r.violations[i] << "\n";
   out.precision(1);
   out << std::fixed << "elapsed: " << r.elapsed_seconds << " s\n";
   out << "result: " << (r.violation_count == 0 ? "ok" : "FAILED") << "\n";
@@ -569,14 +579,16 @@ CLI::App* CrashtestCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "A new or empty directory for the test's store (kept afterwards)")->required();
   cycles_option_ = sub->add_option("--cycles", cycles_, "Crash cycles to run (default 100; 18 with --kill-points)")
                        ->check(CLI::PositiveNumber);
-  seconds_option_ =
-      sub->add_option("--seconds", seconds_, "Run cycles for this long instead")->check(CLI::PositiveNumber)->excludes(cycles_option_);
+  seconds_option_ = sub->add_option("--seconds", seconds_, "Run cycles for this long instead")
+                        ->check(CLI::PositiveNumber)
+                        ->excludes(cycles_option_);
   sub->add_option("--threads", threads_, "Writer threads (default 4)")->check(CLI::Range(1U, 64U));
   seed_option_ = sub->add_option("--seed", seed_, "Seed of the random plan (default: random; printed first)");
   sub->add_option("--durability", durability_, "sync (default), periodic or none")
       ->check(CLI::IsMember({"sync", "periodic", "none"}));
-  CLI::Option* power = sub->add_flag("--power-loss", power_loss_,
-                                     "Cut the power in-process through the fault-injecting file systems instead of SIGKILL");
+  CLI::Option* power =
+      sub->add_flag("--power-loss", power_loss_,
+                    "Cut the power in-process through the fault-injecting file systems instead of SIGKILL");
   sub->add_flag("--kill-points", kill_points_,
                 "Walk the named kill points: each cycle the child kills itself at one (needs SNAPSTORE_KILL_POINTS)")
       ->excludes(power);
@@ -661,7 +673,8 @@ int CrashtestCommand::run(const GlobalOptions& global) {
   plan.durability = durability_;
   plan.inject_bug = inject_bug_;
   plan.quiet = global.quiet;
-  plan.seed = seed_option_->count() > 0 ? seed_ : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  plan.seed =
+      seed_option_->count() > 0 ? seed_ : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   if (cycles_option_->count() > 0) plan.cycles = cycles_;
   if (seconds_option_->count() > 0) plan.seconds = seconds_;
   if (plan.cycles == 0 && plan.seconds == 0) plan.cycles = kill_points_ ? fault::kKillPoints.size() : 100;

@@ -136,9 +136,7 @@ TEST_F(CrashtestTest, ADirectoryThatIsNotEmptyIsRefused) {
 }
 
 // What CI runs: 30 cycles of each kind.
-TEST_F(CrashtestTest, Ci30SigkillCycles) {
-  expect_clean(crashtest({"--cycles", "30", "--seed", "7"}), 30);
-}
+TEST_F(CrashtestTest, Ci30SigkillCycles) { expect_clean(crashtest({"--cycles", "30", "--seed", "7"}), 30); }
 
 TEST_F(CrashtestTest, Ci30PowerLossCycles) {
   expect_clean(crashtest({"--power-loss", "--cycles", "30", "--seed", "7", "--durability", "periodic"}), 30);
