@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/command.h"
+#include "tools/crashtest_command.h"
 #include "tools/create_index_command.h"
 #include "tools/delete_command.h"
 #include "tools/drop_index_command.h"
@@ -37,6 +38,7 @@ std::vector<std::unique_ptr<Command>> commands() {
   all.push_back(std::make_unique<snapstore::tools::FindCommand>());
   all.push_back(std::make_unique<snapstore::tools::CreateIndexCommand>());
   all.push_back(std::make_unique<snapstore::tools::DropIndexCommand>());
+  all.push_back(std::make_unique<snapstore::tools::CrashtestCommand>());
   return all;
 }
 
@@ -44,7 +46,7 @@ std::vector<std::unique_ptr<Command>> commands() {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "snapstore: dump, restore, verify and inspect snapstore stores.\n"
+      "snapstore: dump, restore, verify, inspect and crash-test snapstore stores.\n"
       "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
   app.require_subcommand(1);
   app.fallthrough();  // --quiet also after the subcommand
