@@ -62,6 +62,14 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   // Store::open on the given file systems (fault tests, crashtest).
   static Result<Store> open_store(const std::string& dir, const Options& options, const StorageEnv& env);
 
+#ifdef SNAPSTORE_KILL_POINTS
+  // Test builds only: with SNAPSTORE_TEST_DAMAGE_INDEX=<name> in the
+  // environment, open drops the first entry of that index, so that the
+  // tests can show `snapstore verify` catching an index that disagrees with
+  // the documents.
+  void damage_index_for_tests();
+#endif
+
   Result<WriteResult> insert(DocumentArg doc);
   Result<DocumentResult> get(std::string_view id) const;
   Result<WriteResult> update(std::string_view id, DocumentArg doc);

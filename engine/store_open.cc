@@ -11,6 +11,7 @@
 // its documents in every index, as a live write does.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -288,7 +289,25 @@ Result<std::shared_ptr<StoreCore>> StoreCore::open(const std::string& dir, const
   core->journal_ = std::move(*journal);
   core->revision_.store(report.last_lsn, std::memory_order_release);
   core->open_report_ = std::move(report);
+#ifdef SNAPSTORE_KILL_POINTS
+  core->damage_index_for_tests();
+#endif
   return core;
 }
+
+#ifdef SNAPSTORE_KILL_POINTS
+void StoreCore::damage_index_for_tests() {
+  const char* name = std::getenv("SNAPSTORE_TEST_DAMAGE_INDEX");
+  if (name == nullptr) return;
+  auto found = indexes_.find(std::string_view(name));
+  if (found == indexes_.end()) return;
+  const std::vector<std::string> ids = found->second->all_ids();
+  if (ids.empty()) return;
+  const SnapshotPtr snapshot = current(ids.front());
+  if (!snapshot) return;
+  auto data = value::decode_document(snapshot->bytes, options_.max_nesting_depth);
+  if (data) found->second->replace(found->second->key_of(*data), std::nullopt, ids.front());
+}
+#endif
 
 }  // namespace snapstore::engine
