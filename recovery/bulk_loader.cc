@@ -6,20 +6,10 @@
 #include <rocksdb/sst_file_writer.h>
 
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_status.h"
 #include "wal/env.h"
 
 namespace snapstore::recovery {
-namespace {
-
-Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
-  std::string detail = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::corruption(detail);
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::invalid_argument(detail);
-  return Status::io_error(detail);
-}
-
-}  // namespace
-
 struct BulkLoader::State {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

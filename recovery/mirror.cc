@@ -1,8 +1,6 @@
 // Mirror: RocksDB applier, checkpoints and WAL retirement (see mirror.h).
 #include "recovery/mirror.h"
 
-#include "fault/kill_point.h"
-
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -13,19 +11,13 @@
 #include <atomic>
 #include <system_error>
 
+#include "fault/kill_point.h"
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_status.h"
 #include "wal/reader.h"
 
 namespace snapstore::recovery {
 namespace {
-
-Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
-  std::string detail = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::corruption(detail);
-  if (s.IsBusy() || s.IsTryAgain()) return Status::busy(detail);
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::invalid_argument(detail);
-  return Status::io_error(detail);
-}
 
 // How many queued batches the applier folds into one RocksDB write.
 constexpr std::size_t kMaxBatchesPerWrite = 256;

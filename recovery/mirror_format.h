@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/little_endian.h"
 #include "snapstore/status.h"
 
 namespace snapstore::recovery {
@@ -25,22 +26,10 @@ inline constexpr std::string_view kIndexKeyPrefix = "index/";
 inline constexpr std::uint32_t kMirrorFormatVersion = 1;
 inline constexpr std::size_t kDocHeaderSize = 16;  // version + revision
 
-inline void put_fixed32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-inline void put_fixed64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-inline std::uint32_t get_fixed32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-inline std::uint64_t get_fixed64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
+using codec::get_fixed32;
+using codec::get_fixed64;
+using codec::put_fixed32;
+using codec::put_fixed64;
 
 std::string encode_index_fields(const std::vector<std::string>& fields);
 Result<std::vector<std::string>> decode_index_fields(std::string_view bytes);

@@ -7,20 +7,9 @@
 #include <algorithm>
 
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_status.h"
 
 namespace snapstore::recovery {
-namespace {
-
-Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
-  std::string detail = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::corruption(detail);
-  if (s.IsBusy() || s.IsTryAgain()) return Status::busy(detail);
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::invalid_argument(detail);
-  return Status::io_error(detail);
-}
-
-}  // namespace
-
 StoreReader::~StoreReader() {
   if (db_) {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);

@@ -6,22 +6,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codec/little_endian.h"
 #include "wal/format.h"
 #include "wal/writer.h"
 
 namespace snapstore::wal {
 namespace {
 
-std::uint32_t get_u32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-std::uint64_t get_u64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
 
 bool all_zero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
@@ -48,8 +39,8 @@ Parse parse_record(std::string_view data, std::size_t offset, RecordView& out) {
     out.problem = "incomplete record header (" + std::to_string(rest.size()) + " bytes)";
     return Parse::kIncomplete;
   }
-  const std::uint64_t checksum = get_u64(rest.data());
-  const std::uint32_t length = get_u32(rest.data() + kRecordChecksumSize);
+  const std::uint64_t checksum = codec::get_fixed64(rest.data());
+  const std::uint32_t length = codec::get_fixed32(rest.data() + kRecordChecksumSize);
   const auto type = static_cast<std::uint8_t>(rest[kRecordChecksumSize + 4]);
   // Type 0 is never written: a zero header is preallocated or torn space.
   if (type == static_cast<std::uint8_t>(RecordType::kZero) && checksum == 0 && length == 0) return Parse::kZeroed;
@@ -86,13 +77,13 @@ AfterDamage scan_after_damage(std::string_view data, std::size_t from, std::uint
     const auto type = static_cast<std::uint8_t>(h[kRecordChecksumSize + 4]);
     const bool mark = type == static_cast<std::uint8_t>(RecordType::kSyncMark);
     if (!mark && type != static_cast<std::uint8_t>(RecordType::kBatch)) continue;
-    const std::uint32_t length = get_u32(h + kRecordChecksumSize);
+    const std::uint32_t length = codec::get_fixed32(h + kRecordChecksumSize);
     if (length > data.size() - offset - kRecordHeaderSize) continue;
     if (mark ? length != kSyncMarkPayloadSize : length < 2) continue;
     RecordView view;
     if (parse_record(data, offset, view) != Parse::kRecord) continue;
     if (mark) {
-      if (get_u64(view.payload.data()) >= damaged_lsn) found.synced_beyond = true;
+      if (codec::get_fixed64(view.payload.data()) >= damaged_lsn) found.synced_beyond = true;
     } else {
       ++found.batches;
     }
@@ -105,17 +96,17 @@ Status check_header(const SegmentInfo& segment, std::string_view data) {
   if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0) {
     return Status::corruption(at(segment.path, 0) + ": not a snapstore WAL segment (bad magic)");
   }
-  if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != get_u64(data.data() + kSegmentHeaderChecksummed)) {
+  if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != codec::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
     return Status::corruption(at(segment.path, 0) + ": segment header checksum mismatch");
   }
-  const std::uint32_t version = get_u32(data.data() + 8);
+  const std::uint32_t version = codec::get_fixed32(data.data() + 8);
   if (version != kFormatVersion) {
     return Status::corruption(at(segment.path, 8) + ": WAL format version " + std::to_string(version) +
                               " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
   }
-  if (get_u64(data.data() + 16) != segment.first_lsn) {
+  if (codec::get_fixed64(data.data() + 16) != segment.first_lsn) {
     return Status::corruption(at(segment.path, 16) + ": header says first LSN " +
-                              std::to_string(get_u64(data.data() + 16)) + ", the file name says " +
+                              std::to_string(codec::get_fixed64(data.data() + 16)) + ", the file name says " +
                               std::to_string(segment.first_lsn));
   }
   return Status::ok();

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/little_endian.h"
 #include "fault/kill_point.h"
 #include "wal/format.h"
 #include "wal/record.h"
@@ -16,29 +17,23 @@
 namespace snapstore::wal {
 namespace {
 
-void put_u32(char* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-void put_u64(char* p, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
 
 // Fills in the header of the record whose header space starts at `start`
 // and whose payload runs to the end of `buffer`.
 void seal_record(std::string& buffer, std::size_t start, RecordType type) {
   char* header = buffer.data() + start;
-  put_u32(header + kRecordChecksumSize, static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
+  codec::encode_fixed32(header + kRecordChecksumSize, static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
   header[kRecordChecksumSize + 4] = static_cast<char>(type);
-  put_u64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
+  codec::encode_fixed64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
 }
 
 std::string segment_header(std::uint64_t first_lsn) {
   std::string header(kSegmentHeaderSize, '\0');
   std::memcpy(header.data(), kSegmentMagic.data(), kSegmentMagic.size());
-  put_u32(header.data() + 8, kFormatVersion);
-  put_u32(header.data() + 12, 0);
-  put_u64(header.data() + 16, first_lsn);
-  put_u64(header.data() + 24, XXH64(header.data(), kSegmentHeaderChecksummed, 0));
+  codec::encode_fixed32(header.data() + 8, kFormatVersion);
+  codec::encode_fixed32(header.data() + 12, 0);
+  codec::encode_fixed64(header.data() + 16, first_lsn);
+  codec::encode_fixed64(header.data() + 24, XXH64(header.data(), kSegmentHeaderChecksummed, 0));
   return header;
 }
 
@@ -142,7 +137,7 @@ Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_
   std::vector<Framed> framed;
   if (first_lsn != 0 && synced_lsn > marked_lsn_) {
     buffer_.resize(kRecordHeaderSize + kSyncMarkPayloadSize);
-    put_u64(buffer_.data() + kRecordHeaderSize, synced_lsn);
+    codec::encode_fixed64(buffer_.data() + kRecordHeaderSize, synced_lsn);
     seal_record(buffer_, 0, RecordType::kSyncMark);
   }
   for (const Pending* p : group) {
