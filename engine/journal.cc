@@ -138,19 +138,20 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   wal::ReadSummary summary;
   const bool repair = options.recovery_policy == RecoveryPolicy::kRepair && !options.read_only;
   if (env->exists(wal_dir)) {
-    auto read = (repair ? wal::salvage_log : wal::read_log)(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
-      if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
-      if (batch.first_lsn != last_lsn + 1) {
-        return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
-                                  " but RocksDB holds the state up to LSN " + std::to_string(last_lsn) +
-                                  " (records in between are missing)");
-      }
-      if (Status s = sink.on_batch(batch); !s) return s;
-      last_lsn = batch.last_lsn();
-      ++report.records_replayed;
-      if (!options.read_only) replayed.push_back(batch);
-      return Status::ok();
-    });
+    auto read =
+        (repair ? wal::salvage_log : wal::read_log)(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
+          if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
+          if (batch.first_lsn != last_lsn + 1) {
+            return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
+                                      " but RocksDB holds the state up to LSN " + std::to_string(last_lsn) +
+                                      " (records in between are missing)");
+          }
+          if (Status s = sink.on_batch(batch); !s) return s;
+          last_lsn = batch.last_lsn();
+          ++report.records_replayed;
+          if (!options.read_only) replayed.push_back(batch);
+          return Status::ok();
+        });
     if (!read) return read.status();
     summary = std::move(*read);
   }
@@ -167,8 +168,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
     report.torn_tail_reason = summary.torn_tail->reason;
     if (!options.read_only) {
       SNAPSTORE_KILL_POINT("recovery.before_truncate");
-      Status s = summary.torn_tail->offset == 0 ? env->remove(summary.torn_tail->path)
-                                                : truncate_durably(env, summary.torn_tail->path, summary.torn_tail->offset);
+      Status s = summary.torn_tail->offset == 0
+                     ? env->remove(summary.torn_tail->path)
+                     : truncate_durably(env, summary.torn_tail->path, summary.torn_tail->offset);
       if (!s) return s;
       if (summary.torn_tail->offset == 0) {
         summary.segments.pop_back();
@@ -216,11 +218,10 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   writer_options.segment_bytes = options.wal_segment_bytes;
   writer_options.sync_every_group = options.durability == Durability::kSync;
   recovery::Mirror* mirror_ptr = journal->mirror_.get();
-  auto writer = wal::LogWriter::open(
-      env, wal_dir, next_lsn, writer_options,
-      [mirror_ptr](std::uint64_t first, std::uint64_t last, std::string_view payload) {
-        mirror_ptr->enqueue(first, last, payload);
-      });
+  auto writer = wal::LogWriter::open(env, wal_dir, next_lsn, writer_options,
+                                     [mirror_ptr](std::uint64_t first, std::uint64_t last, std::string_view payload) {
+                                       mirror_ptr->enqueue(first, last, payload);
+                                     });
   if (!writer) return writer.status();
   journal->writer_ = std::move(*writer);
   if (options.durability == Durability::kPeriodic) {

@@ -37,8 +37,8 @@ class RecoverySink : public recovery::LoadSink {
 
 class Journal {
  public:
-  static Result<std::unique_ptr<Journal>> open(const std::string& dir, const Options& options,
-                                               const StorageEnv& env, RecoverySink& sink, OpenReport& report);
+  static Result<std::unique_ptr<Journal>> open(const std::string& dir, const Options& options, const StorageEnv& env,
+                                               RecoverySink& sink, OpenReport& report);
   ~Journal();
 
   // Appends one batch to the WAL; returns its first LSN once acknowledged

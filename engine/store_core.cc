@@ -76,8 +76,8 @@ Result<std::string> StoreCore::encode_document(DocumentArg doc) const {
   if (Status s = value::encode_msgpack(*doc.object, bytes, options_.max_nesting_depth); !s) return s;
   if (bytes.size() > options_.max_document_bytes) {
     return Status::invalid_document("document is " + std::to_string(bytes.size()) +
-                                    " bytes encoded, over the limit of " +
-                                    std::to_string(options_.max_document_bytes) + " (Options::max_document_bytes)");
+                                    " bytes encoded, over the limit of " + std::to_string(options_.max_document_bytes) +
+                                    " (Options::max_document_bytes)");
   }
   return bytes;
 }
@@ -127,7 +127,7 @@ StoreCore::IndexPtr StoreCore::find_index(std::string_view name) const {
 }
 
 Result<std::vector<std::optional<index::Key>>> StoreCore::keys_of(const std::string& id,
-                                                                 const Snapshot& snapshot) const {
+                                                                  const Snapshot& snapshot) const {
   std::vector<std::optional<index::Key>> keys;
   if (indexes_.empty()) return keys;
   auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
@@ -400,8 +400,7 @@ Result<std::vector<DocumentResult>> StoreCore::collect_matching(const index::Ord
   return results;
 }
 
-Result<std::vector<DocumentResult>> StoreCore::lookup(std::string_view index,
-                                                      const std::vector<Value>& values) const {
+Result<std::vector<DocumentResult>> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
@@ -440,8 +439,8 @@ Result<Cursor> StoreCore::read() const {
     for (const auto& entry : table_) ids.push_back(entry.first);
   }
   std::sort(ids.begin(), ids.end());
-  return Cursor(std::make_unique<CursorState>(
-      shared_from_this(), std::make_shared<const std::vector<std::string>>(std::move(ids)), 0));
+  return Cursor(std::make_unique<CursorState>(shared_from_this(),
+                                              std::make_shared<const std::vector<std::string>>(std::move(ids)), 0));
 }
 
 Result<Cursor> StoreCore::read_index(std::string_view name) const {
@@ -481,8 +480,8 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
     if (!bytes) {
       return Status::invalid_document("clone filter output for " + doc_detail(id) + ": " + bytes.status().detail());
     }
-    kept.emplace_back(std::move(id),
-                      std::make_shared<const Snapshot>(Snapshot{std::move(*bytes), snapshot->version, snapshot->revision}));
+    kept.emplace_back(std::move(id), std::make_shared<const Snapshot>(
+                                         Snapshot{std::move(*bytes), snapshot->version, snapshot->revision}));
   }
   for (const auto& [id, snapshot] : kept) copy->table_.emplace(id, snapshot);
   for (auto& [name, fields] : index_definitions) {

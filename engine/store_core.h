@@ -146,7 +146,7 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   const Options options_;
   mutable tbb::rw_mutex state_mutex_;
-  bool closed_ = false;                                 // guarded by state_mutex_
+  bool closed_ = false;                                   // guarded by state_mutex_
   std::map<std::string, IndexPtr, std::less<>> indexes_;  // guarded by state_mutex_
   Table table_;
   std::atomic<std::uint64_t> revision_;
@@ -164,11 +164,11 @@ class StreamState {
 
  private:
   std::mutex mutex_;
-  std::shared_ptr<const StoreCore> core_;                        // for decoding; guarded by mutex_
-  std::vector<std::pair<std::string, SnapshotPtr>> docs_;        // guarded by mutex_
-  std::size_t position_ = 0;                                     // guarded by mutex_
-  bool report_store_closed_ = false;                             // guarded by mutex_
-  bool closed_ = false;                                          // guarded by mutex_
+  std::shared_ptr<const StoreCore> core_;                  // for decoding; guarded by mutex_
+  std::vector<std::pair<std::string, SnapshotPtr>> docs_;  // guarded by mutex_
+  std::size_t position_ = 0;                               // guarded by mutex_
+  bool report_store_closed_ = false;                       // guarded by mutex_
+  bool closed_ = false;                                    // guarded by mutex_
 };
 
 // Behind Cursor: a fixed id list (shared by clones) and a position in [0, n].

@@ -11,8 +11,8 @@
 // its documents in every index, as a live write does.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -64,7 +64,8 @@ class StoreCore::Recovery final : public RecoverySink {
       : core_(core),
         options_(options),
         started_(started),
-        threads_(options.open_threads != 0 ? options.open_threads : std::max(1U, std::thread::hardware_concurrency())) {}
+        threads_(options.open_threads != 0 ? options.open_threads : std::max(1U, std::thread::hardware_concurrency())) {
+  }
 
   Status on_index(std::string_view name, std::vector<std::string> fields) override {
     definitions_.insert_or_assign(std::string(name), std::move(fields));
@@ -210,8 +211,8 @@ class StoreCore::Recovery final : public RecoverySink {
 
   std::atomic<std::uint64_t> documents_loaded_{0};
   std::atomic<std::uint64_t> bytes_loaded_{0};
-  std::mutex progress_mutex_;                       // one progress call at a time
-  std::atomic<Clock::rep> next_progress_{0};        // written under progress_mutex_
+  std::mutex progress_mutex_;                 // one progress call at a time
+  std::atomic<Clock::rep> next_progress_{0};  // written under progress_mutex_
 };
 
 class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
@@ -231,8 +232,8 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
       }
     }
     const std::uint64_t bytes = id.size() + document.size();
-    recovery_.core_.table_.emplace(std::move(key),
-                                   std::make_shared<const Snapshot>(Snapshot{std::string(document), version, revision}));
+    recovery_.core_.table_.emplace(
+        std::move(key), std::make_shared<const Snapshot>(Snapshot{std::string(document), version, revision}));
     bytes_ += bytes;
     if (++documents_ == kProgressBatch) flush_progress();
     return Status::ok();
@@ -254,7 +255,7 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
 
   Recovery& recovery_;
   std::vector<std::vector<index::OrderedIndex::Entry>> entries_;  // per index, in definitions_ order
-  std::uint64_t documents_ = 0;  // not yet added to the totals
+  std::uint64_t documents_ = 0;                                   // not yet added to the totals
   std::uint64_t bytes_ = 0;
 };
 

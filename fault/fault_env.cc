@@ -2,15 +2,14 @@
 #include "fault/fault_env.h"
 
 #include <fcntl.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <functional>
-
-#include <rocksdb/env.h>
-#include <rocksdb/file_system.h>
 
 namespace snapstore::fault {
 namespace {
@@ -28,13 +27,20 @@ Status errno_status(const std::string& what, const std::string& path) {
 
 std::string_view call_name(IoCall call) {
   switch (call) {
-    case IoCall::kCreate: return "create";
-    case IoCall::kWrite: return "write";
-    case IoCall::kSync: return "sync";
-    case IoCall::kRename: return "rename";
-    case IoCall::kRemove: return "remove";
-    case IoCall::kSyncDir: return "directory sync";
-    case IoCall::kTruncate: return "truncate";
+    case IoCall::kCreate:
+      return "create";
+    case IoCall::kWrite:
+      return "write";
+    case IoCall::kSync:
+      return "sync";
+    case IoCall::kRename:
+      return "rename";
+    case IoCall::kRemove:
+      return "remove";
+    case IoCall::kSyncDir:
+      return "directory sync";
+    case IoCall::kTruncate:
+      return "truncate";
   }
   return "call";
 }
@@ -43,9 +49,12 @@ std::string_view call_name(IoCall call) {
 
 std::string_view to_string(PowerCut cut) {
   switch (cut) {
-    case PowerCut::kDropUnsynced: return "drop-unsynced";
-    case PowerCut::kDropRandomSuffix: return "drop-random-suffix";
-    case PowerCut::kKeepRandomSubset: return "keep-random-subset";
+    case PowerCut::kDropUnsynced:
+      return "drop-unsynced";
+    case PowerCut::kDropRandomSuffix:
+      return "drop-random-suffix";
+    case PowerCut::kKeepRandomSubset:
+      return "keep-random-subset";
   }
   return "unknown";
 }
@@ -104,7 +113,8 @@ std::uint64_t FaultState::random_below(std::uint64_t bound) {
 
 Status FaultState::before(IoCall call, const std::string& path) {
   std::lock_guard lock(mutex_);
-  if (!powered_) return Status::io_error(std::string(call_name(call)) + " " + path + ": the power is off (fault injection)");
+  if (!powered_)
+    return Status::io_error(std::string(call_name(call)) + " " + path + ": the power is off (fault injection)");
   ++calls_;
   if (fail_at_ == 0 || (fail_calls_ & static_cast<unsigned>(call)) == 0) return Status::ok();
   // fail_at_ counts from the plan's start over the matching calls only.
@@ -203,7 +213,8 @@ Status FaultState::undo_dir_ops() {
           files_.erase(op->path);
           break;
         case DirOp::kRenamed:
-          if (::rename(op->path.c_str(), op->from.c_str()) != 0) return errno_status("power cut: rename back", op->path);
+          if (::rename(op->path.c_str(), op->from.c_str()) != 0)
+            return errno_status("power cut: rename back", op->path);
           if (auto it = files_.find(op->path); it != files_.end()) {
             files_[op->from] = it->second;
             files_.erase(it);
@@ -232,7 +243,8 @@ Status FaultState::cut_file(const std::string& path, std::uint64_t synced_size, 
   const std::uint64_t unsynced = size - synced_size;
   std::uint64_t keep = 0;
   if (cut != PowerCut::kDropUnsynced) keep = random_() % (unsynced + 1);
-  if (::truncate(path.c_str(), static_cast<off_t>(synced_size + keep)) != 0) return errno_status("power cut: truncate", path);
+  if (::truncate(path.c_str(), static_cast<off_t>(synced_size + keep)) != 0)
+    return errno_status("power cut: truncate", path);
   if (cut != PowerCut::kKeepRandomSubset || keep == 0) return Status::ok();
   const int fd = ::open(path.c_str(), O_WRONLY);
   if (fd < 0) return errno_status("power cut: open", path);

@@ -24,10 +24,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -55,7 +55,7 @@ inline constexpr unsigned kAllIoCalls = 0x7F;
 enum class IoError { kEio, kEnospc };
 
 enum class PowerCut {
-  kDropUnsynced,    // every byte written since the file's last sync is lost
+  kDropUnsynced,      // every byte written since the file's last sync is lost
   kDropRandomSuffix,  // a random-length prefix of those bytes survives
   kKeepRandomSubset,  // a random length survives, with random blocks zeroed
 };

@@ -141,8 +141,7 @@ OracleReport History::check(const Store& store) const {
       break;  // later operations have higher revisions, or follow an unknown one
     }
     auto found = docs->find(id);
-    const std::optional<DocState> actual =
-        found == docs->end() ? std::nullopt : std::optional<DocState>(found->second);
+    const std::optional<DocState> actual = found == docs->end() ? std::nullopt : std::optional<DocState>(found->second);
     bool ok = same(actual, expected);
     if (!ok && candidate) {
       const std::uint64_t after = expected ? expected->revision : 0;
@@ -193,7 +192,8 @@ OracleReport History::check(const Store& store) const {
            " was acknowledged as durable");
     }
     if (exists) {
-      const auto info = std::find_if(indexes.begin(), indexes.end(), [&](const IndexInfo& i) { return i.name == name; });
+      const auto info =
+          std::find_if(indexes.begin(), indexes.end(), [&](const IndexInfo& i) { return i.name == name; });
       if (std::find(allowed_fields.begin(), allowed_fields.end(), info->fields) == allowed_fields.end()) {
         fail("index " + name + " has fields the workload never gave it");
       }

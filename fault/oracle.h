@@ -29,16 +29,16 @@ enum class OpKind { kInsert, kUpdate, kRemove, kCreateIndex, kDropIndex };
 
 struct WorkloadOp {
   OpKind kind = OpKind::kInsert;
-  std::string target;                // document id (update, remove) or index name
-  Document document;                 // insert, update
-  std::vector<std::string> fields;   // create index
+  std::string target;               // document id (update, remove) or index name
+  Document document;                // insert, update
+  std::vector<std::string> fields;  // create index
 };
 
 struct OracleReport {
   std::uint64_t recovered_revision = 0;
-  std::uint64_t documents = 0;       // documents checked in the recovered store
-  std::uint64_t acknowledged = 0;    // operations acknowledged by the workload
-  std::uint64_t unknown = 0;         // operations whose outcome was unknown
+  std::uint64_t documents = 0;     // documents checked in the recovered store
+  std::uint64_t acknowledged = 0;  // operations acknowledged by the workload
+  std::uint64_t unknown = 0;       // operations whose outcome was unknown
   std::vector<std::string> violations;
   bool ok() const { return violations.empty(); }
 };
@@ -70,7 +70,7 @@ class History {
   struct Entry {
     WorkloadOp op;
     Outcome outcome = Outcome::kUnknown;
-    std::string id;               // of the document written (inserts once acknowledged)
+    std::string id;  // of the document written (inserts once acknowledged)
     std::uint64_t revision = 0;
   };
 

@@ -5,10 +5,9 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
-#include <msgpack.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <msgpack.hpp>
 #include <system_error>
 
 #include "fault/kill_point.h"
@@ -147,7 +146,8 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
 
   s = db->Get(rocksdb::ReadOptions(), mirror->meta_, kAppliedLsnKey, &value);
   if (s.ok()) {
-    if (value.size() != 8) return Status::corruption(db_dir + ": applied_lsn is " + std::to_string(value.size()) + " bytes, not 8");
+    if (value.size() != 8)
+      return Status::corruption(db_dir + ": applied_lsn is " + std::to_string(value.size()) + " bytes, not 8");
     mirror->applied_lsn_ = get_fixed64(value.data());
   } else if (!s.IsNotFound()) {
     return from_rocksdb(s, "read applied_lsn in " + db_dir);
@@ -227,8 +227,7 @@ Result<std::vector<std::string>> Mirror::load_split_points(std::size_t parts) co
   SplitNumber low = split_number(first, prefix);
   const SplitNumber high = split_number(last, prefix);
   for (std::size_t part = 1; part < parts; ++part) {
-    const std::uint64_t target =
-        static_cast<std::uint64_t>(static_cast<SplitNumber>(total) * part / parts);
+    const std::uint64_t target = static_cast<std::uint64_t>(static_cast<SplitNumber>(total) * part / parts);
     // The smallest key (as a number) below which lie at least `target` bytes.
     SplitNumber a = low;
     SplitNumber b = high;

@@ -133,9 +133,9 @@ class Mirror {
   };
 
   Mirror(wal::Env* env, std::string wal_dir, MirrorOptions options);
-  void run();                                  // the applier thread
+  void run();                                        // the applier thread
   Status apply(const std::vector<Queued>& batches);  // applier only
-  Status flush_and_retire();                   // applier only, or after it stopped
+  Status flush_and_retire();                         // applier only, or after it stopped
 
   wal::Env* const env_;
   const std::string wal_dir_;
@@ -146,21 +146,21 @@ class Mirror {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;   // the applier waits for work
-  std::condition_variable done_cv_;   // producers wait for room, checkpointers for completion
-  std::deque<Queued> queue_;          // guarded by mutex_
-  std::uint64_t queued_bytes_ = 0;    // guarded by mutex_
-  std::uint64_t bytes_since_checkpoint_ = 0;  // guarded by mutex_
-  std::uint64_t enqueued_lsn_ = 0;    // guarded by mutex_
-  std::uint64_t applied_lsn_ = 0;     // guarded by mutex_
-  std::uint64_t flushed_lsn_ = 0;     // guarded by mutex_
-  std::uint64_t checkpoint_requests_ = 0;    // guarded by mutex_
-  std::uint64_t checkpoint_target_lsn_ = 0;  // guarded by mutex_: enqueued_lsn_ at the latest request
-  std::uint64_t checkpoints_done_ = 0;       // guarded by mutex_
-  std::uint64_t segments_retired_ = 0;       // guarded by mutex_
-  Status error_;                      // guarded by mutex_
-  bool stopping_ = false;             // guarded by mutex_
-  bool applier_waiting_ = false;      // guarded by mutex_: the applier sleeps on work_cv_
+  std::condition_variable work_cv_;                        // the applier waits for work
+  std::condition_variable done_cv_;                        // producers wait for room, checkpointers for completion
+  std::deque<Queued> queue_;                               // guarded by mutex_
+  std::uint64_t queued_bytes_ = 0;                         // guarded by mutex_
+  std::uint64_t bytes_since_checkpoint_ = 0;               // guarded by mutex_
+  std::uint64_t enqueued_lsn_ = 0;                         // guarded by mutex_
+  std::uint64_t applied_lsn_ = 0;                          // guarded by mutex_
+  std::uint64_t flushed_lsn_ = 0;                          // guarded by mutex_
+  std::uint64_t checkpoint_requests_ = 0;                  // guarded by mutex_
+  std::uint64_t checkpoint_target_lsn_ = 0;                // guarded by mutex_: enqueued_lsn_ at the latest request
+  std::uint64_t checkpoints_done_ = 0;                     // guarded by mutex_
+  std::uint64_t segments_retired_ = 0;                     // guarded by mutex_
+  Status error_;                                           // guarded by mutex_
+  bool stopping_ = false;                                  // guarded by mutex_
+  bool applier_waiting_ = false;                           // guarded by mutex_: the applier sleeps on work_cv_
   std::chrono::steady_clock::time_point last_checkpoint_;  // applier only
   std::thread applier_;
 };

@@ -18,7 +18,6 @@ constexpr std::size_t kWriteBufferBytes = 1 << 20;
 constexpr std::size_t kReadChunkBytes = 1 << 20;
 constexpr std::size_t kMaxDepth = 1000;
 
-
 // Fields are set one by one: GCC 12 warns falsely (-Wmaybe-uninitialized)
 // about a braced list of Values of several types.
 Value header_to_value(const DumpHeader& header) {
@@ -292,7 +291,8 @@ Status DumpReader::read_binary_header() {
     return Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible");
   const std::size_t total = kDumpHeaderPrefix + length + kChecksumSize;
   if (!ensure(total)) return Status::corruption(in_name_ + ": header: the file ends inside the header (truncated)");
-  if (XXH64(buffer_.data(), kDumpHeaderPrefix + length, 0) != codec::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
+  if (XXH64(buffer_.data(), kDumpHeaderPrefix + length, 0) !=
+      codec::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
     return Status::corruption(in_name_ + ": header: checksum mismatch");
   }
   auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
@@ -432,7 +432,8 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
       if (k == EntryKind::kTrailer && len == 16) break;
       if ((k == EntryKind::kDocument || k == EntryKind::kDeletion) && len <= kMaxEntryBody &&
           ensure(kEntryPrefix + len + kChecksumSize) &&
-          XXH64(buffer_.data() + pos_, kEntryPrefix + len, 0) == codec::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
+          XXH64(buffer_.data() + pos_, kEntryPrefix + len, 0) ==
+              codec::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
         break;
       }
       consume(1);

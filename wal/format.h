@@ -40,8 +40,8 @@ inline constexpr std::uint32_t kMaxRecordPayload = 256U << 20;
 inline constexpr std::uint8_t kIgnorableTypeBit = 0x80;
 
 enum class RecordType : std::uint8_t {
-  kZero = 0,    // reserved: zeroed space, never written
-  kBatch = 1,   // one atomic batch of operations (record.h)
+  kZero = 0,   // reserved: zeroed space, never written
+  kBatch = 1,  // one atomic batch of operations (record.h)
   // The writer's durable LSN when the records after it were written: every
   // record up to that LSN had been synced. Lets the reader tell a torn,
   // never-synced tail from damage to synced records (docs/FORMATS.md).

@@ -13,14 +13,11 @@
 namespace snapstore::wal {
 namespace {
 
-
 bool all_zero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
-std::string at(const std::string& path, std::uint64_t offset) {
-  return path + " at offset " + std::to_string(offset);
-}
+std::string at(const std::string& path, std::uint64_t offset) { return path + " at offset " + std::to_string(offset); }
 
 // What parsing one record at an offset found.
 enum class Parse { kRecord, kIncomplete, kZeroed, kBad };
@@ -167,8 +164,8 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         torn(0, "incomplete segment header");
         break;
       }
-      return damaged(i, 0, at(segment.path, 0) + ": segment header truncated to " + std::to_string(data.size()) +
-                               " bytes");
+      return damaged(i, 0,
+                     at(segment.path, 0) + ": segment header truncated to " + std::to_string(data.size()) + " bytes");
     }
     if (last && all_zero(data.substr(0, kSegmentHeaderSize))) {
       torn(0, "zeroed segment header");
@@ -181,9 +178,10 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
     }
     const bool gap_below_floor = segment.first_lsn > expected_lsn && segment.first_lsn <= floor_lsn + 1;
     if (expected_lsn != 0 && segment.first_lsn != expected_lsn && !gap_below_floor) {
-      return damaged(i, 0, at(segment.path, 0) + ": LSN gap: the segment starts at LSN " +
-                               std::to_string(segment.first_lsn) + " but the log before it ends at LSN " +
-                               std::to_string(expected_lsn - 1) + " (a segment is missing)");
+      return damaged(i, 0,
+                     at(segment.path, 0) + ": LSN gap: the segment starts at LSN " + std::to_string(segment.first_lsn) +
+                         " but the log before it ends at LSN " + std::to_string(expected_lsn - 1) +
+                         " (a segment is missing)");
     }
     expected_lsn = segment.first_lsn;
 
@@ -204,9 +202,9 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         auto batch = decode_payload(view.payload);
         if (!batch) return damaged(i, offset, at(segment.path, offset) + ": " + batch.status().detail());
         if (batch->first_lsn != expected_lsn) {
-          return damaged(i, offset, at(segment.path, offset) + ": record has LSN " +
-                                    std::to_string(batch->first_lsn) + ", expected LSN " +
-                                    std::to_string(expected_lsn));
+          return damaged(i, offset,
+                         at(segment.path, offset) + ": record has LSN " + std::to_string(batch->first_lsn) +
+                             ", expected LSN " + std::to_string(expected_lsn));
         }
         if (Status s = visit(*batch); !s) return s;
         if (summary.records == 0) summary.first_lsn = batch->first_lsn;
@@ -223,9 +221,10 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         // Everything this segment could still have held lies at or below the
         // floor when the next segment starts there: nothing is lost.
         if (summary.segments[i + 1].first_lsn <= floor_lsn + 1) break;
-        return damaged(i, offset, at(segment.path, offset) + ": " +
-                                  (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
-                                  " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");
+        return damaged(i, offset,
+                       at(segment.path, offset) + ": " +
+                           (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
+                           " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");
       }
       if (parse == Parse::kZeroed && all_zero(data.substr(offset))) {
         torn(offset, "zeroed tail");
@@ -239,9 +238,10 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
       const std::string problem = parse == Parse::kZeroed ? std::string("zeroed space") : view.problem;
       const AfterDamage after = scan_after_damage(data, offset + 1, expected_lsn);
       if (after.synced_beyond) {
-        return damaged(i, offset, at(segment.path, offset) + ": " + problem +
-                                  " in records a later sync mark shows were synced (expected LSN " +
-                                  std::to_string(expected_lsn) + ")");
+        return damaged(i, offset,
+                       at(segment.path, offset) + ": " + problem +
+                           " in records a later sync mark shows were synced (expected LSN " +
+                           std::to_string(expected_lsn) + ")");
       }
       torn(offset, after.batches == 0 ? problem
                                       : problem + "; " + std::to_string(after.batches) +

@@ -47,11 +47,11 @@ struct TornTail {
 
 // The first corruption salvage_log() met: where the valid log ends.
 struct Damage {
-  std::string path;              // the damaged segment
-  std::size_t segment = 0;       // its index in ReadSummary::segments
-  std::uint64_t offset = 0;      // the valid log ends here in that segment
+  std::string path;                // the damaged segment
+  std::size_t segment = 0;         // its index in ReadSummary::segments
+  std::uint64_t offset = 0;        // the valid log ends here in that segment
   std::uint64_t expected_lsn = 0;  // the first LSN lost
-  std::string reason;            // what read_log's Corruption would have said
+  std::string reason;              // what read_log's Corruption would have said
 };
 
 struct ReadSummary {

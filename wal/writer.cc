@@ -17,12 +17,12 @@
 namespace snapstore::wal {
 namespace {
 
-
 // Fills in the header of the record whose header space starts at `start`
 // and whose payload runs to the end of `buffer`.
 void seal_record(std::string& buffer, std::size_t start, RecordType type) {
   char* header = buffer.data() + start;
-  codec::encode_fixed32(header + kRecordChecksumSize, static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
+  codec::encode_fixed32(header + kRecordChecksumSize,
+                        static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
   header[kRecordChecksumSize + 4] = static_cast<char>(type);
   codec::encode_fixed64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
 }
@@ -69,8 +69,7 @@ struct LogWriter::Pending {
   std::condition_variable cv;
 };
 
-LogWriter::LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener,
-                     std::uint64_t next_lsn)
+LogWriter::LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener, std::uint64_t next_lsn)
     : env_(env),
       dir_(std::move(dir)),
       options_(options),

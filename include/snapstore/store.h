@@ -129,7 +129,7 @@ class WriteBatch {
   enum class Kind : std::uint8_t { kInsert, kUpdate, kRemove };
   struct Entry {
     Kind kind;
-    std::string id;  // update, remove
+    std::string id;     // update, remove
     Document document;  // insert, update
   };
   std::vector<Entry> entries_;

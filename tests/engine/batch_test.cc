@@ -131,8 +131,7 @@ TEST_P(BatchTest, ConcurrentBatchesOverTheSameDocumentsNeitherDeadlockNorLoseUpd
   EXPECT_EQ(city_ids("NY").size(), ids.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, BatchTest, ::testing::ValuesIn(testutil::all_store_kinds()),
-                         testutil::store_kind_name);
+INSTANTIATE_TEST_SUITE_P(Kinds, BatchTest, ::testing::ValuesIn(testutil::all_store_kinds()), testutil::store_kind_name);
 
 TEST(DurableBatchTest, AReopenReplaysTheBatchWhole) {
   testutil::TempDir dir;

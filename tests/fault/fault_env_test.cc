@@ -1,11 +1,12 @@
 // The fault model itself: what a power cut keeps and undoes, and how
 // injected I/O errors fire — on the WAL's Env and on RocksDB's file system.
+#include "fault/fault_env.h"
+
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include <filesystem>
 
-#include "fault/fault_env.h"
 #include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
 

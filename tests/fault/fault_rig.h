@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/env.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -35,8 +34,9 @@ class FaultRig {
   // the disk's own fsyncs would only cost time.
   static std::string ram_dir() {
     std::error_code error;
-    return std::filesystem::is_directory("/dev/shm", error) && ::access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-                                                                                               : TempDir::default_base();
+    return std::filesystem::is_directory("/dev/shm", error) && ::access("/dev/shm", W_OK) == 0
+               ? "/dev/shm"
+               : TempDir::default_base();
   }
 
   fault::FaultState& state() { return state_; }
@@ -109,10 +109,18 @@ class SequentialWorkload {
         if (w) id = w->id;
         break;
       }
-      case fault::OpKind::kUpdate: status = store.update(op.target, op.document).status(); break;
-      case fault::OpKind::kRemove: status = store.remove(op.target).status(); break;
-      case fault::OpKind::kCreateIndex: status = store.create_index(op.target, op.fields); break;
-      case fault::OpKind::kDropIndex: status = store.drop_index(op.target); break;
+      case fault::OpKind::kUpdate:
+        status = store.update(op.target, op.document).status();
+        break;
+      case fault::OpKind::kRemove:
+        status = store.remove(op.target).status();
+        break;
+      case fault::OpKind::kCreateIndex:
+        status = store.create_index(op.target, op.fields);
+        break;
+      case fault::OpKind::kDropIndex:
+        status = store.drop_index(op.target);
+        break;
     }
     if (status.is_ok()) {
       const std::uint64_t revision = store.revision();  // one writer: this operation's
@@ -161,7 +169,8 @@ inline std::string store_state(const Store& store) {
     if (!step) return out + "unreadable: " + step.status().message();
     if (!step->document) break;
     const DocumentResult& d = *step->document;
-    out += d.id + " v" + std::to_string(d.version) + " r" + std::to_string(d.revision) + " " + to_json(Value(d.data)) + "\n";
+    out += d.id + " v" + std::to_string(d.version) + " r" + std::to_string(d.revision) + " " + to_json(Value(d.data)) +
+           "\n";
     if (!step->has_more) break;
   }
   for (const IndexInfo& info : store.indexes()) {

@@ -3,13 +3,14 @@
 // recovery that follows — and the next recovery satisfies the crash oracle
 // (FAULTS.md F9, F10). Each point must actually be reached, so a point that
 // moves out of the code path fails here.
+#include "fault/kill_point.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
 
 #include "fault/fault_env.h"
-#include "fault/kill_point.h"
 #include "fault_rig.h"
 #include "wal/reader.h"
 

@@ -5,18 +5,17 @@
 // and gaps refuse to open, and the directory lock keeps a second opener out.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <spawn.h>
 
 #include "recovery/workloads.h"
 #include "snapstore/store.h"
@@ -29,8 +28,8 @@ namespace snapstore {
 namespace {
 
 namespace fs = std::filesystem;
-using testutil::TempDir;
 using testutil::read_bytes;
+using testutil::TempDir;
 using testutil::write_bytes;
 
 // Everything observable about a store, for before/after comparisons.

@@ -24,8 +24,8 @@ namespace snapstore::wal {
 namespace {
 
 namespace fs = std::filesystem;
-using testutil::TempDir;
 using testutil::read_bytes;
+using testutil::TempDir;
 using testutil::write_bytes;
 
 Operation insert_op(std::string id, std::uint64_t version, std::string document) {
@@ -35,7 +35,8 @@ Operation insert_op(std::string id, std::uint64_t version, std::string document)
 std::vector<Operation> sample_ops(int n) {
   std::vector<Operation> ops;
   ops.push_back(insert_op("doc-" + std::to_string(n), 1, std::string(10 + n % 50, static_cast<char>('a' + n % 26))));
-  if (n % 3 == 0) ops.push_back(Operation{OpType::kUpdate, "doc-x", static_cast<std::uint64_t>(n), "\x81\xa1k\x01", {}});
+  if (n % 3 == 0)
+    ops.push_back(Operation{OpType::kUpdate, "doc-x", static_cast<std::uint64_t>(n), "\x81\xa1k\x01", {}});
   if (n % 5 == 0) ops.push_back(Operation{OpType::kDelete, "doc-y", 3, {}, {}});
   if (n % 7 == 0) ops.push_back(Operation{OpType::kCreateIndex, "by_k", 0, {}, {"k", "address.zip"}});
   if (n % 11 == 0) ops.push_back(Operation{OpType::kDropIndex, "by_k", 0, {}, {}});
@@ -121,7 +122,7 @@ TEST(RecordCodecTest, MalformedPayloadsAreCorruption) {
     EXPECT_EQ(decode_payload(payload.substr(0, cut)).code(), StatusCode::kCorruption) << cut;
   }
   EXPECT_EQ(decode_payload(payload + "x").code(), StatusCode::kCorruption);
-  EXPECT_EQ(decode_payload("\x92\x01\x90").code(), StatusCode::kCorruption);          // no operations
+  EXPECT_EQ(decode_payload("\x92\x01\x90").code(), StatusCode::kCorruption);               // no operations
   EXPECT_EQ(decode_payload("\x92\x01\x91\x92\x09\xa1k").code(), StatusCode::kCorruption);  // type 9
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -210,8 +211,8 @@ TEST(RecordCodecTest, WrongTypesAreNamed) {
 // LSN 0 means "none" to the reader, so a batch claiming it could slip past
 // the LSN continuity check; a range that wraps past 2^64-1 likewise.
 TEST(RecordCodecTest, LsnZeroAndWrappingLsnRangesAreCorruption) {
-  expect_bounded_corruption(bytes({0x92, 0x00, 0x91, 0x94, 0x01, 0xa5, 0x64, 0x6f, 0x63, 0x2d, 0x31, 0x01, 0xc4,
-                                   0x04, 0x81, 0xa1, 0x76, 0xc3}),
+  expect_bounded_corruption(bytes({0x92, 0x00, 0x91, 0x94, 0x01, 0xa5, 0x64, 0x6f, 0x63, 0x2d, 0x31, 0x01, 0xc4, 0x04,
+                                   0x81, 0xa1, 0x76, 0xc3}),
                             "first_lsn is 0");
   const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   std::string payload;
