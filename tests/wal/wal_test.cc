@@ -91,6 +91,16 @@ class WalTest : public ::testing::Test {
     return offsets;
   }
 
+  // Flips a payload byte of the segment's second batch record; returns
+  // where that record starts.
+  static std::size_t damage_second_batch(const std::string& path) {
+    std::string bytes = read_bytes(path);
+    const std::size_t second = batch_offsets(bytes).at(1);
+    bytes[second + kRecordHeaderSize + 2] ^= 0x20;
+    write_bytes(path, bytes);
+    return second;
+  }
+
   // Offsets of the batch records only (sync marks left out).
   static std::vector<std::size_t> batch_offsets(const std::string& bytes) {
     std::vector<std::size_t> batches;
@@ -381,10 +391,7 @@ TEST_F(WalTest, ValidRecordsAfterDamageNoSyncMarkCoversAreDroppedWithTheTornTail
   }
   ASSERT_TRUE((*writer)->close().is_ok());
   const std::string path = only_segment();
-  std::string bytes = read_bytes(path);
-  const std::size_t second = batch_offsets(bytes).at(1);
-  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
-  write_bytes(path, bytes);
+  const std::size_t second = damage_second_batch(path);
   std::vector<Batch> read;
   auto summary = read_all(read);
   ASSERT_TRUE(summary.is_ok()) << summary.status().message();
@@ -398,10 +405,7 @@ TEST_F(WalTest, ValidRecordsAfterDamageNoSyncMarkCoversAreDroppedWithTheTornTail
 TEST_F(WalTest, DamageASyncMarkVouchesForIsCorruption) {
   write_batches(3);  // sync mode: a mark ahead of every later group
   const std::string path = only_segment();
-  std::string bytes = read_bytes(path);
-  const std::size_t second = batch_offsets(bytes).at(1);
-  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
-  write_bytes(path, bytes);
+  const std::size_t second = damage_second_batch(path);
   std::vector<Batch> read;
   auto summary = read_all(read);
   ASSERT_EQ(summary.code(), StatusCode::kCorruption);
@@ -412,10 +416,7 @@ TEST_F(WalTest, DamageASyncMarkVouchesForIsCorruption) {
 TEST_F(WalTest, SalvageStopsAtTheFirstCorruptionAndSaysWhere) {
   const auto written = write_batches(3);
   const std::string path = only_segment();
-  std::string bytes = read_bytes(path);
-  const std::size_t second = batch_offsets(bytes).at(1);
-  bytes[second + kRecordHeaderSize + 2] ^= 0x20;
-  write_bytes(path, bytes);
+  const std::size_t second = damage_second_batch(path);
   std::vector<Batch> read;
   auto summary = salvage_log(Env::posix(), dir_.path(), 0, [&](const Batch& b) {
     read.push_back(b);
