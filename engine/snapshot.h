@@ -4,13 +4,18 @@
 // a new one and never changes an old one, so a reader, stream or cursor that
 // holds a SnapshotPtr keeps that version alive, and nothing else does. The
 // bytes are the document's msgpack encoding — the same bytes the WAL record
-// and the RocksDB value carry — and reads decode them into a fresh Document,
-// which is the deep copy go-store promises.
+// and the RocksDB value carry — always in the form value::scan::check_document()
+// accepts (the encoder writes it; recovery checks what it loads), so views
+// read them in place and the deep copy go-store promises decodes them
+// without re-checking.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "snapstore/value_view.h"
+#include "value/msgpack_scan.h"
 
 namespace snapstore::engine {
 
@@ -21,5 +26,10 @@ struct Snapshot {
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// The document of a snapshot, read in place.
+inline ValueView view_of(const Snapshot& snapshot) noexcept {
+  return detail::ViewAccess::of(value::scan::bytes_of(snapshot.bytes));
+}
 
 }  // namespace snapstore::engine

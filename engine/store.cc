@@ -2,6 +2,7 @@
 #include "snapstore/store.h"
 
 #include "engine/store_core.h"
+#include "value/msgpack_scan.h"
 
 namespace snapstore {
 namespace {
@@ -49,7 +50,18 @@ Result<WriteResult> Store::insert(const Value& doc) {
 
 Result<DocumentResult> Store::get(std::string_view id) const {
   if (!core_) return Status::store_closed();
-  return core_->get(id);
+  std::string key(id);
+  auto snapshot = core_->get(key);
+  if (!snapshot) return snapshot.status();
+  return engine::StoreCore::to_result(key, **snapshot);
+}
+
+Result<DocumentView> Store::get_view(std::string_view id) const {
+  if (!core_) return Status::store_closed();
+  std::string key(id);
+  auto snapshot = core_->get(key);
+  if (!snapshot) return snapshot.status();
+  return engine::StoreCore::to_view(std::move(key), std::move(*snapshot));
 }
 
 Result<WriteResult> Store::update(std::string_view id, const Document& doc) {
@@ -84,13 +96,32 @@ Status Store::drop_index(std::string_view name) {
 
 Result<std::vector<DocumentResult>> Store::lookup(std::string_view index, const IndexKey& values) const {
   if (!core_) return Status::store_closed();
-  return core_->lookup(index, values.values());
+  auto found = core_->lookup(index, values.values());
+  if (!found) return found.status();
+  return engine::StoreCore::deliver_all<DocumentResult>(std::move(*found));
 }
 
 Result<std::vector<DocumentResult>> Store::lookup_range(std::string_view index, const IndexKey& min,
                                                         const IndexKey& max) const {
   if (!core_) return Status::store_closed();
-  return core_->lookup_range(index, min.values(), max.values());
+  auto found = core_->lookup_range(index, min.values(), max.values());
+  if (!found) return found.status();
+  return engine::StoreCore::deliver_all<DocumentResult>(std::move(*found));
+}
+
+Result<std::vector<DocumentView>> Store::lookup_view(std::string_view index, const IndexKey& values) const {
+  if (!core_) return Status::store_closed();
+  auto found = core_->lookup(index, values.values());
+  if (!found) return found.status();
+  return engine::StoreCore::deliver_all<DocumentView>(std::move(*found));
+}
+
+Result<std::vector<DocumentView>> Store::lookup_range_view(std::string_view index, const IndexKey& min,
+                                                           const IndexKey& max) const {
+  if (!core_) return Status::store_closed();
+  auto found = core_->lookup_range(index, min.values(), max.values());
+  if (!found) return found.status();
+  return engine::StoreCore::deliver_all<DocumentView>(std::move(*found));
 }
 
 Stream Store::stream(std::ptrdiff_t /*buffer_size*/) const {
@@ -121,6 +152,13 @@ Result<Store> Store::clone(const CloneFilter& filter) const {
   if (!copy) return copy.status();
   return Store(std::move(*copy));
 }
+
+Document DocumentView::to_document() const {
+  if (!owner_) return Document{};
+  return value::scan::decode_object(detail::ViewAccess::bytes(data_));
+}
+
+DocumentResult DocumentView::to_result() const { return DocumentResult{id_, to_document(), version_, revision_}; }
 
 void Store::close() {
   if (core_) core_->close();

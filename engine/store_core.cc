@@ -51,6 +51,7 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
 
 // A document must fit one WAL record (256 MiB) with room to spare.
 constexpr std::size_t kMaxDocumentBytesLimit = std::size_t{128} << 20;
+constexpr std::size_t kMaxNestingDepthLimit = 1000;
 
 StoreCore::StoreCore(const Options& options, std::uint64_t revision, std::unique_ptr<Journal> journal)
     : options_(options), revision_(revision), journal_(std::move(journal)) {}
@@ -58,8 +59,11 @@ StoreCore::StoreCore(const Options& options, std::uint64_t revision, std::unique
 StoreCore::~StoreCore() { close(); }
 
 Status StoreCore::validate_options(const Options& options) {
-  if (options.max_nesting_depth < 1) {
-    return Status::invalid_argument("Options::max_nesting_depth must be at least 1");
+  // Encoding, checking and decoding recurse once per level; the cap keeps
+  // that well inside a thread's stack.
+  if (options.max_nesting_depth < 1 || options.max_nesting_depth > kMaxNestingDepthLimit) {
+    return Status::invalid_argument("Options::max_nesting_depth must be between 1 and " +
+                                    std::to_string(kMaxNestingDepthLimit));
   }
   if (options.max_document_bytes < 1 || options.max_document_bytes > kMaxDocumentBytesLimit) {
     return Status::invalid_argument("Options::max_document_bytes must be between 1 and " +
@@ -101,10 +105,19 @@ Status StoreCore::check_writable() const {
   return Status::ok();
 }
 
-Result<DocumentResult> StoreCore::to_result(const std::string& id, const Snapshot& snapshot) const {
-  auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
-  if (!data) return Status::corruption("stored " + doc_detail(id) + ": " + data.status().message());
-  return DocumentResult{id, std::move(*data), snapshot.version, snapshot.revision};
+DocumentResult StoreCore::to_result(const std::string& id, const Snapshot& snapshot) {
+  return DocumentResult{id, value::scan::decode_object(value::scan::bytes_of(snapshot.bytes)), snapshot.version,
+                        snapshot.revision};
+}
+
+DocumentView StoreCore::to_view(std::string id, SnapshotPtr snapshot) {
+  DocumentView view;
+  view.id_ = std::move(id);
+  view.data_ = view_of(*snapshot);
+  view.version_ = snapshot->version;
+  view.revision_ = snapshot->revision;
+  view.owner_ = std::move(snapshot);
+  return view;
 }
 
 SnapshotPtr StoreCore::current(const std::string& id) const {
@@ -126,14 +139,11 @@ StoreCore::IndexPtr StoreCore::find_index(std::string_view name) const {
   return it == indexes_.end() ? nullptr : it->second;
 }
 
-Result<std::vector<std::optional<index::Key>>> StoreCore::keys_of(const std::string& id,
-                                                                  const Snapshot& snapshot) const {
+std::vector<std::optional<index::Key>> StoreCore::keys_of(const Snapshot& snapshot) const {
   std::vector<std::optional<index::Key>> keys;
-  if (indexes_.empty()) return keys;
-  auto data = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
-  if (!data) return Status::corruption("stored " + doc_detail(id) + ": " + data.status().message());
   keys.reserve(indexes_.size());
-  for (const auto& [name, idx] : indexes_) keys.push_back(idx->key_of(*data));
+  const ValueView doc = view_of(snapshot);
+  for (const auto& [name, idx] : indexes_) keys.push_back(idx->key_of(doc));
   return keys;
 }
 
@@ -161,16 +171,15 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   return WriteResult{std::move(id), 1, *revision};
 }
 
-Result<DocumentResult> StoreCore::get(std::string_view id) const {
+Result<SnapshotPtr> StoreCore::get(const std::string& id) const {
   SnapshotPtr snapshot;
-  const std::string key(id);
   {
     ReadLock state(state_mutex_, /*write=*/false);
     if (closed_) return Status::store_closed();
-    snapshot = current(key);
+    snapshot = current(id);
   }
   if (!snapshot) return Status::document_not_found(doc_detail(id));
-  return to_result(key, *snapshot);
+  return snapshot;
 }
 
 Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
@@ -184,8 +193,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   Table::accessor acc;
   if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
   const Snapshot& old = *acc->second;
-  auto old_keys = keys_of(key, old);
-  if (!old_keys) return old_keys.status();
+  const auto old_keys = keys_of(old);
 
   const std::uint64_t version = old.version + 1;
   std::vector<wal::Operation> ops{{wal::OpType::kUpdate, key, version, std::move(*bytes), {}}};
@@ -193,7 +201,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   if (!revision) return revision.status();
   acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], idx->key_of(*doc.object), key);
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_of(*doc.object), key);
   return WriteResult{key, version, *revision};
 }
 
@@ -205,14 +213,13 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
   Table::accessor acc;
   if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
   const std::uint64_t version = acc->second->version;
-  auto old_keys = keys_of(key, *acc->second);
-  if (!old_keys) return old_keys.status();
+  const auto old_keys = keys_of(*acc->second);
 
   std::vector<wal::Operation> ops{{wal::OpType::kDelete, key, version, {}, {}}};
   auto revision = commit(ops);
   if (!revision) return revision.status();
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace((*old_keys)[i++], std::nullopt, key);
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, key);
   table_.erase(acc);
   return WriteResult{key, version, *revision};
 }
@@ -256,9 +263,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   std::vector<std::vector<std::optional<index::Key>>> old_keys(n);
   for (const auto& [id, i] : targets) {
     if (!table_.find(locks[i], std::string(id))) return in_batch(i, Status::document_not_found(doc_detail(id)));
-    auto keys = keys_of(entries[i].id, *locks[i]->second);
-    if (!keys) return keys.status();
-    old_keys[i] = std::move(*keys);
+    old_keys[i] = keys_of(*locks[i]->second);
     ops[i].key = entries[i].id;
     ops[i].type = entries[i].kind == Kind::kUpdate ? wal::OpType::kUpdate : wal::OpType::kDelete;
     ops[i].version = locks[i]->second->version + (entries[i].kind == Kind::kUpdate ? 1 : 0);
@@ -309,29 +314,21 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   return results;
 }
 
-Status StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const {
+void StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) {
   std::vector<std::optional<index::OrderedIndex::Entry>> slots(docs.size());
-  std::vector<Status> failures(docs.size());
   parallel_chunks(docs.size(), [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      auto data = value::decode_document(docs[i].second->bytes, options_.max_nesting_depth);
-      if (!data) {
-        failures[i] = Status::corruption("stored " + doc_detail(docs[i].first) + ": " + data.status().message());
-        continue;
+      if (auto key = idx.key_of(view_of(*docs[i].second))) {
+        slots[i].emplace(index::OrderedIndex::Entry{std::move(*key), docs[i].first});
       }
-      if (auto key = idx.key_of(*data)) slots[i].emplace(index::OrderedIndex::Entry{std::move(*key), docs[i].first});
     }
   });
-  for (auto& failure : failures) {
-    if (!failure) return failure;
-  }
   std::vector<index::OrderedIndex::Entry> entries;
   entries.reserve(slots.size());
   for (auto& slot : slots) {
     if (slot) entries.push_back(std::move(*slot));
   }
   idx.bulk_load(std::move(entries));
-  return Status::ok();
 }
 
 Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields) {
@@ -342,7 +339,7 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
   auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
-  if (Status s = backfill(*idx, collect_all()); !s) return s;
+  backfill(*idx, collect_all());
   std::vector<wal::Operation> ops{{wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)}};
   if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.emplace(std::string(name), std::move(idx));
@@ -362,61 +359,57 @@ Status StoreCore::drop_index(std::string_view name) {
 }
 
 template <typename Matches>
-Result<std::vector<DocumentResult>> StoreCore::collect_matching(const index::OrderedIndex& idx,
-                                                                const std::vector<std::string>& ids,
-                                                                const Matches& matches) const {
-  std::vector<DocumentResult> results;
+StoreCore::IdSnapshots StoreCore::collect_matching(const index::OrderedIndex& idx, std::vector<std::string> ids,
+                                                   const Matches& matches) const {
+  IdSnapshots found;
   std::vector<index::Key> keys;
-  results.reserve(ids.size());
+  found.reserve(ids.size());
   keys.reserve(ids.size());
-  for (const auto& id : ids) {
-    const SnapshotPtr snapshot = current(id);
+  for (auto& id : ids) {
+    SnapshotPtr snapshot = current(id);
     if (!snapshot) continue;  // removed since the index was read
-    auto result = to_result(id, *snapshot);
-    if (!result) return result.status();
     // Written since the index was read, and no longer matching: leave it out.
-    auto key = idx.key_of(result->data);
+    auto key = idx.key_of(view_of(*snapshot));
     if (!key || !matches(*key)) continue;
-    results.push_back(std::move(*result));
+    found.emplace_back(std::move(id), std::move(snapshot));
     keys.push_back(std::move(*key));
   }
   // A document rewritten between the index read and its fetch may have moved
   // within the range; restore index order (key, then id) if so.
   auto before = [&](std::size_t a, std::size_t b) {
     const int c = index::compare_keys(keys[a], keys[b]);
-    return c != 0 ? c < 0 : results[a].id < results[b].id;
+    return c != 0 ? c < 0 : found[a].first < found[b].first;
   };
   bool ordered = true;
-  for (std::size_t i = 1; i < results.size() && ordered; ++i) ordered = !before(i, i - 1);
+  for (std::size_t i = 1; i < found.size() && ordered; ++i) ordered = !before(i, i - 1);
   if (!ordered) {
-    std::vector<std::size_t> order(results.size());
+    std::vector<std::size_t> order(found.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), before);
-    std::vector<DocumentResult> sorted;
-    sorted.reserve(results.size());
-    for (const std::size_t i : order) sorted.push_back(std::move(results[i]));
-    results = std::move(sorted);
+    IdSnapshots sorted;
+    sorted.reserve(found.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(found[i]));
+    found = std::move(sorted);
   }
-  return results;
+  return found;
 }
 
-Result<std::vector<DocumentResult>> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
+Result<StoreCore::IdSnapshots> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
-  const auto ids = idx->find_equal(values);
-  return collect_matching(*idx, ids, [&](const index::Key& key) { return index::compare_keys(key, values) == 0; });
+  return collect_matching(*idx, idx->find_equal(values),
+                          [&](const index::Key& key) { return index::compare_keys(key, values) == 0; });
 }
 
-Result<std::vector<DocumentResult>> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
-                                                            const std::vector<Value>& max) const {
+Result<StoreCore::IdSnapshots> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
+                                                       const std::vector<Value>& max) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
-  const auto ids = idx->find_range(min, max);
-  return collect_matching(*idx, ids, [&](const index::Key& key) {
+  return collect_matching(*idx, idx->find_range(min, max), [&](const index::Key& key) {
     return (min.empty() || index::compare_to_bound(key, min) >= 0) &&
            (max.empty() || index::compare_to_bound(key, max) <= 0);
   });
@@ -425,10 +418,10 @@ Result<std::vector<DocumentResult>> StoreCore::lookup_range(std::string_view ind
 Stream StoreCore::stream() const {
   ReadLock state(state_mutex_, /*write=*/true);
   if (closed_) return closed_store_stream();
-  return Stream(std::make_shared<StreamState>(shared_from_this(), collect_all(), false));
+  return Stream(std::make_shared<StreamState>(collect_all(), false));
 }
 
-Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(nullptr, IdSnapshots{}, true)); }
+Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(IdSnapshots{}, true)); }
 
 Result<Cursor> StoreCore::read() const {
   std::vector<std::string> ids;
@@ -473,10 +466,9 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
       kept.emplace_back(std::move(id), std::move(snapshot));
       continue;
     }
-    auto result = to_result(id, *snapshot);
-    if (!result) return result.status();
-    if (!(*filter)(*result)) continue;
-    auto bytes = encode_document(DocumentArg{&result->data, {}});
+    DocumentResult result = to_result(id, *snapshot);
+    if (!(*filter)(result)) continue;
+    auto bytes = encode_document(DocumentArg{&result.data, {}});
     if (!bytes) {
       return Status::invalid_document("clone filter output for " + doc_detail(id) + ": " + bytes.status().detail());
     }
@@ -486,7 +478,7 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
   for (const auto& [id, snapshot] : kept) copy->table_.emplace(id, snapshot);
   for (auto& [name, fields] : index_definitions) {
     auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields));
-    if (Status s = copy->backfill(*idx, kept); !s) return s;
+    backfill(*idx, kept);
     copy->indexes_.emplace(name, std::move(idx));
   }
   return copy;
@@ -542,7 +534,7 @@ std::vector<IndexInfo> StoreCore::indexes() const {
   return infos;
 }
 
-Result<DocumentResult> StoreCore::read_listed(const std::string& id) const {
+Result<SnapshotPtr> StoreCore::read_listed(const std::string& id) const {
   SnapshotPtr snapshot;
   {
     ReadLock state(state_mutex_, /*write=*/false);
@@ -550,7 +542,7 @@ Result<DocumentResult> StoreCore::read_listed(const std::string& id) const {
     snapshot = current(id);
   }
   if (!snapshot) return Status::document_deleted(doc_detail(id));
-  return to_result(id, *snapshot);
+  return snapshot;
 }
 
 }  // namespace snapstore::engine

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -70,8 +71,11 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   void damage_index_for_tests();
 #endif
 
+  using IdSnapshots = std::vector<std::pair<std::string, SnapshotPtr>>;
+
   Result<WriteResult> insert(DocumentArg doc);
-  Result<DocumentResult> get(std::string_view id) const;
+  // The current snapshot of `id` (StoreClosed, DocumentNotFound).
+  Result<SnapshotPtr> get(const std::string& id) const;
   Result<WriteResult> update(std::string_view id, DocumentArg doc);
   Result<WriteResult> remove(std::string_view id);
   Result<std::vector<WriteResult>> write(const WriteBatch& batch);
@@ -79,9 +83,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Status create_index(std::string_view name, std::vector<std::string> fields);
   Status drop_index(std::string_view name);
 
-  Result<std::vector<DocumentResult>> lookup(std::string_view index, const std::vector<Value>& values) const;
-  Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const std::vector<Value>& min,
-                                                   const std::vector<Value>& max) const;
+  // The documents an index finds, in index order.
+  Result<IdSnapshots> lookup(std::string_view index, const std::vector<Value>& values) const;
+  Result<IdSnapshots> lookup_range(std::string_view index, const std::vector<Value>& min,
+                                   const std::vector<Value>& max) const;
 
   Stream stream() const;
   // What stream() answers on a closed store: StoreClosed once, then StreamClosed.
@@ -102,10 +107,26 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   // A cursor's read of one listed document: its current state, DocumentDeleted
   // when it is gone, StoreClosed once the store is closed.
-  Result<DocumentResult> read_listed(const std::string& id) const;
+  Result<SnapshotPtr> read_listed(const std::string& id) const;
 
-  // Decodes a snapshot into a result (the deep copy).
-  Result<DocumentResult> to_result(const std::string& id, const Snapshot& snapshot) const;
+  // What reads hand out: the deep copy (decoded), or a view of the snapshot.
+  static DocumentResult to_result(const std::string& id, const Snapshot& snapshot);
+  static DocumentView to_view(std::string id, SnapshotPtr snapshot);
+  template <typename Doc>
+  static Doc deliver(std::string id, SnapshotPtr snapshot) {
+    if constexpr (std::is_same_v<Doc, DocumentView>) {
+      return to_view(std::move(id), std::move(snapshot));
+    } else {
+      return to_result(id, *snapshot);
+    }
+  }
+  template <typename Doc>
+  static std::vector<Doc> deliver_all(IdSnapshots found) {
+    std::vector<Doc> docs;
+    docs.reserve(found.size());
+    for (auto& [id, snapshot] : found) docs.push_back(deliver<Doc>(std::move(id), std::move(snapshot)));
+    return docs;
+  }
 
  private:
   struct IdHashCompare {
@@ -116,7 +137,6 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   using Table = tbb::concurrent_hash_map<std::string, SnapshotPtr, IdHashCompare,
                                          std::allocator<std::pair<const std::string, SnapshotPtr>>>;
   using IndexPtr = std::shared_ptr<index::OrderedIndex>;
-  using IdSnapshots = std::vector<std::pair<std::string, SnapshotPtr>>;
 
   // Encodes and checks a document against the options' limits.
   Result<std::string> encode_document(DocumentArg doc) const;
@@ -131,18 +151,18 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   SnapshotPtr current(const std::string& id) const;
   // Every (id, snapshot) in id order. Needs state_mutex_ exclusive.
   IdSnapshots collect_all() const;
-  // Fills `idx` from the given documents (decoding them in parallel).
-  Status backfill(index::OrderedIndex& idx, const IdSnapshots& docs) const;
+  // Fills `idx` from the given documents (their keys read in parallel).
+  static void backfill(index::OrderedIndex& idx, const IdSnapshots& docs);
   // The index by name, or nullptr. Needs state_mutex_.
   IndexPtr find_index(std::string_view name) const;
-  // Old keys of a document for every index, decoded from its snapshot.
-  Result<std::vector<std::optional<index::Key>>> keys_of(const std::string& id, const Snapshot& snapshot) const;
-  // Results for ids an index produced, re-checked against the documents'
-  // current data so that no result contradicts the query (DESIGN.md invariant 4).
+  // A document's keys in every index (indexes_ order), read from its snapshot.
+  std::vector<std::optional<index::Key>> keys_of(const Snapshot& snapshot) const;
+  // The current snapshots of the ids an index produced, re-checked against
+  // the documents' current data so that no result contradicts the query
+  // (DESIGN.md invariant 4).
   template <typename Matches>
-  Result<std::vector<DocumentResult>> collect_matching(const index::OrderedIndex& idx,
-                                                       const std::vector<std::string>& ids,
-                                                       const Matches& matches) const;
+  IdSnapshots collect_matching(const index::OrderedIndex& idx, std::vector<std::string> ids,
+                               const Matches& matches) const;
 
   const Options options_;
   mutable tbb::rw_mutex state_mutex_;
@@ -157,14 +177,13 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 // Behind Stream: the snapshot list and the read position.
 class StreamState {
  public:
-  StreamState(std::shared_ptr<const StoreCore> core, std::vector<std::pair<std::string, SnapshotPtr>> docs,
-              bool store_was_closed);
-  Result<DocumentResult> next();
+  StreamState(std::vector<std::pair<std::string, SnapshotPtr>> docs, bool store_was_closed);
+  template <typename Doc>  // DocumentResult or DocumentView
+  Result<Doc> next();
   void close();
 
  private:
   std::mutex mutex_;
-  std::shared_ptr<const StoreCore> core_;                  // for decoding; guarded by mutex_
   std::vector<std::pair<std::string, SnapshotPtr>> docs_;  // guarded by mutex_
   std::size_t position_ = 0;                               // guarded by mutex_
   bool report_store_closed_ = false;                       // guarded by mutex_
@@ -176,8 +195,10 @@ class CursorState {
  public:
   CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<const std::vector<std::string>> ids,
               std::int64_t position);
-  Result<CursorStep> next();
-  Result<CursorStep> advance(std::int64_t steps);
+  template <typename Doc>  // DocumentResult or DocumentView
+  Result<BasicCursorStep<Doc>> next();
+  template <typename Doc>
+  Result<BasicCursorStep<Doc>> advance(std::int64_t steps);
   Status reset();
   std::unique_ptr<CursorState> clone() const;
   std::size_t count() const;

@@ -111,7 +111,7 @@ class StoreCore::Recovery final : public RecoverySink {
           break;
         case wal::OpType::kCreateIndex: {
           auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields);
-          status = core_.backfill(*idx, core_.collect_all());
+          StoreCore::backfill(*idx, core_.collect_all());
           core_.indexes_.insert_or_assign(op.key, std::move(idx));
           break;
         }
@@ -134,33 +134,26 @@ class StoreCore::Recovery final : public RecoverySink {
   // A replayed insert or update: the new snapshot, and the document's move
   // in every index (from its old key, if it had one).
   Status put(const std::string& id, Snapshot snapshot) {
-    std::optional<Object> data;
-    if (!core_.indexes_.empty()) {
-      auto decoded = value::decode_document(snapshot.bytes, options_.max_nesting_depth);
-      if (!decoded) return Status::corruption("WAL record for " + quoted_id(id) + ": " + decoded.status().message());
-      data = std::move(*decoded);
+    if (Status s = value::make_checked_document(snapshot.bytes, options_.max_nesting_depth); !s) {
+      return Status::corruption("WAL record for " + quoted_id(id) + ": " + s.message());
     }
     Table::accessor acc;
     const bool inserted = core_.table_.insert(acc, id);
     std::vector<std::optional<index::Key>> old_keys(core_.indexes_.size());
-    if (!inserted) {
-      auto keys = core_.keys_of(id, *acc->second);
-      if (!keys) return keys.status();
-      old_keys = std::move(*keys);
-    }
+    if (!inserted) old_keys = core_.keys_of(*acc->second);
     acc->second = std::make_shared<const Snapshot>(std::move(snapshot));
+    const ValueView data = view_of(*acc->second);
     std::size_t i = 0;
-    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_of(*data), id);
+    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_of(data), id);
     return Status::ok();
   }
 
   Status remove(const std::string& id) {
     Table::accessor acc;
     if (!core_.table_.find(acc, id)) return Status::ok();
-    auto keys = core_.keys_of(id, *acc->second);
-    if (!keys) return keys.status();
+    const auto keys = core_.keys_of(*acc->second);
     std::size_t i = 0;
-    for (const auto& [name, idx] : core_.indexes_) idx->replace((*keys)[i++], std::nullopt, id);
+    for (const auto& [name, idx] : core_.indexes_) idx->replace(keys[i++], std::nullopt, id);
     core_.table_.erase(acc);
     return Status::ok();
   }
@@ -222,18 +215,16 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
   Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
                      std::string_view document) override {
     std::string key(id);
-    if (!recovery_.paths_.empty()) {
-      auto data = value::decode_document(document, recovery_.options_.max_nesting_depth);
-      if (!data) {
-        return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + data.status().message());
-      }
-      for (std::size_t i = 0; i < entries_.size(); ++i) {
-        if (auto k = index::extract_key(*data, recovery_.paths_[i])) entries_[i].push_back({std::move(*k), key});
-      }
+    auto snapshot = std::make_shared<Snapshot>(Snapshot{std::string(document), version, revision});
+    if (Status s = value::make_checked_document(snapshot->bytes, recovery_.options_.max_nesting_depth); !s) {
+      return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + s.message());
+    }
+    const ValueView data = view_of(*snapshot);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (auto k = index::extract_key(data, recovery_.paths_[i])) entries_[i].push_back({std::move(*k), key});
     }
     const std::uint64_t bytes = id.size() + document.size();
-    recovery_.core_.table_.emplace(
-        std::move(key), std::make_shared<const Snapshot>(Snapshot{std::string(document), version, revision}));
+    recovery_.core_.table_.emplace(std::move(key), std::move(snapshot));
     bytes_ += bytes;
     if (++documents_ == kProgressBatch) flush_progress();
     return Status::ok();
@@ -306,8 +297,7 @@ void StoreCore::damage_index_for_tests() {
   if (ids.empty()) return;
   const SnapshotPtr snapshot = current(ids.front());
   if (!snapshot) return;
-  auto data = value::decode_document(snapshot->bytes, options_.max_nesting_depth);
-  if (data) found->second->replace(found->second->key_of(*data), std::nullopt, ids.front());
+  found->second->replace(found->second->key_of(view_of(*snapshot)), std::nullopt, ids.front());
 }
 #endif
 

@@ -7,14 +7,13 @@
 namespace snapstore {
 namespace engine {
 
-StreamState::StreamState(std::shared_ptr<const StoreCore> core, std::vector<std::pair<std::string, SnapshotPtr>> docs,
-                         bool store_was_closed)
-    : core_(std::move(core)), docs_(std::move(docs)), report_store_closed_(store_was_closed) {}
+StreamState::StreamState(std::vector<std::pair<std::string, SnapshotPtr>> docs, bool store_was_closed)
+    : docs_(std::move(docs)), report_store_closed_(store_was_closed) {}
 
-Result<DocumentResult> StreamState::next() {
+template <typename Doc>
+Result<Doc> StreamState::next() {
   std::string id;
   SnapshotPtr snapshot;
-  std::shared_ptr<const StoreCore> core;
   {
     std::lock_guard lock(mutex_);
     if (report_store_closed_) {
@@ -26,10 +25,9 @@ Result<DocumentResult> StreamState::next() {
     auto& slot = docs_[position_++];
     id = std::move(slot.first);
     snapshot = std::move(slot.second);  // released as soon as it is delivered
-    core = core_;
   }
   // Decoding outside the lock lets several threads drain one stream.
-  return core->to_result(id, *snapshot);
+  return StoreCore::deliver<Doc>(std::move(id), std::move(snapshot));
 }
 
 void StreamState::close() {
@@ -39,7 +37,6 @@ void StreamState::close() {
     closed_ = true;
     report_store_closed_ = false;
     released.swap(docs_);
-    core_.reset();
   }
 }
 
@@ -47,19 +44,21 @@ CursorState::CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<
                          std::int64_t position)
     : core_(std::move(core)), ids_(std::move(ids)), position_(position) {}
 
-Result<CursorStep> CursorState::next() {
+template <typename Doc>
+Result<BasicCursorStep<Doc>> CursorState::next() {
   if (closed_) return Status::stream_closed();
-  if (position_ >= size()) return CursorStep{};
-  const std::size_t at = static_cast<std::size_t>(position_++);
-  auto doc = core_->read_listed((*ids_)[at]);
-  if (!doc) return doc.status();
-  return CursorStep{std::move(*doc), position_ < size()};
+  if (position_ >= size()) return BasicCursorStep<Doc>{};
+  const std::string& id = (*ids_)[static_cast<std::size_t>(position_++)];
+  auto snapshot = core_->read_listed(id);
+  if (!snapshot) return snapshot.status();
+  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(id, std::move(*snapshot)), position_ < size()};
 }
 
-Result<CursorStep> CursorState::advance(std::int64_t steps) {
+template <typename Doc>
+Result<BasicCursorStep<Doc>> CursorState::advance(std::int64_t steps) {
   if (closed_) return Status::stream_closed();
   const std::int64_t n = size();
-  if (n == 0) return CursorStep{};
+  if (n == 0) return BasicCursorStep<Doc>{};
   // Saturating add: advance(INT64_MAX) must not overflow.
   std::int64_t target = position_;
   if (steps > 0) {
@@ -68,10 +67,11 @@ Result<CursorStep> CursorState::advance(std::int64_t steps) {
     target = steps < -n ? -1 : position_ + steps;
   }
   position_ = std::clamp<std::int64_t>(target, 0, n - 1);
-  auto doc = core_->read_listed((*ids_)[static_cast<std::size_t>(position_)]);
-  if (!doc) return doc.status();
+  const std::string& id = (*ids_)[static_cast<std::size_t>(position_)];
+  auto snapshot = core_->read_listed(id);
+  if (!snapshot) return snapshot.status();
   const bool has_more = (steps > 0 && position_ < n - 1) || (steps < 0 && position_ > 0);
-  return CursorStep{std::move(*doc), has_more};
+  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(id, std::move(*snapshot)), has_more};
 }
 
 Status CursorState::reset() {
@@ -103,7 +103,12 @@ Stream::~Stream() { close(); }
 
 Result<DocumentResult> Stream::next() {
   if (!state_) return Status::stream_closed();
-  return state_->next();
+  return state_->next<DocumentResult>();
+}
+
+Result<DocumentView> Stream::next_view() {
+  if (!state_) return Status::stream_closed();
+  return state_->next<DocumentView>();
 }
 
 void Stream::close() {
@@ -118,14 +123,26 @@ Cursor::~Cursor() = default;
 
 Result<CursorStep> Cursor::next() {
   if (!state_) return Status::stream_closed();
-  return state_->next();
+  return state_->next<DocumentResult>();
 }
 
 Result<CursorStep> Cursor::previous() { return advance(-1); }
 
 Result<CursorStep> Cursor::advance(std::int64_t steps) {
   if (!state_) return Status::stream_closed();
-  return state_->advance(steps);
+  return state_->advance<DocumentResult>(steps);
+}
+
+Result<CursorViewStep> Cursor::next_view() {
+  if (!state_) return Status::stream_closed();
+  return state_->next<DocumentView>();
+}
+
+Result<CursorViewStep> Cursor::previous_view() { return advance_view(-1); }
+
+Result<CursorViewStep> Cursor::advance_view(std::int64_t steps) {
+  if (!state_) return Status::stream_closed();
+  return state_->advance<DocumentView>(steps);
 }
 
 Status Cursor::reset() {

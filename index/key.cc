@@ -33,6 +33,15 @@ const Value* FieldPath::find_in(const Object& doc) const noexcept {
   return found;
 }
 
+std::optional<ValueView> FieldPath::find_in(const ValueView& doc) const noexcept {
+  std::optional<ValueView> found = doc;
+  for (const auto& segment : segments_) {
+    found = found->find(segment);  // nullopt when not an object or no such field
+    if (!found) return std::nullopt;
+  }
+  return found;
+}
+
 std::vector<FieldPath> parse_field_paths(const std::vector<std::string>& fields) {
   std::vector<FieldPath> paths;
   paths.reserve(fields.size());
@@ -47,6 +56,17 @@ std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& 
     const Value* v = path.find_in(doc);
     if (v == nullptr || v->is_null()) return std::nullopt;
     key.push_back(*v);
+  }
+  return key;
+}
+
+std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath>& fields) {
+  Key key;
+  key.reserve(fields.size());
+  for (const auto& path : fields) {
+    const std::optional<ValueView> v = path.find_in(doc);
+    if (!v || v->is_null()) return std::nullopt;
+    key.push_back(v->to_value());
   }
   return key;
 }

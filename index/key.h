@@ -3,7 +3,7 @@
 // paths; a document without a value (or with null) at any path has no key and
 // is not in the index (DESIGN.md, "Index semantics").
 //
-// Knows Values only: nothing here sees documents as stored, ids or snapshots.
+// Knows Values and their views only: nothing here sees ids or snapshots.
 // Thread safety: pure functions and immutable FieldPaths.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "snapstore/value.h"
+#include "snapstore/value_view.h"
 
 namespace snapstore::index {
 
@@ -31,6 +32,8 @@ class FieldPath {
   // The value at this path, or nullptr when a segment is missing or a value
   // on the way is not an object.
   const Value* find_in(const Object& doc) const noexcept;
+  // The same over a stored document, without decoding it.
+  std::optional<ValueView> find_in(const ValueView& doc) const noexcept;
 
  private:
   std::string text_;
@@ -42,6 +45,8 @@ std::vector<FieldPath> parse_field_paths(const std::vector<std::string>& fields)
 // The document's key for these fields, or nullopt when any field is missing
 // or null (the document is then not in the index).
 std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& fields);
+// The same key from a stored document: only the key's values are decoded.
+std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath>& fields);
 
 // Composite keys compare element-wise with snapstore::compare(); when one key
 // is a prefix of the other, the shorter sorts first.

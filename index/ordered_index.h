@@ -34,6 +34,7 @@ class OrderedIndex {
 
   // The document's key in this index, or nullopt when it is not a member.
   std::optional<Key> key_of(const Object& doc) const { return extract_key(doc, paths_); }
+  std::optional<Key> key_of(const ValueView& doc) const { return extract_key(doc, paths_); }
 
   // Moves document `id` from `old_key` to `new_key` in one step; either may be
   // nullopt (not a member before or after). Equal keys change nothing.

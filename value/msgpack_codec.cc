@@ -8,6 +8,7 @@
 #include <msgpack.hpp>
 
 #include "codec/bounded_msgpack.h"
+#include "value/msgpack_scan.h"
 
 #include <algorithm>
 #include <cmath>
@@ -260,6 +261,19 @@ Result<Object> decode_document(std::string_view bytes, std::size_t max_depth) {
     return Status::corruption("msgpack: document is not a map (got " + std::string(v.type_name()) + ")");
   }
   return std::move(v.as_object());
+}
+
+Status make_checked_document(std::string& bytes, std::size_t max_depth) {
+  Status checked = scan::check_document(bytes, max_depth);
+  if (checked) return checked;
+  // Keys out of order are the one flaw a re-encode repairs; decoding
+  // reports everything else (and repeated keys) in its own words.
+  auto decoded = decode_document(bytes, max_depth);
+  if (!decoded) return decoded.status();
+  std::string encoded;
+  if (Status s = encode_msgpack(*decoded, encoded, max_depth); !s) return Status::corruption(s.message());
+  bytes = std::move(encoded);
+  return Status::ok();
 }
 
 }  // namespace snapstore::value

@@ -32,4 +32,10 @@ Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth);
 // Decodes a document: like decode_msgpack, and the value must be a map.
 Result<Object> decode_document(std::string_view bytes, std::size_t max_depth);
 
+// Makes `bytes` a document that scan::check_document() accepts (what every
+// Snapshot holds): unchanged when they already are; re-encoded when they are
+// a well-formed document whose map keys are merely out of order (another
+// writer's msgpack); Corruption naming why when they are not a document.
+Status make_checked_document(std::string& bytes, std::size_t max_depth);
+
 }  // namespace snapstore::value

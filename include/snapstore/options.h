@@ -55,7 +55,7 @@ struct Options {
 
   // Deepest accepted nesting of arrays and objects; the document itself is
   // level 1, so {"a": {"b": [1]}} has depth 3. A deeper insert or update fails
-  // with InvalidDocument. Default: 100.
+  // with InvalidDocument. At most 1000. Default: 100.
   std::size_t max_nesting_depth = 100;
 
   // ---- Durable stores (Store::open) only; ignored in memory. ----

@@ -8,7 +8,9 @@
 // take none.
 //
 // Everything returned is a private deep copy: mutating a result never reaches
-// the store, and later writes never change a result already returned.
+// the store, and later writes never change a result already returned. The
+// *_view calls return read-only views of the stored versions instead, which
+// later writes never change either, and which cost no decode and no copy.
 //
 // Thread safety: every Store method may be called concurrently from any
 // number of threads. Writers of one document serialize; readers never block
@@ -34,6 +36,7 @@
 #include "snapstore/options.h"
 #include "snapstore/status.h"
 #include "snapstore/value.h"
+#include "snapstore/value_view.h"
 
 namespace snapstore {
 
@@ -50,6 +53,38 @@ struct DocumentResult {
   Document data;
   std::uint64_t version = 0;
   std::uint64_t revision = 0;
+};
+
+// One document as stored, read in place: no decode and no copy. The view
+// keeps that version of the document alive (however the store changes
+// afterwards) until the last copy of the view is gone; it is immutable and
+// may be shared between threads. to_document() makes the deep copy.
+//
+//   auto doc = store.get_view(id);
+//   if (doc && doc->at("age").as_int() > 30) use(doc->at("name").as_string());
+class DocumentView {
+ public:
+  DocumentView() = default;  // no document: an empty id and a null data()
+
+  const std::string& id() const noexcept { return id_; }
+  std::uint64_t version() const noexcept { return version_; }
+  std::uint64_t revision() const noexcept { return revision_; }
+  // The document (an object); valid as long as this view or a copy lives.
+  ValueView data() const noexcept { return data_; }
+  std::optional<ValueView> find(std::string_view field) const noexcept { return data_.find(field); }
+  ValueView at(std::string_view field) const { return data_.at(field); }
+
+  // Deep copies.
+  Document to_document() const;
+  DocumentResult to_result() const;
+
+ private:
+  friend class engine::StoreCore;
+  std::string id_;
+  std::shared_ptr<const void> owner_;  // the stored version data_ points into
+  ValueView data_;
+  std::uint64_t version_ = 0;
+  std::uint64_t revision_ = 0;
 };
 
 // What a successful insert, update or remove did. For remove, `version` is the
@@ -152,6 +187,8 @@ class Stream {
   // The next document; StreamClosed when exhausted or closed. A stream made
   // on a closed store answers StoreClosed once, then StreamClosed.
   Result<DocumentResult> next();
+  // The same, as a view (no decode, no copy).
+  Result<DocumentView> next_view();
   // Idempotent; never blocks. Every later next() answers StreamClosed.
   void close();
 
@@ -163,11 +200,15 @@ class Stream {
 
 // One step of a cursor: the document at the new position (empty when the
 // step falls off either end or the snapshot is empty) and whether more
-// documents lie in the direction of travel.
-struct CursorStep {
-  std::optional<DocumentResult> document;
+// documents lie in the direction of travel. CursorStep carries a deep copy,
+// CursorViewStep a view.
+template <typename Doc>
+struct BasicCursorStep {
+  std::optional<Doc> document;
   bool has_more = false;
 };
+using CursorStep = BasicCursorStep<DocumentResult>;
+using CursorViewStep = BasicCursorStep<DocumentView>;
 
 // A bidirectional cursor over a fixed list of documents (those present when
 // it was made, in id order for Store::read() and in index order for
@@ -190,6 +231,10 @@ class Cursor {
   Result<CursorStep> next();
   Result<CursorStep> previous();  // advance(-1)
   Result<CursorStep> advance(std::int64_t steps);
+  // The same steps, reading views (no decode, no copy).
+  Result<CursorViewStep> next_view();
+  Result<CursorViewStep> previous_view();
+  Result<CursorViewStep> advance_view(std::int64_t steps);
   Status reset();  // back to position 0
   // Same list and position, moving independently; a closed cursor's clone is closed.
   Cursor clone() const;
@@ -235,6 +280,8 @@ class Store {
 
   // The document's current state, or DocumentNotFound.
   Result<DocumentResult> get(std::string_view id) const;
+  // The same without decoding or copying: a view of the stored version.
+  Result<DocumentView> get_view(std::string_view id) const;
 
   // Replaces the whole document (no merge); version + 1.
   Result<WriteResult> update(std::string_view id, const Document& doc);
@@ -265,6 +312,12 @@ class Store {
   // min > max is empty, never an error.
   Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const IndexKey& min,
                                                    const IndexKey& max) const;
+
+  // lookup() and lookup_range() returning views: the same documents in the
+  // same order, neither decoded nor copied.
+  Result<std::vector<DocumentView>> lookup_view(std::string_view index, const IndexKey& values) const;
+  Result<std::vector<DocumentView>> lookup_range_view(std::string_view index, const IndexKey& min,
+                                                      const IndexKey& max) const;
 
   // A snapshot of every document now, yielded in id order. Never fails: on a
   // closed store the stream reports StoreClosed. `buffer_size` is accepted

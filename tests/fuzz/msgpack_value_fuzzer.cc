@@ -2,7 +2,9 @@
 // Properties: a failure is Corruption with a reason; a decoded Value holds no
 // more values or string bytes than the input could carry; it re-encodes to
 // canonical bytes that decode to an equal Value and re-encode to themselves;
-// decode_document agrees with decode_msgpack.
+// decode_document agrees with decode_msgpack; scan::check_document() accepts
+// only documents, every canonical encoding of one, and what it accepts the
+// in-place reader (decode_object, ValueView) reads as decode_document does.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +13,7 @@
 #include "snapstore/value.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "value/msgpack_codec.h"
+#include "value/msgpack_scan.h"
 
 namespace {
 
@@ -44,6 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto decoded = snapstore::value::decode_msgpack(input, kDepth);
   auto document = snapstore::value::decode_document(input, kDepth);
+  const snapstore::Status checked = snapstore::value::scan::check_document(input, kDepth);
+  if (checked.is_ok()) {
+    FUZZ_CHECK(document.is_ok(), "check_document accepted what decode_document refused");
+    const auto* bytes = snapstore::value::scan::bytes_of(input);
+    FUZZ_CHECK(Value(snapstore::value::scan::decode_object(bytes)) == Value(*document), "in-place decode differs");
+    const auto view = snapstore::detail::ViewAccess::of(bytes);
+    FUZZ_CHECK(view == Value(*document), "the view differs from the decoded document");
+    FUZZ_CHECK(view.encoded() == input, "the view's extent differs from the input");
+  } else {
+    FUZZ_CHECK(checked.code() == snapstore::StatusCode::kCorruption, checked.message());
+  }
   if (!decoded.is_ok()) {
     FUZZ_CHECK(decoded.code() == snapstore::StatusCode::kCorruption, decoded.status().message());
     FUZZ_CHECK(!decoded.status().detail().empty(), "a failure names its reason");
@@ -70,5 +84,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string reencoded;
   FUZZ_CHECK(snapstore::value::encode_msgpack(*again, reencoded, kDepth).is_ok(), "second encode failed");
   FUZZ_CHECK(reencoded == encoded, "the encoding is not canonical: two encodings of one value");
+  if (v.is_object()) {
+    const snapstore::Status canonical = snapstore::value::scan::check_document(encoded, kDepth);
+    FUZZ_CHECK(canonical.is_ok(), "check_document refused an encoded document: " + canonical.message());
+  }
   return 0;
 }
