@@ -46,8 +46,11 @@ Group update_group(bool durable) {
 Group delete_group(bool durable) {
   return {std::string("delete, ") + (durable ? "durable" : "not durable"), 800 + (durable ? 0 : 1)};
 }
+Group get_view_group() { return {"get by id, as a view", 650, get_group().workload}; }
 Group lookup_group() { return {"exact lookup, one city (~1%)", 900}; }
+Group lookup_view_group() { return {"exact lookup, one city (~1%), as views", 950, lookup_group().workload}; }
 Group range_group() { return {"range lookup, 1% of seq", 1000}; }
+Group range_view_group() { return {"range lookup, 1% of seq, as views", 1050, range_group().workload}; }
 Group stream_group() { return {"stream all documents", 1100}; }
 Group memory_group(int indexes) {
   return {"memory per document, " + std::to_string(indexes) + " indexes", 1200 + indexes};

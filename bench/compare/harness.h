@@ -94,10 +94,13 @@ Group load_group(std::uint64_t documents);
 Group create_index_group(const std::string& index);
 Group open_group(std::uint64_t documents);
 Group get_group();
+Group get_view_group();
 Group update_group(bool durable);
 Group delete_group(bool durable);
 Group lookup_group();
+Group lookup_view_group();
 Group range_group();
+Group range_view_group();
 Group stream_group();
 Group memory_group(int indexes);
 

@@ -83,6 +83,15 @@ void Report::add(Row row) {
 std::vector<Report::Line> Report::lines() const {
   std::vector<Line> out;
   for (const Row& row : rows_) out.push_back({row, std::nullopt});
+  for (const Row& borrower : rows_) {
+    if (borrower.group.alternatives_of.empty() || borrower.role != Role::kReference) continue;
+    for (const Row& row : rows_) {
+      if (row.group.workload != borrower.group.alternatives_of || row.role != Role::kAlternative) continue;
+      Line copy{row, std::nullopt};
+      copy.row.group = borrower.group;
+      out.push_back(std::move(copy));
+    }
+  }
   std::stable_sort(out.begin(), out.end(), [](const Line& a, const Line& b) {
     if (a.row.group.order != b.row.group.order) return a.row.group.order < b.row.group.order;
     return static_cast<int>(a.row.role) < static_cast<int>(b.row.role);

@@ -68,6 +68,9 @@ enum class Role {
 struct Group {
   std::string workload;  // the label shown, unique per group
   int order = 0;         // where the group sits in the table
+  // Another group's workload whose alternatives this group is compared
+  // with too (the view rows share the deep-copy rows' alternatives).
+  std::string alternatives_of{};
 };
 
 struct Row {

@@ -129,6 +129,14 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
     });
     report.add(make_row(get_group(), "snapstore get (deep copy)", Role::kReference, n, m, "ops/s", true));
   }
+  if (config.wants("get")) {
+    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
+      auto doc = store.get_view(ids[pick(index, n)]);
+      if (!doc) bench::die("snapstore get_view: " + doc.status().message());
+      return 1;
+    });
+    report.add(make_row(get_view_group(), "snapstore get_view", Role::kReference, n, m, "ops/s", true));
+  }
   if (config.wants("lookup")) {
     const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
       auto docs = store.lookup(kCityIndex, {bench::city_name(pick(index, bench::kCities))});
@@ -136,6 +144,14 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
       return docs->size();
     });
     report.add(make_row(lookup_group(), "snapstore lookup (deep copies)", Role::kReference, n, m, "docs/s", true));
+  }
+  if (config.wants("lookup")) {
+    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
+      auto docs = store.lookup_view(kCityIndex, {bench::city_name(pick(index, bench::kCities))});
+      if (!docs) bench::die("snapstore lookup_view: " + docs.status().message());
+      return docs->size();
+    });
+    report.add(make_row(lookup_view_group(), "snapstore lookup_view", Role::kReference, n, m, "docs/s", true));
   }
   if (config.wants("range")) {
     const std::uint64_t width = std::max<std::uint64_t>(1, n / 100);
@@ -146,6 +162,16 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
       return docs->size();
     });
     report.add(make_row(range_group(), "snapstore lookup_range (deep copies)", Role::kReference, n, m, "docs/s", true));
+  }
+  if (config.wants("range")) {
+    const std::uint64_t width = std::max<std::uint64_t>(1, n / 100);
+    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
+      const std::uint64_t first = pick(index, n - width + 1);
+      auto docs = store.lookup_range_view(kSeqIndex, {first}, {first + width - 1});
+      if (!docs || docs->size() != width) bench::die("snapstore lookup_range_view returned the wrong documents");
+      return docs->size();
+    });
+    report.add(make_row(range_view_group(), "snapstore lookup_range_view", Role::kReference, n, m, "docs/s", true));
   }
   if (config.wants("stream")) {
     const Clock::time_point start = Clock::now();

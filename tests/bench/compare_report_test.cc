@@ -70,6 +70,25 @@ TEST(CompareReport, RatiosAreSnapstoreOverEachAlternative) {
   EXPECT_DOUBLE_EQ(*lines[4].ratio, 0.25);  // 200 / 800: snapstore needs 4x the bytes
 }
 
+TEST(CompareReport, AGroupCanBorrowAnotherGroupsAlternatives) {
+  const Group get{"get", 2};
+  const Group get_view{"get, as a view", 3, "get"};
+  Report report;
+  report.add(rate_row(get, "RocksDB", Role::kAlternative, 50));
+  report.add(rate_row(get, "snapstore", Role::kReference, 200));
+  report.add(rate_row(get_view, "snapstore view", Role::kReference, 1000));
+
+  const auto lines = report.lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[2].row.subject, "snapstore view");
+  EXPECT_EQ(lines[3].row.subject, "RocksDB");
+  EXPECT_EQ(lines[3].row.group.workload, "get, as a view");
+  ASSERT_TRUE(lines[3].ratio);
+  EXPECT_DOUBLE_EQ(*lines[3].ratio, 20.0);  // 1000 / 50
+  ASSERT_TRUE(lines[1].ratio);
+  EXPECT_DOUBLE_EQ(*lines[1].ratio, 4.0);  // the original group keeps its own ratio
+}
+
 TEST(CompareReport, NoRatioAgainstAReferenceThatCouldNotRun) {
   const Group batch{"batch", 1};
   Report report;
