@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "codec/byte_prefix.h"
 #include "engine/id_generator.h"
 #include "value/msgpack_codec.h"
 
@@ -28,9 +29,8 @@ std::string index_detail(std::string_view name) { return "index " + quoted(name)
 // threads, not TBB tasks: ThreadSanitizer sees their synchronization.
 template <typename Fn>
 void parallel_chunks(std::size_t n, const Fn& fn) {
-  constexpr std::size_t kMinPerThread = 4096;
   const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t threads = std::min(cores, std::max<std::size_t>(1, n / kMinPerThread));
+  const std::size_t threads = std::min(cores, n);
   if (threads <= 1) {
     fn(std::size_t{0}, n);
     return;
@@ -45,6 +45,27 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
   }
   fn(std::size_t{0}, std::min(n, chunk));
   for (auto& w : workers) w.join();
+}
+
+// Sorts (id, snapshot) pairs by id. Sorting the pairs themselves moves
+// strings around and compares them through pointers into the heap; this sorts
+// the ids' compact prefixes with the positions instead (a UUIDv7 differs from
+// its neighbours within 32 bytes) and moves each pair once.
+void sort_by_id(std::vector<std::pair<std::string, SnapshotPtr>>& docs) {
+  struct Item {
+    codec::BytePrefix prefix;
+    std::size_t position;
+  };
+  std::vector<Item> items(docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) items[i] = Item{codec::byte_prefix(docs[i].first), i};
+  std::sort(items.begin(), items.end(), [&docs](const Item& a, const Item& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return docs[a.position].first < docs[b.position].first;
+  });
+  std::vector<std::pair<std::string, SnapshotPtr>> sorted;
+  sorted.reserve(docs.size());
+  for (const Item& item : items) sorted.push_back(std::move(docs[item.position]));
+  docs = std::move(sorted);
 }
 
 }  // namespace
@@ -130,7 +151,7 @@ StoreCore::IdSnapshots StoreCore::collect_all() const {
   IdSnapshots docs;
   docs.reserve(table_.size());
   for (const auto& [id, snapshot] : table_) docs.emplace_back(id, snapshot);
-  std::sort(docs.begin(), docs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  sort_by_id(docs);
   return docs;
 }
 
@@ -314,21 +335,41 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   return results;
 }
 
-void StoreCore::backfill(index::OrderedIndex& idx, const IdSnapshots& docs) {
-  std::vector<std::optional<index::OrderedIndex::Entry>> slots(docs.size());
-  parallel_chunks(docs.size(), [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      if (auto key = idx.key_of(view_of(*docs[i].second))) {
-        slots[i].emplace(index::OrderedIndex::Entry{std::move(*key), docs[i].first});
+void StoreCore::backfill(index::OrderedIndex& idx) const {
+  // The table cannot change meanwhile (the caller holds state_mutex_
+  // exclusively or nobody else has the store yet), so threads may walk parts
+  // of it at once. Each sorts its own entries into a run; one pass merges them.
+  // Below a few thousand documents threads cost more than they save.
+  constexpr std::size_t kParallelMinimum = 4096;
+  const std::size_t wanted =
+      table_.size() < kParallelMinimum ? 1 : 4 * std::size_t{std::max(1U, std::thread::hardware_concurrency())};
+  std::vector<Table::const_range_type> parts;
+  parts.reserve(wanted);  // a split reads parts[i] while appending
+  parts.push_back(table_.range());
+  // Halve every part per round, so the parts stay about equal.
+  for (bool split = true; split && parts.size() < wanted;) {
+    split = false;
+    for (std::size_t i = 0, n = parts.size(); i < n && parts.size() < wanted; ++i) {
+      if (!parts[i].is_divisible()) continue;
+      parts.emplace_back(parts[i], tbb::split());
+      split = true;
+    }
+  }
+  std::mutex runs_mutex;
+  std::vector<std::vector<index::OrderedIndex::Entry>> runs;
+  parallel_chunks(parts.size(), [&](std::size_t begin, std::size_t end) {
+    std::vector<index::OrderedIndex::Entry> run;
+    run.reserve(table_.size() / parts.size() * (end - begin));
+    for (std::size_t p = begin; p < end; ++p) {
+      for (const auto& [id, snapshot] : parts[p]) {
+        if (auto key = idx.key_of(view_of(*snapshot))) run.push_back({std::move(*key), id});
       }
     }
+    index::OrderedIndex::sort_entries(run);
+    std::lock_guard lock(runs_mutex);
+    runs.push_back(std::move(run));
   });
-  std::vector<index::OrderedIndex::Entry> entries;
-  entries.reserve(slots.size());
-  for (auto& slot : slots) {
-    if (slot) entries.push_back(std::move(*slot));
-  }
-  idx.bulk_load(std::move(entries));
+  idx.bulk_load_sorted(std::move(runs));
 }
 
 Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields) {
@@ -339,7 +380,7 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
   auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
-  backfill(*idx, collect_all());
+  backfill(*idx);
   std::vector<wal::Operation> ops{{wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)}};
   if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.emplace(std::string(name), std::move(idx));
@@ -478,7 +519,7 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
   for (const auto& [id, snapshot] : kept) copy->table_.emplace(id, snapshot);
   for (auto& [name, fields] : index_definitions) {
     auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields));
-    backfill(*idx, kept);
+    copy->backfill(*idx);
     copy->indexes_.emplace(name, std::move(idx));
   }
   return copy;

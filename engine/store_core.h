@@ -151,8 +151,9 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   SnapshotPtr current(const std::string& id) const;
   // Every (id, snapshot) in id order. Needs state_mutex_ exclusive.
   IdSnapshots collect_all() const;
-  // Fills `idx` from the given documents (their keys read in parallel).
-  static void backfill(index::OrderedIndex& idx, const IdSnapshots& docs);
+  // Fills the empty `idx` from every document in the table, reading keys
+  // in parallel. Needs the table to stand still (state_mutex_ exclusive).
+  void backfill(index::OrderedIndex& idx) const;
   // The index by name, or nullptr. Needs state_mutex_.
   IndexPtr find_index(std::string_view name) const;
   // A document's keys in every index (indexes_ order), read from its snapshot.

@@ -111,7 +111,7 @@ class StoreCore::Recovery final : public RecoverySink {
           break;
         case wal::OpType::kCreateIndex: {
           auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields);
-          StoreCore::backfill(*idx, core_.collect_all());
+          core_.backfill(*idx);
           core_.indexes_.insert_or_assign(op.key, std::move(idx));
           break;
         }

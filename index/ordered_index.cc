@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "codec/byte_prefix.h"
+
 namespace snapstore::index {
 
 bool OrderedIndex::EntryLess::operator()(const Entry& a, const Entry& b) const noexcept {
@@ -97,30 +99,30 @@ SortSummary summarize(const Key& key) {
   return {~std::uint64_t{0}, false};
 }
 
-bool id_less(const OrderedIndex::Entry& a, const OrderedIndex::Entry& b) { return a.id < b.id; }
-
 }  // namespace
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
-  assert(std::is_sorted(entries.begin(), entries.end(), id_less));
+  // Keys compare by their summaries, ids by their prefixes; the entries
+  // themselves are touched only where both tie.
   struct Item {
     std::uint64_t bits;
-    std::size_t position;  // in `entries`, which is in id order
+    codec::BytePrefix id_prefix;
+    std::size_t position;
     bool exact;
   };
   std::vector<Item> items;
   items.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const SortSummary summary = summarize(entries[i].key);
-    items.push_back(Item{summary.bits, i, summary.exact});
+    items.push_back(Item{summary.bits, codec::byte_prefix(entries[i].id), i, summary.exact});
   }
-  // Equal keys keep their position, which is id order: the index's tie-break.
   std::sort(items.begin(), items.end(), [&entries](const Item& a, const Item& b) {
     if (a.bits != b.bits) return a.bits < b.bits;
     if (!a.exact || !b.exact) {
       if (const int c = compare_keys(entries[a.position].key, entries[b.position].key); c != 0) return c < 0;
     }
-    return a.position < b.position;
+    if (a.id_prefix != b.id_prefix) return a.id_prefix < b.id_prefix;
+    return entries[a.position].id < entries[b.position].id;
   });
   std::vector<Entry> sorted;
   sorted.reserve(entries.size());
@@ -129,7 +131,6 @@ void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
 }
 
 void OrderedIndex::bulk_load(std::vector<Entry> entries) {
-  if (!std::is_sorted(entries.begin(), entries.end(), id_less)) std::sort(entries.begin(), entries.end(), id_less);
   sort_entries(entries);
   std::vector<std::vector<Entry>> runs;
   runs.push_back(std::move(entries));

@@ -40,10 +40,9 @@ class OrderedIndex {
   // nullopt (not a member before or after). Equal keys change nothing.
   void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const std::string& id);
 
-  // Sorts entries given in increasing id order (as a scan of documents
-  // yields them, which makes ids distinct) into index order (key, then id):
-  // what bulk_load_sorted takes. Loaders call it on their own threads, so
-  // runs sort in parallel.
+  // Sorts entries with distinct ids, in any order, into index order (key,
+  // then id): what bulk_load_sorted takes. Loaders call it on their own
+  // threads, so runs sort in parallel.
   static void sort_entries(std::vector<Entry>& entries);
 
   // Fills an empty index from unsorted entries: sorts once, then builds,
