@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
+#include <optional>
 #include <random>
 
 namespace snapstore::index {
@@ -152,6 +154,72 @@ TEST(OrderedIndexBulkTest, EdgeValuesSortAsIncrementalInsertsOrderThem) {
   composite_bulk.bulk_load(std::move(composite_entries));
   EXPECT_EQ(bulk.all_ids(), incremental.all_ids());
   EXPECT_EQ(composite_bulk.all_ids(), composite_incremental.all_ids());
+}
+
+// Random inserts, moves and removals of edge-value keys, then every order
+// and search answer against a plain list ordered and searched with
+// compare_keys and compare_to_bound alone.
+TEST(OrderedIndexModelTest, InsertsRemovesAndSearchesAgreeWithPlainKeyComparison) {
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const double nan = std::nan("");
+  const std::vector<Value> values = {
+      0, 0.0, -0.0, 1, 1.0, -1, 0.5, 1e300, -1e300, nan, std::numeric_limits<double>::infinity(),
+      (std::int64_t{1} << 53) + 1, static_cast<double>(std::int64_t{1} << 53), std::numeric_limits<std::uint64_t>::max(),
+      std::numeric_limits<std::int64_t>::min(), true, false, "", "a", std::string("a\0", 2), "abcdefg", "abcdefgh",
+      "abcdefgi", std::string("abcdefg\0", 8), "\xff", Binary(std::vector<std::uint8_t>{1}), Array{1}, Object{{"a", 1}}};
+  auto random_value = [&] { return values[rng() % values.size()]; };
+  OrderedIndex idx("i", {"v", "w"});
+  std::map<std::string, Key> reference;  // id -> key
+  for (int step = 0; step < 4000; ++step) {
+    const std::string id = "id-" + std::to_string(rng() % 600);
+    const auto found = reference.find(id);
+    const std::optional<Key> old_key = found == reference.end() ? std::nullopt : std::optional<Key>(found->second);
+    if (old_key && rng() % 4 == 0) {
+      idx.replace(old_key, std::nullopt, id);
+      reference.erase(id);
+      continue;
+    }
+    Key key{random_value(), random_value()};
+    idx.replace(old_key, key, id);
+    reference[id] = std::move(key);
+  }
+  std::vector<std::pair<Key, std::string>> ordered;
+  for (const auto& [id, key] : reference) ordered.emplace_back(key, id);
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    const int c = compare_keys(a.first, b.first);
+    return c != 0 ? c < 0 : a.second < b.second;
+  });
+  Ids expected_all;
+  for (const auto& [key, id] : ordered) expected_all.push_back(id);
+  ASSERT_EQ(idx.all_ids(), expected_all);
+
+  for (int probe = 0; probe < 300; ++probe) {
+    const Key exact{random_value(), random_value()};
+    Ids expected_equal;
+    if (!exact[0].is_null() && !exact[1].is_null()) {
+      for (const auto& [key, id] : ordered) {
+        if (compare_keys(key, exact) == 0) expected_equal.push_back(id);
+      }
+    }
+    EXPECT_EQ(idx.find_equal(exact), expected_equal) << "exact " << exact[0] << ", " << exact[1];
+    // Bounds of one or two values, or none.
+    auto bound = [&] {
+      Key b;
+      for (std::size_t n = rng() % 3; n > 0; --n) b.push_back(random_value());
+      return b;
+    };
+    const Key min = bound();
+    const Key max = bound();
+    Ids expected_range;
+    for (const auto& [key, id] : ordered) {
+      if ((min.empty() || compare_to_bound(key, min) >= 0) && (max.empty() || compare_to_bound(key, max) <= 0)) {
+        expected_range.push_back(id);
+      }
+    }
+    EXPECT_EQ(idx.find_range(min, max), expected_range) << "range of " << min.size() << " and " << max.size();
+  }
 }
 
 TEST(OrderedIndexBulkTest, SortedRunsMergeIntoTheSameIndexAsIncrementalInserts) {
