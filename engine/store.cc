@@ -12,6 +12,13 @@ engine::DocumentArg as_document(const Value& doc) {
   return engine::DocumentArg{nullptr, doc.type_name()};
 }
 
+// What an index found, handed out as deep copies or as views.
+template <typename Doc>
+Result<std::vector<Doc>> deliver_found(Result<engine::StoreCore::IdSnapshots> found) {
+  if (!found) return found.status();
+  return engine::StoreCore::deliver_all<Doc>(std::move(*found));
+}
+
 }  // namespace
 
 Result<Store> Store::open_in_memory(const Options& options) {
@@ -96,32 +103,24 @@ Status Store::drop_index(std::string_view name) {
 
 Result<std::vector<DocumentResult>> Store::lookup(std::string_view index, const IndexKey& values) const {
   if (!core_) return Status::store_closed();
-  auto found = core_->lookup(index, values.values());
-  if (!found) return found.status();
-  return engine::StoreCore::deliver_all<DocumentResult>(std::move(*found));
+  return deliver_found<DocumentResult>(core_->lookup(index, values.values()));
 }
 
 Result<std::vector<DocumentResult>> Store::lookup_range(std::string_view index, const IndexKey& min,
                                                         const IndexKey& max) const {
   if (!core_) return Status::store_closed();
-  auto found = core_->lookup_range(index, min.values(), max.values());
-  if (!found) return found.status();
-  return engine::StoreCore::deliver_all<DocumentResult>(std::move(*found));
+  return deliver_found<DocumentResult>(core_->lookup_range(index, min.values(), max.values()));
 }
 
 Result<std::vector<DocumentView>> Store::lookup_view(std::string_view index, const IndexKey& values) const {
   if (!core_) return Status::store_closed();
-  auto found = core_->lookup(index, values.values());
-  if (!found) return found.status();
-  return engine::StoreCore::deliver_all<DocumentView>(std::move(*found));
+  return deliver_found<DocumentView>(core_->lookup(index, values.values()));
 }
 
 Result<std::vector<DocumentView>> Store::lookup_range_view(std::string_view index, const IndexKey& min,
                                                            const IndexKey& max) const {
   if (!core_) return Status::store_closed();
-  auto found = core_->lookup_range(index, min.values(), max.values());
-  if (!found) return found.status();
-  return engine::StoreCore::deliver_all<DocumentView>(std::move(*found));
+  return deliver_found<DocumentView>(core_->lookup_range(index, min.values(), max.values()));
 }
 
 Stream Store::stream(std::ptrdiff_t /*buffer_size*/) const {
