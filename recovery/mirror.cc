@@ -218,33 +218,46 @@ Result<std::vector<std::string>> Mirror::load_split_points(std::size_t parts) co
     const rocksdb::Status s = db_->GetApproximateSizes(size_options, docs_, &range, 1, &size);
     return s.ok() ? Status::ok() : from_rocksdb(s, "estimate the size of the documents");
   };
-  if (Status s = size_below(last + '\0'); !s) return s;  // just past the last key
-  const std::uint64_t total = size;
-  if (total == 0) return splits;
-
   const std::size_t prefix = common_prefix_length(first, last);
   const std::string_view shared(first.data(), prefix);
-  SplitNumber low = split_number(first, prefix);
   const SplitNumber high = split_number(last, prefix);
-  for (std::size_t part = 1; part < parts; ++part) {
-    const std::uint64_t target = static_cast<std::uint64_t>(static_cast<SplitNumber>(total) * part / parts);
-    // The smallest key (as a number) below which lie at least `target` bytes.
-    SplitNumber a = low;
-    SplitNumber b = high;
-    while (a < b) {
-      const SplitNumber mid = a + (b - a) / 2;
-      if (Status s = size_below(split_key(shared, mid)); !s) return s;
-      if (size < target) {
-        a = mid + 1;
-      } else {
-        b = mid;
+  // Split points for `total` bytes, bisecting over the keys as numbers.
+  auto bisect = [&](std::uint64_t total) -> Status {
+    SplitNumber low = split_number(first, prefix);
+    for (std::size_t part = 1; part < parts; ++part) {
+      const std::uint64_t target = static_cast<std::uint64_t>(static_cast<SplitNumber>(total) * part / parts);
+      // The smallest key (as a number) below which lie at least `target` bytes.
+      SplitNumber a = low;
+      SplitNumber b = high;
+      while (a < b) {
+        const SplitNumber mid = a + (b - a) / 2;
+        if (Status s = size_below(split_key(shared, mid)); !s) return s;
+        if (size < target) {
+          a = mid + 1;
+        } else {
+          b = mid;
+        }
       }
+      std::string key = split_key(shared, a);
+      if (key > first && key <= last && (splits.empty() || key > splits.back())) splits.push_back(std::move(key));
+      low = a;
     }
-    std::string key = split_key(shared, a);
-    if (key > first && key <= last && (splits.empty() || key > splits.back())) splits.push_back(std::move(key));
-    low = a;
+    return Status::ok();
+  };
+  // Each estimate reads RocksDB's current files. A compaction that finishes
+  // during the bisection changes the sizes under it (its output is smaller
+  // than its input), which skews the later split points; so the total is
+  // read again afterwards, and a changed total means bisecting again.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    if (Status s = size_below(last + '\0'); !s) return s;  // just past the last key
+    const std::uint64_t total = size;
+    if (total == 0) return splits;
+    splits.clear();
+    if (Status s = bisect(total); !s) return s;
+    if (Status s = size_below(last + '\0'); !s) return s;
+    if (size == total || attempt == kAttempts) return splits;
   }
-  return splits;
 }
 
 Status Mirror::load(LoadSink& sink, unsigned threads) const {
