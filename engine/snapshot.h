@@ -3,8 +3,9 @@
 // The document table points each id at its current Snapshot; a write installs
 // a new one and never changes an old one, so a reader, stream or cursor that
 // holds a SnapshotPtr keeps that version alive, and nothing else does. The
-// bytes are the document's msgpack encoding — the same bytes the WAL record
-// and the RocksDB value carry — always in the form value::scan::check_document()
+// bytes are the document's msgpack encoding — the bytes the WAL record and
+// the RocksDB value carry (unless recovery re-encoded a document whose keys
+// were out of order) — always in the form value::scan::check_document()
 // accepts (the encoder writes it; recovery checks what it loads), so views
 // read them in place and the deep copy go-store promises decodes them
 // without re-checking.

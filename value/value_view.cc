@@ -62,7 +62,7 @@ double ValueView::to_double() const {
     case ValueType::kInt: return static_cast<double>(head.integer);
     case ValueType::kUint: return static_cast<double>(head.unsigned_integer);
     case ValueType::kDouble: return head.real;
-    default: throw_wrong_type("to_double", "a number", head.type);
+    default: throw_wrong_type("to_double", "number", head.type);
   }
 }
 

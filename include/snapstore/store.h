@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "snapstore/options.h"
@@ -65,6 +66,24 @@ struct DocumentResult {
 class DocumentView {
  public:
   DocumentView() = default;  // no document: an empty id and a null data()
+  DocumentView(const DocumentView&) = default;
+  DocumentView& operator=(const DocumentView&) = default;
+  // A moved-from view is empty: its data() must not point into bytes it
+  // no longer keeps alive.
+  DocumentView(DocumentView&& other) noexcept
+      : id_(std::move(other.id_)),
+        owner_(std::move(other.owner_)),
+        data_(std::exchange(other.data_, ValueView())),
+        version_(other.version_),
+        revision_(other.revision_) {}
+  DocumentView& operator=(DocumentView&& other) noexcept {
+    id_ = std::move(other.id_);
+    owner_ = std::move(other.owner_);
+    data_ = std::exchange(other.data_, ValueView());
+    version_ = other.version_;
+    revision_ = other.revision_;
+    return *this;
+  }
 
   const std::string& id() const noexcept { return id_; }
   std::uint64_t version() const noexcept { return version_; }

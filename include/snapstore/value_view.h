@@ -5,7 +5,10 @@
 // streams). They read the document's stored bytes in place: nothing is
 // decoded or copied until asked for, strings come back as string_views into
 // the document, and a view stays valid as long as the DocumentView it came
-// from (or a copy of it) lives — later writes never change it.
+// from (or a copy of it) lives — later writes never change it. So keep the
+// DocumentView, not just a ValueView: in
+//   for (auto [name, field] : store.get_view(id)->data().fields())
+// the DocumentView is a temporary gone before the loop body runs.
 //
 //   auto doc = store.get_view(id);
 //   std::string_view city = doc->at("address").at("city").as_string();
@@ -84,7 +87,10 @@ class ValueView {
   template <typename Item>
   class Iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
+    // Items are values, not references: an input iterator by the classic
+    // categories, a forward iterator by the C++20 concepts.
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::forward_iterator_tag;
     using value_type = Item;
     using difference_type = std::ptrdiff_t;
     using pointer = void;

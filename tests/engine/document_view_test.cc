@@ -114,6 +114,19 @@ TEST(DocumentView, ReadsDocumentsRecoveredFromDisk) {
   EXPECT_EQ(must(store.get_view(bob)).at("age").as_int(), 41);
 }
 
+TEST(DocumentView, AMovedFromViewIsEmpty) {
+  auto store = must(Store::open_in_memory());
+  const auto written = must(store.insert(person("ada", 36, "London")));
+  DocumentView view = must(store.get_view(written.id));
+  DocumentView moved = std::move(view);
+  EXPECT_EQ(moved.at("name").as_string(), "ada");
+  EXPECT_TRUE(view.data().is_null());  // NOLINT(bugprone-use-after-move): the documented state
+  EXPECT_FALSE(view.find("name").has_value());
+  view = std::move(moved);
+  EXPECT_EQ(view.at("name").as_string(), "ada");
+  EXPECT_TRUE(moved.data().is_null());  // NOLINT(bugprone-use-after-move)
+}
+
 TEST(DocumentView, DefaultIsEmpty) {
   const DocumentView empty;
   EXPECT_TRUE(empty.id().empty());
