@@ -97,13 +97,7 @@ class ValueView {
     using reference = Item;
 
     Iterator() = default;
-    Item operator*() const noexcept {
-      if constexpr (std::is_same_v<Item, Field>) {
-        return field_at(position_);
-      } else {
-        return ValueView(position_);
-      }
-    }
+    Item operator*() const noexcept;  // defined below, once Field is complete
     Iterator& operator++() noexcept {
       position_ = std::is_same_v<Item, Field> ? past_field(position_) : past_value(position_);
       --remaining_;
@@ -152,5 +146,14 @@ struct ValueView::Field {
   std::string_view name;
   ValueView value;
 };
+
+template <typename Item>
+Item ValueView::Iterator<Item>::operator*() const noexcept {
+  if constexpr (std::is_same_v<Item, Field>) {
+    return field_at(position_);
+  } else {
+    return ValueView(position_);
+  }
+}
 
 }  // namespace snapstore
