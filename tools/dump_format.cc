@@ -124,20 +124,63 @@ struct DumpReader::HashState {
 DumpWriter::DumpWriter(DumpFormat format, std::FILE* out, std::string out_name)
     : format_(format), out_(out), out_name_(std::move(out_name)), file_hash_(std::make_shared<HashState>()) {
   buffer_.reserve(kWriteBufferBytes + 4096);
+  background_ = std::thread([this] { write_in_background(); });
+}
+
+DumpWriter::~DumpWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  background_.join();
+}
+
+void DumpWriter::write_in_background() {
+  std::string bytes;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return has_pending_ || stopping_; });
+    if (!has_pending_) return;
+    bytes.swap(pending_);
+    const bool failed_before = !write_error_.is_ok();
+    lock.unlock();
+    Status status;
+    if (!failed_before) {
+      if (format_ == DumpFormat::kMsgpack) XXH64_update(file_hash_->state, bytes.data(), bytes.size());
+      if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
+        status = Status::io_error("write " + out_name_ + ": " + std::strerror(errno));
+      }
+    }
+    bytes.clear();
+    lock.lock();
+    if (!status) write_error_ = std::move(status);
+    has_pending_ = false;
+    changed_.notify_all();
+  }
 }
 
 Status DumpWriter::flush_buffer() {
-  if (buffer_.empty()) return Status::ok();
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-    return Status::io_error("write " + out_name_ + ": " + std::strerror(errno));
-  }
+  if (buffer_.empty()) return drain();
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !has_pending_; });
+  if (!write_error_) return write_error_;
   bytes_written_ += buffer_.size();
+  pending_.swap(buffer_);
   buffer_.clear();
+  has_pending_ = true;
+  lock.unlock();
+  changed_.notify_all();
   return Status::ok();
 }
 
+Status DumpWriter::drain() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !has_pending_; });
+  return write_error_;
+}
+
 Status DumpWriter::write(std::string_view bytes) {
-  if (format_ == DumpFormat::kMsgpack) XXH64_update(file_hash_->state, bytes.data(), bytes.size());
   buffer_.append(bytes);
   if (buffer_.size() >= kWriteBufferBytes) return flush_buffer();
   return Status::ok();
@@ -212,11 +255,15 @@ Status DumpWriter::finish() {
     codec::put_fixed64(trailer, documents_);
     codec::put_fixed64(trailer, deletions_);
     if (Status s = write(trailer); !s) return s;
+    // The checksum covers every byte before it: hash them all first.
+    if (Status s = flush_buffer(); !s) return s;
+    if (Status s = drain(); !s) return s;
     std::string checksum;
     codec::put_fixed64(checksum, XXH64_digest(file_hash_->state));
     if (Status s = write(checksum); !s) return s;
   }
   if (Status s = flush_buffer(); !s) return s;
+  if (Status s = drain(); !s) return s;
   if (std::fflush(out_) != 0) return Status::io_error("write " + out_name_ + ": " + std::strerror(errno));
   return Status::ok();
 }

@@ -28,6 +28,10 @@
 // Thread safety: a DumpWriter or DumpReader is used by one thread at a time.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -80,9 +84,15 @@ struct DumpEntry {
 };
 
 // Writes a dump to a FILE (owned by the caller), buffering large writes.
+// Full 1 MiB buffers go to a thread of the writer's own, which adds them to
+// the whole-file checksum and writes them while the caller fills the next
+// one (a dump is bound by one thread's scan, hashing and writing).
 class DumpWriter {
  public:
   DumpWriter(DumpFormat format, std::FILE* out, std::string out_name);
+  ~DumpWriter();
+  DumpWriter(const DumpWriter&) = delete;
+  DumpWriter& operator=(const DumpWriter&) = delete;
   Status begin(const DumpHeader& header);
   Status add_document(std::string_view id, std::uint64_t version, std::uint64_t revision, std::string_view document);
   Status add_deletion(std::string_view id, std::uint64_t revision);
@@ -94,7 +104,12 @@ class DumpWriter {
 
  private:
   Status write(std::string_view bytes);
+  // Hands buffer_ to the background thread (after the previous buffer is
+  // done); the first error of any write is returned from here on.
   Status flush_buffer();
+  // Waits until every handed-over buffer is hashed and written.
+  Status drain();
+  void write_in_background();
 
   const DumpFormat format_;
   std::FILE* const out_;
@@ -106,6 +121,14 @@ class DumpWriter {
   std::uint64_t documents_ = 0;
   std::uint64_t deletions_ = 0;
   std::uint64_t bytes_written_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string pending_;   // guarded by mutex_
+  bool has_pending_ = false;  // guarded by mutex_
+  bool stopping_ = false;     // guarded by mutex_
+  Status write_error_;        // guarded by mutex_
+  std::thread background_;    // last: starts once the rest is built
 };
 
 // What a reader skipped in salvage mode.

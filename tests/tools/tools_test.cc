@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -273,6 +275,31 @@ TEST_F(BadDumpTest, SalvageRestoresEveryOtherRecord) {
   auto salvaged = Store::open(path("dst"), read_only);
   ASSERT_TRUE(original && salvaged) << salvaged.status().message();
   EXPECT_EQ(salvaged->size() + 1, original->size());
+}
+
+// The write-behind thread's errors reach the command: a write the file
+// system refuses (here: past RLIMIT_FSIZE, which children inherit, so
+// EFBIG) is an I/O error naming the file, never a dump reported as written.
+TEST_F(ToolsTest, DumpThatCannotBeWrittenFailsNamingTheFile) {
+  build_store(path("src"), 3000);
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = 64 << 10;
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // write() fails instead of killing
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::vector<ToolRun> runs;
+  for (const char* format : {"msgpack", "jsonl"}) {
+    runs.push_back(tool_.run({"dump", path("src"), "--format", format, "-o", path(std::string("x.") + format)}));
+  }
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, old_handler);
+  for (const ToolRun& run : runs) {
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_NE(run.err.find(path("x.")), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("File too large"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("dumped"), std::string::npos) << run.err;
+  }
 }
 
 TEST_F(ToolsTest, RestoreRefusesANonEmptyDirectory) {
