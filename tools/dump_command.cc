@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include "recovery/store_reader.h"
 #include "tools/cli_support.h"
@@ -125,8 +128,17 @@ int DumpCommand::run(const GlobalOptions& global) {
       return writer.finish();
     }();
   }
+  // A dump is a backup: once reported written it must survive a power cut,
+  // so the file and the directory entry naming it are synced first.
+  if (to_file && status.is_ok() && ::fsync(::fileno(out)) != 0) {
+    status = Status::io_error("sync " + output_ + ": " + std::strerror(errno));
+  }
   if (to_file && std::fclose(out) != 0 && status.is_ok()) {
     status = Status::io_error("close " + output_ + ": " + std::strerror(errno));
+  }
+  if (to_file && status.is_ok()) {
+    const std::filesystem::path parent = std::filesystem::absolute(output_).parent_path();
+    if (Status s = wal::Env::posix()->sync_dir(parent.string()); !s) status = s;
   }
   if (!status) {
     // A dump that did not finish has no trailer; remove it so nobody keeps it.
