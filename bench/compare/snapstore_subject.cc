@@ -121,57 +121,47 @@ std::vector<std::string> load(Store& store, std::uint64_t documents, Measurement
 void read_rows(const Config& config, Report& report, Store& store, const std::vector<std::string>& ids,
                const std::vector<std::uint32_t>& order) {
   const std::uint64_t n = ids.size();
-  if (config.wants("get")) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      auto doc = store.get(ids[pick(index, n)]);
-      if (!doc) bench::die("snapstore get: " + doc.status().message());
+  // Each read is timed twice, as deep copies and as views: `read(index)`
+  // returns the documents it got.
+  auto timed_row = [&](const Group& group, const std::string& subject, const char* unit, const auto& read) {
+    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) { return read(index); });
+    report.add(make_row(group, subject, Role::kReference, n, m, unit, true));
+  };
+  auto got = [](const std::string& subject, const auto& result) -> std::uint64_t {
+    if (!result) bench::die(subject + ": " + result.status().message());
+    if constexpr (requires { result->size(); }) {
+      return result->size();
+    } else {
       return 1;
-    });
-    report.add(make_row(get_group(), "snapstore get (deep copy)", Role::kReference, n, m, "ops/s", true));
-  }
+    }
+  };
   if (config.wants("get")) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      auto doc = store.get_view(ids[pick(index, n)]);
-      if (!doc) bench::die("snapstore get_view: " + doc.status().message());
-      return 1;
-    });
-    report.add(make_row(get_view_group(), "snapstore get_view", Role::kReference, n, m, "ops/s", true));
+    timed_row(get_group(), "snapstore get (deep copy)", "ops/s",
+              [&](std::uint64_t i) { return got("snapstore get", store.get(ids[pick(i, n)])); });
+    timed_row(get_view_group(), "snapstore get_view", "ops/s",
+              [&](std::uint64_t i) { return got("snapstore get_view", store.get_view(ids[pick(i, n)])); });
   }
   if (config.wants("lookup")) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      auto docs = store.lookup(kCityIndex, {bench::city_name(pick(index, bench::kCities))});
-      if (!docs) bench::die("snapstore lookup: " + docs.status().message());
-      return docs->size();
-    });
-    report.add(make_row(lookup_group(), "snapstore lookup (deep copies)", Role::kReference, n, m, "docs/s", true));
-  }
-  if (config.wants("lookup")) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      auto docs = store.lookup_view(kCityIndex, {bench::city_name(pick(index, bench::kCities))});
-      if (!docs) bench::die("snapstore lookup_view: " + docs.status().message());
-      return docs->size();
-    });
-    report.add(make_row(lookup_view_group(), "snapstore lookup_view", Role::kReference, n, m, "docs/s", true));
+    auto city = [](std::uint64_t i) { return snapstore::IndexKey{bench::city_name(pick(i, bench::kCities))}; };
+    timed_row(lookup_group(), "snapstore lookup (deep copies)", "docs/s",
+              [&](std::uint64_t i) { return got("snapstore lookup", store.lookup(kCityIndex, city(i))); });
+    timed_row(lookup_view_group(), "snapstore lookup_view", "docs/s",
+              [&](std::uint64_t i) { return got("snapstore lookup_view", store.lookup_view(kCityIndex, city(i))); });
   }
   if (config.wants("range")) {
     const std::uint64_t width = std::max<std::uint64_t>(1, n / 100);
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      const std::uint64_t first = pick(index, n - width + 1);
-      auto docs = store.lookup_range(kSeqIndex, {first}, {first + width - 1});
-      if (!docs || docs->size() != width) bench::die("snapstore lookup_range returned the wrong documents");
-      return docs->size();
+    auto checked = [&](const std::string& subject, const auto& docs) {
+      if (got(subject, docs) != width) bench::die(subject + " returned the wrong documents");
+      return width;
+    };
+    timed_row(range_group(), "snapstore lookup_range (deep copies)", "docs/s", [&](std::uint64_t i) {
+      const std::uint64_t first = pick(i, n - width + 1);
+      return checked("snapstore lookup_range", store.lookup_range(kSeqIndex, {first}, {first + width - 1}));
     });
-    report.add(make_row(range_group(), "snapstore lookup_range (deep copies)", Role::kReference, n, m, "docs/s", true));
-  }
-  if (config.wants("range")) {
-    const std::uint64_t width = std::max<std::uint64_t>(1, n / 100);
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
-      const std::uint64_t first = pick(index, n - width + 1);
-      auto docs = store.lookup_range_view(kSeqIndex, {first}, {first + width - 1});
-      if (!docs || docs->size() != width) bench::die("snapstore lookup_range_view returned the wrong documents");
-      return docs->size();
+    timed_row(range_view_group(), "snapstore lookup_range_view", "docs/s", [&](std::uint64_t i) {
+      const std::uint64_t first = pick(i, n - width + 1);
+      return checked("snapstore lookup_range_view", store.lookup_range_view(kSeqIndex, {first}, {first + width - 1}));
     });
-    report.add(make_row(range_view_group(), "snapstore lookup_range_view", Role::kReference, n, m, "docs/s", true));
   }
   if (config.wants("stream")) {
     const Clock::time_point start = Clock::now();
