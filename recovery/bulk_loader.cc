@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 
+#include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/env.h"
@@ -38,11 +39,7 @@ Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir
   db_options.create_missing_column_families = true;
   db_options.atomic_flush = true;
   db_options.paranoid_checks = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, {}},
-      {std::string(kDocsFamily), {}},
-      {std::string(kMetaFamily), {}},
-  };
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(db_options, db_dir, families, &loader->state_->handles, &db);
   if (!s.ok()) return from_rocksdb(s, "create RocksDB at " + db_dir);

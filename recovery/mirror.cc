@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "fault/kill_point.h"
+#include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/reader.h"
@@ -112,12 +113,7 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // so its WAL stays empty; capping its size keeps RocksDB from preallocating
   // ~1.1x the write buffer (70 MiB) for each WAL file it opens.
   db_options.max_total_wal_size = 1 << 20;
-  rocksdb::ColumnFamilyOptions cf_options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {std::string(kDocsFamily), cf_options},
-      {std::string(kMetaFamily), cf_options},
-  };
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &mirror->handles_, &db)

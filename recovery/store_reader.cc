@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/rocksdb_status.h"
 
@@ -26,11 +27,7 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir) {
 
   rocksdb::DBOptions db_options;
   db_options.paranoid_checks = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, {}},
-      {std::string(kDocsFamily), {}},
-      {std::string(kMetaFamily), {}},
-  };
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &reader->handles_, &db);
   if (!s.ok()) return from_rocksdb(s, "open RocksDB at " + db_dir);
