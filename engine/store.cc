@@ -60,7 +60,7 @@ Result<DocumentResult> Store::get(std::string_view id) const {
   std::string key(id);
   auto snapshot = core_->get(key);
   if (!snapshot) return snapshot.status();
-  return engine::StoreCore::to_result(key, **snapshot);
+  return engine::StoreCore::to_result(std::move(key), **snapshot);
 }
 
 Result<DocumentView> Store::get_view(std::string_view id) const {

@@ -126,9 +126,9 @@ Status StoreCore::check_writable() const {
   return Status::ok();
 }
 
-DocumentResult StoreCore::to_result(const std::string& id, const Snapshot& snapshot) {
-  return DocumentResult{id, value::scan::decode_object(value::scan::bytes_of(snapshot.bytes)), snapshot.version,
-                        snapshot.revision};
+DocumentResult StoreCore::to_result(std::string id, const Snapshot& snapshot) {
+  Document data = value::scan::decode_object(value::scan::bytes_of(snapshot.bytes));
+  return DocumentResult{std::move(id), std::move(data), snapshot.version, snapshot.revision};
 }
 
 DocumentView StoreCore::to_view(std::string id, SnapshotPtr snapshot) {

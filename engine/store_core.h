@@ -110,14 +110,14 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<SnapshotPtr> read_listed(const std::string& id) const;
 
   // What reads hand out: the deep copy (decoded), or a view of the snapshot.
-  static DocumentResult to_result(const std::string& id, const Snapshot& snapshot);
+  static DocumentResult to_result(std::string id, const Snapshot& snapshot);
   static DocumentView to_view(std::string id, SnapshotPtr snapshot);
   template <typename Doc>
   static Doc deliver(std::string id, SnapshotPtr snapshot) {
     if constexpr (std::is_same_v<Doc, DocumentView>) {
       return to_view(std::move(id), std::move(snapshot));
     } else {
-      return to_result(id, *snapshot);
+      return to_result(std::move(id), *snapshot);
     }
   }
   template <typename Doc>
