@@ -1,8 +1,9 @@
 // Snapshot: one immutable version of one document, shared by reference count.
 //
-// The document table points each id at its current Snapshot; a write installs
-// a new one and never changes an old one, so a reader, stream or cursor that
-// holds a SnapshotPtr keeps that version alive, and nothing else does. The
+// The document table points each id at its current Snapshot, and every index
+// entry points at the Snapshot its key was read from; a write installs a new
+// one and never changes an old one, so a reader, stream or cursor that holds
+// a SnapshotPtr keeps that version alive, and nothing else does. The
 // bytes are the document's msgpack encoding — the bytes the WAL record and
 // the RocksDB value carry (unless recovery re-encoded a document whose keys
 // were out of order) — always in the form value::scan::check_document()
@@ -21,6 +22,7 @@
 namespace snapstore::engine {
 
 struct Snapshot {
+  std::string id;              // the document's id, the same in every version
   std::string bytes;           // msgpack encoding of the document (an object)
   std::uint64_t version = 0;   // 1 on insert, +1 per update
   std::uint64_t revision = 0;  // the store-wide sequence number of the write

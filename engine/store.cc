@@ -14,7 +14,7 @@ engine::DocumentArg as_document(const Value& doc) {
 
 // What an index found, handed out as deep copies or as views.
 template <typename Doc>
-Result<std::vector<Doc>> deliver_found(Result<engine::StoreCore::IdSnapshots> found) {
+Result<std::vector<Doc>> deliver_found(Result<engine::StoreCore::Snapshots> found) {
   if (!found) return found.status();
   return engine::StoreCore::deliver_all<Doc>(std::move(*found));
 }
@@ -57,18 +57,16 @@ Result<WriteResult> Store::insert(const Value& doc) {
 
 Result<DocumentResult> Store::get(std::string_view id) const {
   if (!core_) return Status::store_closed();
-  std::string key(id);
-  auto snapshot = core_->get(key);
+  auto snapshot = core_->get(id);
   if (!snapshot) return snapshot.status();
-  return engine::StoreCore::to_result(std::move(key), **snapshot);
+  return engine::StoreCore::to_result(**snapshot);
 }
 
 Result<DocumentView> Store::get_view(std::string_view id) const {
   if (!core_) return Status::store_closed();
-  std::string key(id);
-  auto snapshot = core_->get(key);
+  auto snapshot = core_->get(id);
   if (!snapshot) return snapshot.status();
-  return engine::StoreCore::to_view(std::move(key), std::move(*snapshot));
+  return engine::StoreCore::to_view(std::move(*snapshot));
 }
 
 Result<WriteResult> Store::update(std::string_view id, const Document& doc) {
@@ -157,7 +155,7 @@ Document DocumentView::to_document() const {
   return value::scan::decode_object(detail::ViewAccess::bytes(data_));
 }
 
-DocumentResult DocumentView::to_result() const { return DocumentResult{id_, to_document(), version_, revision_}; }
+DocumentResult DocumentView::to_result() const { return DocumentResult{id(), to_document(), version_, revision_}; }
 
 void Store::close() {
   if (core_) core_->close();

@@ -47,22 +47,22 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
   for (auto& w : workers) w.join();
 }
 
-// Sorts (id, snapshot) pairs by id. Sorting the pairs themselves moves
-// strings around and compares them through pointers into the heap; this sorts
-// the ids' compact prefixes with the positions instead (a UUIDv7 differs from
-// its neighbours within 32 bytes) and moves each pair once.
-void sort_by_id(std::vector<std::pair<std::string, SnapshotPtr>>& docs) {
+// Sorts snapshots by id. Comparing ids through the snapshots chases two
+// pointers per comparison; this sorts the ids' compact prefixes with the
+// positions instead (a UUIDv7 differs from its neighbours within 32 bytes)
+// and moves each pointer once.
+void sort_by_id(std::vector<SnapshotPtr>& docs) {
   struct Item {
     codec::BytePrefix prefix;
     std::size_t position;
   };
   std::vector<Item> items(docs.size());
-  for (std::size_t i = 0; i < docs.size(); ++i) items[i] = Item{codec::byte_prefix(docs[i].first), i};
+  for (std::size_t i = 0; i < docs.size(); ++i) items[i] = Item{codec::byte_prefix(docs[i]->id), i};
   std::sort(items.begin(), items.end(), [&docs](const Item& a, const Item& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return docs[a.position].first < docs[b.position].first;
+    return docs[a.position]->id < docs[b.position]->id;
   });
-  std::vector<std::pair<std::string, SnapshotPtr>> sorted;
+  std::vector<SnapshotPtr> sorted;
   sorted.reserve(docs.size());
   for (const Item& item : items) sorted.push_back(std::move(docs[item.position]));
   docs = std::move(sorted);
@@ -126,14 +126,14 @@ Status StoreCore::check_writable() const {
   return Status::ok();
 }
 
-DocumentResult StoreCore::to_result(std::string id, const Snapshot& snapshot) {
+DocumentResult StoreCore::to_result(const Snapshot& snapshot) {
   Document data = value::scan::decode_object(value::scan::bytes_of(snapshot.bytes));
-  return DocumentResult{std::move(id), std::move(data), snapshot.version, snapshot.revision};
+  return DocumentResult{snapshot.id, std::move(data), snapshot.version, snapshot.revision};
 }
 
-DocumentView StoreCore::to_view(std::string id, SnapshotPtr snapshot) {
+DocumentView StoreCore::to_view(SnapshotPtr snapshot) {
   DocumentView view;
-  view.id_ = std::move(id);
+  view.id_ = &snapshot->id;
   view.data_ = view_of(*snapshot);
   view.version_ = snapshot->version;
   view.revision_ = snapshot->revision;
@@ -141,16 +141,18 @@ DocumentView StoreCore::to_view(std::string id, SnapshotPtr snapshot) {
   return view;
 }
 
-SnapshotPtr StoreCore::current(const std::string& id) const {
+SnapshotPtr StoreCore::current(std::string_view id) const {
   Table::const_accessor acc;
-  if (!table_.find(acc, id)) return nullptr;
+  // oneTBB 2021.8 declares the heterogeneous find(const_accessor&) without
+  // const; it reads as the const find(const Key&) does, which casts the same.
+  if (!const_cast<Table&>(table_).find(acc, id)) return nullptr;
   return acc->second;
 }
 
-StoreCore::IdSnapshots StoreCore::collect_all() const {
-  IdSnapshots docs;
+StoreCore::Snapshots StoreCore::collect_all() const {
+  Snapshots docs;
   docs.reserve(table_.size());
-  for (const auto& [id, snapshot] : table_) docs.emplace_back(id, snapshot);
+  for (const auto& [id, snapshot] : table_) docs.push_back(snapshot);
   sort_by_id(docs);
   return docs;
 }
@@ -187,12 +189,13 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     table_.erase(acc);
     return revision.status();
   }
-  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].document), 1, *revision});
-  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), id);
+  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].key), std::move(ops[0].document), 1, *revision});
+  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), snapshot);
+  acc->second = std::move(snapshot);
   return WriteResult{std::move(id), 1, *revision};
 }
 
-Result<SnapshotPtr> StoreCore::get(const std::string& id) const {
+Result<SnapshotPtr> StoreCore::get(std::string_view id) const {
   SnapshotPtr snapshot;
   {
     ReadLock state(state_mutex_, /*write=*/false);
@@ -210,39 +213,39 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   auto bytes = encode_document(doc);
   if (!bytes) return bytes.status();
 
-  const std::string key(id);
   Table::accessor acc;
-  if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
+  if (!table_.find(acc, id)) return Status::document_not_found(doc_detail(id));
   const Snapshot& old = *acc->second;
   const auto old_keys = keys_of(old);
 
   const std::uint64_t version = old.version + 1;
-  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, key, version, std::move(*bytes), {}}};
+  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, old.id, version, std::move(*bytes), {}}};
   auto revision = commit(ops);
   if (!revision) return revision.status();
-  acc->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].document), version, *revision});
+  auto snapshot =
+      std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].key), std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_of(*doc.object), key);
-  return WriteResult{key, version, *revision};
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_of(*doc.object), snapshot);
+  acc->second = std::move(snapshot);
+  return WriteResult{acc->second->id, version, *revision};
 }
 
 Result<WriteResult> StoreCore::remove(std::string_view id) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
-  const std::string key(id);
   Table::accessor acc;
-  if (!table_.find(acc, key)) return Status::document_not_found(doc_detail(id));
+  if (!table_.find(acc, id)) return Status::document_not_found(doc_detail(id));
   const std::uint64_t version = acc->second->version;
   const auto old_keys = keys_of(*acc->second);
 
-  std::vector<wal::Operation> ops{{wal::OpType::kDelete, key, version, {}, {}}};
+  std::vector<wal::Operation> ops{{wal::OpType::kDelete, acc->second->id, version, {}, {}}};
   auto revision = commit(ops);
   if (!revision) return revision.status();
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, key);
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second);
   table_.erase(acc);
-  return WriteResult{key, version, *revision};
+  return WriteResult{std::move(ops[0].key), version, *revision};
 }
 
 Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
@@ -283,7 +286,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   std::vector<Table::accessor> locks(n);
   std::vector<std::vector<std::optional<index::Key>>> old_keys(n);
   for (const auto& [id, i] : targets) {
-    if (!table_.find(locks[i], std::string(id))) return in_batch(i, Status::document_not_found(doc_detail(id)));
+    if (!table_.find(locks[i], id)) return in_batch(i, Status::document_not_found(doc_detail(id)));
     old_keys[i] = keys_of(*locks[i]->second);
     ops[i].key = entries[i].id;
     ops[i].type = entries[i].kind == Kind::kUpdate ? wal::OpType::kUpdate : wal::OpType::kDelete;
@@ -318,18 +321,19 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     const std::string& id = ops[i].key;
     if (entries[i].kind == Kind::kRemove) {
       std::size_t k = 0;
-      for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i][k++], std::nullopt, id);
+      for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i][k++], std::nullopt, locks[i]->second);
       results.push_back(WriteResult{id, ops[i].version, revision});
       table_.erase(locks[i]);
       continue;
     }
-    locks[i]->second = std::make_shared<const Snapshot>(Snapshot{std::move(ops[i].document), ops[i].version, revision});
+    auto snapshot = std::make_shared<const Snapshot>(Snapshot{id, std::move(ops[i].document), ops[i].version, revision});
     std::size_t k = 0;
     for (const auto& [name, idx] : indexes_) {
       idx->replace(entries[i].kind == Kind::kUpdate ? old_keys[i][k] : std::nullopt, idx->key_of(entries[i].document),
-                   id);
+                   snapshot);
       ++k;
     }
+    locks[i]->second = std::move(snapshot);
     results.push_back(WriteResult{id, ops[i].version, revision});
   }
   return results;
@@ -362,7 +366,7 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
     run.reserve(table_.size() / parts.size() * (end - begin));
     for (std::size_t p = begin; p < end; ++p) {
       for (const auto& [id, snapshot] : parts[p]) {
-        if (auto key = idx.key_of(view_of(*snapshot))) run.push_back({std::move(*key), id});
+        if (auto key = idx.key_of(view_of(*snapshot))) run.push_back({std::move(*key), snapshot});
       }
     }
     index::OrderedIndex::sort_entries(run);
@@ -399,61 +403,21 @@ Status StoreCore::drop_index(std::string_view name) {
   return Status::ok();
 }
 
-template <typename Matches>
-StoreCore::IdSnapshots StoreCore::collect_matching(const index::OrderedIndex& idx, std::vector<std::string> ids,
-                                                   const Matches& matches) const {
-  IdSnapshots found;
-  std::vector<index::Key> keys;
-  found.reserve(ids.size());
-  keys.reserve(ids.size());
-  for (auto& id : ids) {
-    SnapshotPtr snapshot = current(id);
-    if (!snapshot) continue;  // removed since the index was read
-    // Written since the index was read, and no longer matching: leave it out.
-    auto key = idx.key_of(view_of(*snapshot));
-    if (!key || !matches(*key)) continue;
-    found.emplace_back(std::move(id), std::move(snapshot));
-    keys.push_back(std::move(*key));
-  }
-  // A document rewritten between the index read and its fetch may have moved
-  // within the range; restore index order (key, then id) if so.
-  auto before = [&](std::size_t a, std::size_t b) {
-    const int c = index::compare_keys(keys[a], keys[b]);
-    return c != 0 ? c < 0 : found[a].first < found[b].first;
-  };
-  bool ordered = true;
-  for (std::size_t i = 1; i < found.size() && ordered; ++i) ordered = !before(i, i - 1);
-  if (!ordered) {
-    std::vector<std::size_t> order(found.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), before);
-    IdSnapshots sorted;
-    sorted.reserve(found.size());
-    for (const std::size_t i : order) sorted.push_back(std::move(found[i]));
-    found = std::move(sorted);
-  }
-  return found;
-}
-
-Result<StoreCore::IdSnapshots> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
+Result<StoreCore::Snapshots> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
-  return collect_matching(*idx, idx->find_equal(values),
-                          [&](const index::Key& key) { return index::compare_keys(key, values) == 0; });
+  return idx->find_equal(values);
 }
 
-Result<StoreCore::IdSnapshots> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
-                                                       const std::vector<Value>& max) const {
+Result<StoreCore::Snapshots> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
+                                                     const std::vector<Value>& max) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
-  return collect_matching(*idx, idx->find_range(min, max), [&](const index::Key& key) {
-    return (min.empty() || index::compare_to_bound(key, min) >= 0) &&
-           (max.empty() || index::compare_to_bound(key, max) <= 0);
-  });
+  return idx->find_range(min, max);
 }
 
 Stream StoreCore::stream() const {
@@ -462,7 +426,7 @@ Stream StoreCore::stream() const {
   return Stream(std::make_shared<StreamState>(collect_all(), false));
 }
 
-Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(IdSnapshots{}, true)); }
+Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(Snapshots{}, true)); }
 
 Result<Cursor> StoreCore::read() const {
   std::vector<std::string> ids;
@@ -487,7 +451,7 @@ Result<Cursor> StoreCore::read_index(std::string_view name) const {
 }
 
 Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) const {
-  IdSnapshots docs;
+  Snapshots docs;
   std::vector<std::pair<std::string, std::vector<std::string>>> index_definitions;
   std::uint64_t revision = 0;
   {
@@ -499,24 +463,25 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
   }
 
   auto copy = std::make_shared<StoreCore>(options_, revision);
-  IdSnapshots kept;
+  Snapshots kept;
   kept.reserve(docs.size());
-  for (auto& [id, snapshot] : docs) {
+  for (auto& snapshot : docs) {
     if (filter == nullptr) {
       // Snapshots are immutable, so the clone can share them.
-      kept.emplace_back(std::move(id), std::move(snapshot));
+      kept.push_back(std::move(snapshot));
       continue;
     }
-    DocumentResult result = to_result(id, *snapshot);
+    DocumentResult result = to_result(*snapshot);
     if (!(*filter)(result)) continue;
     auto bytes = encode_document(DocumentArg{&result.data, {}});
     if (!bytes) {
-      return Status::invalid_document("clone filter output for " + doc_detail(id) + ": " + bytes.status().detail());
+      return Status::invalid_document("clone filter output for " + doc_detail(snapshot->id) + ": " +
+                                      bytes.status().detail());
     }
-    kept.emplace_back(std::move(id), std::make_shared<const Snapshot>(
-                                         Snapshot{std::move(*bytes), snapshot->version, snapshot->revision}));
+    kept.push_back(std::make_shared<const Snapshot>(
+        Snapshot{snapshot->id, std::move(*bytes), snapshot->version, snapshot->revision}));
   }
-  for (const auto& [id, snapshot] : kept) copy->table_.emplace(id, snapshot);
+  for (const auto& snapshot : kept) copy->table_.emplace(snapshot->id, snapshot);
   for (auto& [name, fields] : index_definitions) {
     auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields));
     copy->backfill(*idx);
@@ -575,7 +540,7 @@ std::vector<IndexInfo> StoreCore::indexes() const {
   return infos;
 }
 
-Result<SnapshotPtr> StoreCore::read_listed(const std::string& id) const {
+Result<SnapshotPtr> StoreCore::read_listed(std::string_view id) const {
   SnapshotPtr snapshot;
   {
     ReadLock state(state_mutex_, /*write=*/false);

@@ -20,6 +20,10 @@
 // and decode afterwards, so they never block writers of other documents.
 #pragma once
 
+// Lookups by string_view (no id copied into a string) are a "preview"
+// extension of oneTBB 2021's concurrent_hash_map, switched on before its
+// header; this is the only file that includes it.
+#define TBB_PREVIEW_CONCURRENT_HASH_MAP_EXTENSIONS 1
 #include <oneapi/tbb/concurrent_hash_map.h>
 #include <oneapi/tbb/rw_mutex.h>
 
@@ -71,11 +75,11 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   void damage_index_for_tests();
 #endif
 
-  using IdSnapshots = std::vector<std::pair<std::string, SnapshotPtr>>;
+  using Snapshots = std::vector<SnapshotPtr>;
 
   Result<WriteResult> insert(DocumentArg doc);
   // The current snapshot of `id` (StoreClosed, DocumentNotFound).
-  Result<SnapshotPtr> get(const std::string& id) const;
+  Result<SnapshotPtr> get(std::string_view id) const;
   Result<WriteResult> update(std::string_view id, DocumentArg doc);
   Result<WriteResult> remove(std::string_view id);
   Result<std::vector<WriteResult>> write(const WriteBatch& batch);
@@ -83,9 +87,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Status create_index(std::string_view name, std::vector<std::string> fields);
   Status drop_index(std::string_view name);
 
-  // The documents an index finds, in index order.
-  Result<IdSnapshots> lookup(std::string_view index, const std::vector<Value>& values) const;
-  Result<IdSnapshots> lookup_range(std::string_view index, const std::vector<Value>& min,
+  // The documents an index finds, in index order: the versions the index
+  // held at one instant, each with the key it was found by (DECISIONS D7).
+  Result<Snapshots> lookup(std::string_view index, const std::vector<Value>& values) const;
+  Result<Snapshots> lookup_range(std::string_view index, const std::vector<Value>& min,
                                    const std::vector<Value>& max) const;
 
   Stream stream() const;
@@ -107,31 +112,33 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   // A cursor's read of one listed document: its current state, DocumentDeleted
   // when it is gone, StoreClosed once the store is closed.
-  Result<SnapshotPtr> read_listed(const std::string& id) const;
+  Result<SnapshotPtr> read_listed(std::string_view id) const;
 
   // What reads hand out: the deep copy (decoded), or a view of the snapshot.
-  static DocumentResult to_result(std::string id, const Snapshot& snapshot);
-  static DocumentView to_view(std::string id, SnapshotPtr snapshot);
+  static DocumentResult to_result(const Snapshot& snapshot);
+  static DocumentView to_view(SnapshotPtr snapshot);
   template <typename Doc>
-  static Doc deliver(std::string id, SnapshotPtr snapshot) {
+  static Doc deliver(SnapshotPtr snapshot) {
     if constexpr (std::is_same_v<Doc, DocumentView>) {
-      return to_view(std::move(id), std::move(snapshot));
+      return to_view(std::move(snapshot));
     } else {
-      return to_result(std::move(id), *snapshot);
+      return to_result(*snapshot);
     }
   }
   template <typename Doc>
-  static std::vector<Doc> deliver_all(IdSnapshots found) {
+  static std::vector<Doc> deliver_all(Snapshots found) {
     std::vector<Doc> docs;
     docs.reserve(found.size());
-    for (auto& [id, snapshot] : found) docs.push_back(deliver<Doc>(std::move(id), std::move(snapshot)));
+    for (auto& snapshot : found) docs.push_back(deliver<Doc>(std::move(snapshot)));
     return docs;
   }
 
  private:
+  // Transparent, so callers look ids up without copying them into strings.
   struct IdHashCompare {
-    static std::size_t hash(const std::string& id) { return std::hash<std::string>{}(id); }
-    static bool equal(const std::string& a, const std::string& b) { return a == b; }
+    using is_transparent = void;
+    static std::size_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+    static bool equal(std::string_view a, std::string_view b) { return a == b; }
   };
   // std::allocator rather than TBB's: the sanitizers see every allocation.
   using Table = tbb::concurrent_hash_map<std::string, SnapshotPtr, IdHashCompare,
@@ -148,9 +155,9 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Status check_writable() const;
   class Recovery;
   // The current snapshot of `id`, or nullptr. Needs state_mutex_ (shared or more).
-  SnapshotPtr current(const std::string& id) const;
-  // Every (id, snapshot) in id order. Needs state_mutex_ exclusive.
-  IdSnapshots collect_all() const;
+  SnapshotPtr current(std::string_view id) const;
+  // Every current snapshot in id order. Needs state_mutex_ exclusive.
+  Snapshots collect_all() const;
   // Fills the empty `idx` from every document in the table, reading keys
   // in parallel. Needs the table to stand still (state_mutex_ exclusive).
   void backfill(index::OrderedIndex& idx) const;
@@ -158,12 +165,6 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   IndexPtr find_index(std::string_view name) const;
   // A document's keys in every index (indexes_ order), read from its snapshot.
   std::vector<std::optional<index::Key>> keys_of(const Snapshot& snapshot) const;
-  // The current snapshots of the ids an index produced, re-checked against
-  // the documents' current data so that no result contradicts the query
-  // (DESIGN.md invariant 4).
-  template <typename Matches>
-  IdSnapshots collect_matching(const index::OrderedIndex& idx, std::vector<std::string> ids,
-                               const Matches& matches) const;
 
   const Options options_;
   mutable tbb::rw_mutex state_mutex_;
@@ -178,17 +179,17 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 // Behind Stream: the snapshot list and the read position.
 class StreamState {
  public:
-  StreamState(std::vector<std::pair<std::string, SnapshotPtr>> docs, bool store_was_closed);
+  StreamState(std::vector<SnapshotPtr> docs, bool store_was_closed);
   template <typename Doc>  // DocumentResult or DocumentView
   Result<Doc> next();
   void close();
 
  private:
   std::mutex mutex_;
-  std::vector<std::pair<std::string, SnapshotPtr>> docs_;  // guarded by mutex_
-  std::size_t position_ = 0;                               // guarded by mutex_
-  bool report_store_closed_ = false;                       // guarded by mutex_
-  bool closed_ = false;                                    // guarded by mutex_
+  std::vector<SnapshotPtr> docs_;     // guarded by mutex_
+  std::size_t position_ = 0;          // guarded by mutex_
+  bool report_store_closed_ = false;  // guarded by mutex_
+  bool closed_ = false;               // guarded by mutex_
 };
 
 // Behind Cursor: a fixed id list (shared by clones) and a position in [0, n].

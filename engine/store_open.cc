@@ -104,7 +104,7 @@ class StoreCore::Recovery final : public RecoverySink {
       switch (op.type) {
         case wal::OpType::kInsert:
         case wal::OpType::kUpdate:
-          status = put(op.key, Snapshot{op.document, op.version, lsn});
+          status = put(Snapshot{op.key, op.document, op.version, lsn});
           break;
         case wal::OpType::kDelete:
           status = remove(op.key);
@@ -133,18 +133,19 @@ class StoreCore::Recovery final : public RecoverySink {
 
   // A replayed insert or update: the new snapshot, and the document's move
   // in every index (from its old key, if it had one).
-  Status put(const std::string& id, Snapshot snapshot) {
+  Status put(Snapshot snapshot) {
     if (Status s = value::make_checked_document(snapshot.bytes, options_.max_nesting_depth); !s) {
-      return Status::corruption("WAL record for " + quoted_id(id) + ": " + s.message());
+      return Status::corruption("WAL record for " + quoted_id(snapshot.id) + ": " + s.message());
     }
     Table::accessor acc;
-    const bool inserted = core_.table_.insert(acc, id);
+    const bool inserted = core_.table_.insert(acc, snapshot.id);
     std::vector<std::optional<index::Key>> old_keys(core_.indexes_.size());
     if (!inserted) old_keys = core_.keys_of(*acc->second);
-    acc->second = std::make_shared<const Snapshot>(std::move(snapshot));
-    const ValueView data = view_of(*acc->second);
+    auto current = std::make_shared<const Snapshot>(std::move(snapshot));
+    const ValueView data = view_of(*current);
     std::size_t i = 0;
-    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_of(data), id);
+    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_of(data), current);
+    acc->second = std::move(current);
     return Status::ok();
   }
 
@@ -153,7 +154,7 @@ class StoreCore::Recovery final : public RecoverySink {
     if (!core_.table_.find(acc, id)) return Status::ok();
     const auto keys = core_.keys_of(*acc->second);
     std::size_t i = 0;
-    for (const auto& [name, idx] : core_.indexes_) idx->replace(keys[i++], std::nullopt, id);
+    for (const auto& [name, idx] : core_.indexes_) idx->replace(keys[i++], std::nullopt, acc->second);
     core_.table_.erase(acc);
     return Status::ok();
   }
@@ -214,17 +215,16 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
 
   Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
                      std::string_view document) override {
-    std::string key(id);
-    auto snapshot = std::make_shared<Snapshot>(Snapshot{std::string(document), version, revision});
+    auto snapshot = std::make_shared<Snapshot>(Snapshot{std::string(id), std::string(document), version, revision});
     if (Status s = value::make_checked_document(snapshot->bytes, recovery_.options_.max_nesting_depth); !s) {
       return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + s.message());
     }
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (auto k = index::extract_key(data, recovery_.paths_[i])) entries_[i].push_back({std::move(*k), key});
+      if (auto k = index::extract_key(data, recovery_.paths_[i])) entries_[i].push_back({std::move(*k), snapshot});
     }
     const std::uint64_t bytes = id.size() + document.size();
-    recovery_.core_.table_.emplace(std::move(key), std::move(snapshot));
+    recovery_.core_.table_.emplace(snapshot->id, std::move(snapshot));
     bytes_ += bytes;
     if (++documents_ == kProgressBatch) flush_progress();
     return Status::ok();
@@ -293,11 +293,9 @@ void StoreCore::damage_index_for_tests() {
   if (name == nullptr) return;
   auto found = indexes_.find(std::string_view(name));
   if (found == indexes_.end()) return;
-  const std::vector<std::string> ids = found->second->all_ids();
-  if (ids.empty()) return;
-  const SnapshotPtr snapshot = current(ids.front());
-  if (!snapshot) return;
-  found->second->replace(found->second->key_of(view_of(*snapshot)), std::nullopt, ids.front());
+  const auto docs = found->second->find_range({}, {});
+  if (docs.empty()) return;
+  found->second->replace(found->second->key_of(view_of(*docs.front())), std::nullopt, docs.front());
 }
 #endif
 

@@ -7,12 +7,11 @@
 namespace snapstore {
 namespace engine {
 
-StreamState::StreamState(std::vector<std::pair<std::string, SnapshotPtr>> docs, bool store_was_closed)
+StreamState::StreamState(std::vector<SnapshotPtr> docs, bool store_was_closed)
     : docs_(std::move(docs)), report_store_closed_(store_was_closed) {}
 
 template <typename Doc>
 Result<Doc> StreamState::next() {
-  std::string id;
   SnapshotPtr snapshot;
   {
     std::lock_guard lock(mutex_);
@@ -22,16 +21,14 @@ Result<Doc> StreamState::next() {
       return Status::store_closed();
     }
     if (closed_ || position_ >= docs_.size()) return Status::stream_closed();
-    auto& slot = docs_[position_++];
-    id = std::move(slot.first);
-    snapshot = std::move(slot.second);  // released as soon as it is delivered
+    snapshot = std::move(docs_[position_++]);  // released as soon as it is delivered
   }
   // Decoding outside the lock lets several threads drain one stream.
-  return StoreCore::deliver<Doc>(std::move(id), std::move(snapshot));
+  return StoreCore::deliver<Doc>(std::move(snapshot));
 }
 
 void StreamState::close() {
-  std::vector<std::pair<std::string, SnapshotPtr>> released;
+  std::vector<SnapshotPtr> released;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -51,7 +48,7 @@ Result<BasicCursorStep<Doc>> CursorState::next() {
   const std::string& id = (*ids_)[static_cast<std::size_t>(position_++)];
   auto snapshot = core_->read_listed(id);
   if (!snapshot) return snapshot.status();
-  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(id, std::move(*snapshot)), position_ < size()};
+  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(std::move(*snapshot)), position_ < size()};
 }
 
 template <typename Doc>
@@ -71,7 +68,7 @@ Result<BasicCursorStep<Doc>> CursorState::advance(std::int64_t steps) {
   auto snapshot = core_->read_listed(id);
   if (!snapshot) return snapshot.status();
   const bool has_more = (steps > 0 && position_ < n - 1) || (steps < 0 && position_ > 0);
-  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(id, std::move(*snapshot)), has_more};
+  return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(std::move(*snapshot)), has_more};
 }
 
 Status CursorState::reset() {

@@ -12,24 +12,25 @@
 
 namespace snapstore::index {
 
-bool OrderedIndex::EntryLess::operator()(const Entry& a, const Entry& b) const noexcept {
-  if (const int c = compare_keys(a.key, b.key); c != 0) return c < 0;
-  return a.id < b.id;
-}
-
 OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields)
     : name_(std::move(name)), fields_(std::move(fields)), paths_(parse_field_paths(fields_)) {}
 
-void OrderedIndex::replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const std::string& id) {
-  if (old_key && new_key && compare_keys(*old_key, *new_key) == 0) return;
+void OrderedIndex::replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc) {
+  const bool same_key = old_key && new_key && compare_keys(*old_key, *new_key) == 0;
   std::unique_lock lock(mutex_);
   if (old_key) {
     // Equal keys of other types (5 and 5.0) are one position in the order;
-    // erase by (key, id) finds the entry whichever was stored.
-    const auto it = entries_.find(Entry{*old_key, id});
-    if (it != entries_.end()) entries_.erase(it);
+    // a search by (key, id) finds the entry whichever was stored.
+    const auto it = entries_.find(EntryProbe{*old_key, doc->id});
+    if (it != entries_.end()) {
+      if (same_key) {
+        it->doc = doc;
+        return;
+      }
+      entries_.erase(it);
+    }
   }
-  if (new_key) entries_.insert(Entry{std::move(*new_key), id});
+  if (new_key) entries_.insert(Entry{std::move(*new_key), doc});
 }
 
 namespace {
@@ -114,7 +115,7 @@ void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
   items.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const SortSummary summary = summarize(entries[i].key);
-    items.push_back(Item{summary.bits, codec::byte_prefix(entries[i].id), i, summary.exact});
+    items.push_back(Item{summary.bits, codec::byte_prefix(entries[i].id()), i, summary.exact});
   }
   std::sort(items.begin(), items.end(), [&entries](const Item& a, const Item& b) {
     if (a.bits != b.bits) return a.bits < b.bits;
@@ -122,7 +123,7 @@ void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
       if (const int c = compare_keys(entries[a.position].key, entries[b.position].key); c != 0) return c < 0;
     }
     if (a.id_prefix != b.id_prefix) return a.id_prefix < b.id_prefix;
-    return entries[a.position].id < entries[b.position].id;
+    return entries[a.position].id() < entries[b.position].id();
   });
   std::vector<Entry> sorted;
   sorted.reserve(entries.size());
@@ -138,7 +139,8 @@ void OrderedIndex::bulk_load(std::vector<Entry> entries) {
 }
 
 void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
-  const EntryLess less;
+  const EntryOrder order;
+  auto less = [&order](const Entry& a, const Entry& b) { return order(a, b) < 0; };
   // A min-heap of run positions by their next entry; a handful of runs (one
   // per loading thread), so the heap stays tiny.
   struct Head {
@@ -166,35 +168,34 @@ void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
   }
 }
 
-std::vector<std::string> OrderedIndex::find_equal(const Key& values) const {
-  std::vector<std::string> ids;
-  if (values.size() != fields_.size()) return ids;
+OrderedIndex::Snapshots OrderedIndex::find_equal(const Key& values) const {
+  Snapshots found;
+  if (values.size() != fields_.size()) return found;
   for (const auto& v : values) {
-    if (v.is_null()) return ids;
+    if (v.is_null()) return found;
   }
   std::shared_lock lock(mutex_);
-  const ExactProbe probe{values};
-  auto it = entries_.lower_bound(probe);
-  for (; it != entries_.end() && compare_keys(it->key, values) == 0; ++it) ids.push_back(it->id);
-  return ids;
+  auto it = entries_.lower_bound(ExactProbe{values});
+  for (; it != entries_.end() && compare_keys(it->key, values) == 0; ++it) found.push_back(it->doc);
+  return found;
 }
 
-std::vector<std::string> OrderedIndex::find_range(const Key& min, const Key& max) const {
-  std::vector<std::string> ids;
+OrderedIndex::Snapshots OrderedIndex::find_range(const Key& min, const Key& max) const {
+  Snapshots found;
   std::shared_lock lock(mutex_);
   auto it = min.empty() ? entries_.begin() : entries_.lower_bound(BoundProbe{min});
   for (; it != entries_.end(); ++it) {
     if (!max.empty() && compare_to_bound(it->key, max) > 0) break;
-    ids.push_back(it->id);
+    found.push_back(it->doc);
   }
-  return ids;
+  return found;
 }
 
 std::vector<std::string> OrderedIndex::all_ids() const {
   std::shared_lock lock(mutex_);
   std::vector<std::string> ids;
   ids.reserve(entries_.size());
-  for (const auto& e : entries_) ids.push_back(e.id);
+  for (const auto& e : entries_) ids.push_back(e.id());
   return ids;
 }
 

@@ -1,6 +1,10 @@
 // OrderedIndex: one named composite index, an ordered set of (key, document
-// id) entries. Entries sort by key (compare_keys) and then by id, so results
-// come in index order with ties in id order.
+// version) entries. Each entry holds the Snapshot its key was read from, so a
+// lookup hands out the documents it finds without a second search by id, and
+// every document it returns has the key it was found by. Entries sort by key
+// (compare_keys) and then by id, so results come in index order with ties in
+// id order. The set is a B-tree (absl::btree_set): entries sit side by side
+// in nodes of a few hundred bytes rather than one heap node each.
 //
 // Thread safety: every method may be called concurrently; readers share the
 // index's lock, writers hold it exclusively for one entry change. The engine
@@ -8,23 +12,34 @@
 // changes of one document reach the index in the document's write order.
 #pragma once
 
+#include <absl/container/btree_set.h>
+#include <absl/types/compare.h>
+
 #include <cstddef>
 #include <optional>
-#include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "engine/snapshot.h"
 #include "index/key.h"
 
 namespace snapstore::index {
 
 class OrderedIndex {
  public:
+  using SnapshotPtr = engine::SnapshotPtr;
+  using Snapshots = std::vector<SnapshotPtr>;
+
   struct Entry {
     Key key;
-    std::string id;
+    // The version `key` was read from. Mutable: an update that keeps the
+    // key re-points its entry in place (the order depends on the id only).
+    mutable SnapshotPtr doc;
+
+    const std::string& id() const noexcept { return doc->id; }
   };
 
   OrderedIndex(std::string name, std::vector<std::string> fields);
@@ -36,9 +51,11 @@ class OrderedIndex {
   std::optional<Key> key_of(const Object& doc) const { return extract_key(doc, paths_); }
   std::optional<Key> key_of(const ValueView& doc) const { return extract_key(doc, paths_); }
 
-  // Moves document `id` from `old_key` to `new_key` in one step; either may be
-  // nullopt (not a member before or after). Equal keys change nothing.
-  void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const std::string& id);
+  // Moves a document from `old_key` to `new_key` in one step; either may be
+  // nullopt (not a member before or after). `doc` is the version `new_key`
+  // was read from (for a removal, any version: only its id is used). With
+  // equal keys the entry stays where it is and points at `doc`.
+  void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc);
 
   // Sorts entries with distinct ids, in any order, into index order (key,
   // then id): what bulk_load_sorted takes. Loaders call it on their own
@@ -54,11 +71,12 @@ class OrderedIndex {
   // end of the set, which costs amortized constant time, not a search.
   void bulk_load_sorted(std::vector<std::vector<Entry>> runs);
 
-  // Ids whose key equals `values` exactly (same length, no nulls), in index order.
-  std::vector<std::string> find_equal(const Key& values) const;
-  // Ids whose key lies in [min, max] with compare_to_bound semantics; an
-  // empty bound is unbounded on its side. Index order.
-  std::vector<std::string> find_range(const Key& min, const Key& max) const;
+  // The documents whose key equals `values` exactly (same length, no nulls),
+  // in index order, as the index holds them at one instant.
+  Snapshots find_equal(const Key& values) const;
+  // The documents whose key lies in [min, max] with compare_to_bound
+  // semantics; an empty bound is unbounded on its side. Index order.
+  Snapshots find_range(const Key& min, const Key& max) const;
   // Every member id in index order.
   std::vector<std::string> all_ids() const;
 
@@ -68,27 +86,56 @@ class OrderedIndex {
   // Heterogeneous probes for set searches. The set is ordered by full key,
   // and both "key equals" and "key against a prefix bound" are monotone in
   // that order, so lower_bound with them is well defined.
+  struct EntryProbe {  // one entry: key and id
+    const Key& key;
+    std::string_view id;
+  };
   struct ExactProbe {
     const Key& key;
   };
   struct BoundProbe {
     const Key& bound;
   };
-  struct EntryLess {
+  // Three-way comparisons: the B-tree then compares each key once per step.
+  struct EntryOrder {
     using is_transparent = void;
-    bool operator()(const Entry& a, const Entry& b) const noexcept;
-    bool operator()(const Entry& e, const ExactProbe& p) const noexcept { return compare_keys(e.key, p.key) < 0; }
-    bool operator()(const ExactProbe& p, const Entry& e) const noexcept { return compare_keys(e.key, p.key) > 0; }
-    bool operator()(const Entry& e, const BoundProbe& p) const noexcept { return compare_to_bound(e.key, p.bound) < 0; }
-    bool operator()(const BoundProbe& p, const Entry& e) const noexcept { return compare_to_bound(e.key, p.bound) > 0; }
+    absl::weak_ordering operator()(const Entry& a, const Entry& b) const noexcept {
+      return order(a.key, a.id(), b.key, b.id());
+    }
+    absl::weak_ordering operator()(const Entry& e, const EntryProbe& p) const noexcept {
+      return order(e.key, e.id(), p.key, p.id);
+    }
+    absl::weak_ordering operator()(const EntryProbe& p, const Entry& e) const noexcept {
+      return order(p.key, p.id, e.key, e.id());
+    }
+    absl::weak_ordering operator()(const Entry& e, const ExactProbe& p) const noexcept {
+      return as_ordering(compare_keys(e.key, p.key));
+    }
+    absl::weak_ordering operator()(const ExactProbe& p, const Entry& e) const noexcept {
+      return as_ordering(-compare_keys(e.key, p.key));
+    }
+    absl::weak_ordering operator()(const Entry& e, const BoundProbe& p) const noexcept {
+      return as_ordering(compare_to_bound(e.key, p.bound));
+    }
+    absl::weak_ordering operator()(const BoundProbe& p, const Entry& e) const noexcept {
+      return as_ordering(-compare_to_bound(e.key, p.bound));
+    }
+    static absl::weak_ordering as_ordering(int c) noexcept {
+      return c < 0 ? absl::weak_ordering::less : c > 0 ? absl::weak_ordering::greater : absl::weak_ordering::equivalent;
+    }
+    static absl::weak_ordering order(const Key& a, std::string_view a_id, const Key& b, std::string_view b_id) noexcept {
+      if (const int c = compare_keys(a, b); c != 0) return as_ordering(c);
+      return as_ordering(a_id.compare(b_id));
+    }
   };
+  using Entries = absl::btree_set<Entry, EntryOrder>;
 
   const std::string name_;
   const std::vector<std::string> fields_;
   const std::vector<FieldPath> paths_;
 
   mutable std::shared_mutex mutex_;
-  std::set<Entry, EntryLess> entries_;  // guarded by mutex_
+  Entries entries_;  // guarded by mutex_
 };
 
 }  // namespace snapstore::index

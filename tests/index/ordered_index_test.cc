@@ -17,23 +17,34 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
+// A document version with this id (the index reads only the id of what it holds).
+engine::SnapshotPtr doc(const std::string& id) {
+  return std::make_shared<const engine::Snapshot>(engine::Snapshot{id, {}, 1, 1});
+}
+
+Ids ids_of(const OrderedIndex::Snapshots& found) {
+  Ids ids;
+  for (const auto& snapshot : found) ids.push_back(snapshot->id);
+  return ids;
+}
+
 class OrderedIndexTest : public ::testing::Test {
  protected:
   OrderedIndex idx_{"by_city_age", {"city", "age"}};
 
-  void add(const std::string& id, Key key) { idx_.replace(std::nullopt, std::move(key), id); }
+  void add(const std::string& id, Key key) { idx_.replace(std::nullopt, std::move(key), doc(id)); }
 };
 
 TEST_F(OrderedIndexTest, EqualMatchesWholeKeysOnly) {
   add("1", {"NY", 30});
   add("2", {"NY", 30.0});
   add("3", {"NY", 31});
-  EXPECT_EQ(idx_.find_equal({"NY", 30}), (Ids{"1", "2"}));
-  EXPECT_EQ(idx_.find_equal({"NY"}), Ids{});              // prefix: no match
-  EXPECT_EQ(idx_.find_equal({"NY", 30, 1}), Ids{});       // too long: no match
-  EXPECT_EQ(idx_.find_equal({"NY", nullptr}), Ids{});     // null never matches
-  EXPECT_EQ(idx_.find_equal({}), Ids{});
-  EXPECT_EQ(idx_.find_equal({"NY", "30"}), Ids{});        // other class
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", 30})), (Ids{"1", "2"}));
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY"})), Ids{});              // prefix: no match
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", 30, 1})), Ids{});       // too long: no match
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", nullptr})), Ids{});     // null never matches
+  EXPECT_EQ(ids_of(idx_.find_equal({})), Ids{});
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", "30"})), Ids{});        // other class
 }
 
 TEST_F(OrderedIndexTest, RangeIsInclusiveWithPrefixAndEmptyBounds) {
@@ -43,27 +54,41 @@ TEST_F(OrderedIndexTest, RangeIsInclusiveWithPrefixAndEmptyBounds) {
   add("b1", {"B", 15});
   add("b2", {"B", 25});
   add("c1", {"C", 5});
-  EXPECT_EQ(idx_.find_range({"A", 25}, {"B", 26}), (Ids{"a3", "b1", "b2"}));
-  EXPECT_EQ(idx_.find_range({"A"}, {"A"}), (Ids{"a1", "a2", "a3"}));
-  EXPECT_EQ(idx_.find_range({"A"}, {"B"}), (Ids{"a1", "a2", "a3", "b1", "b2"}));
-  EXPECT_EQ(idx_.find_range({"B"}, {"B", 20}), (Ids{"b1"}));
-  EXPECT_EQ(idx_.find_range({}, {}), (Ids{"a1", "a2", "a3", "b1", "b2", "c1"}));
-  EXPECT_EQ(idx_.find_range({"B"}, {}), (Ids{"b1", "b2", "c1"}));
-  EXPECT_EQ(idx_.find_range({}, {"A", 10}), (Ids{"a1"}));
-  EXPECT_EQ(idx_.find_range({"C"}, {"A"}), Ids{});  // min > max: empty
-  EXPECT_EQ(idx_.find_range({"A", 10}, {"A", 10}), (Ids{"a1"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"A", 25}, {"B", 26})), (Ids{"a3", "b1", "b2"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"A"}, {"A"})), (Ids{"a1", "a2", "a3"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"A"}, {"B"})), (Ids{"a1", "a2", "a3", "b1", "b2"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"B"}, {"B", 20})), (Ids{"b1"}));
+  EXPECT_EQ(ids_of(idx_.find_range({}, {})), (Ids{"a1", "a2", "a3", "b1", "b2", "c1"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"B"}, {})), (Ids{"b1", "b2", "c1"}));
+  EXPECT_EQ(ids_of(idx_.find_range({}, {"A", 10})), (Ids{"a1"}));
+  EXPECT_EQ(ids_of(idx_.find_range({"C"}, {"A"})), Ids{});  // min > max: empty
+  EXPECT_EQ(ids_of(idx_.find_range({"A", 10}, {"A", 10})), (Ids{"a1"}));
 }
 
 TEST_F(OrderedIndexTest, ReplaceMovesAndRemoves) {
   add("x", {"A", 1});
-  idx_.replace(Key{"A", 1}, Key{"B", 2}, "x");
-  EXPECT_EQ(idx_.find_equal({"A", 1}), Ids{});
-  EXPECT_EQ(idx_.find_equal({"B", 2}), Ids{"x"});
+  idx_.replace(Key{"A", 1}, Key{"B", 2}, doc("x"));
+  EXPECT_EQ(ids_of(idx_.find_equal({"A", 1})), Ids{});
+  EXPECT_EQ(ids_of(idx_.find_equal({"B", 2})), Ids{"x"});
   // Moving to an equal key of another type keeps one entry.
-  idx_.replace(Key{"B", 2}, Key{"B", 2.0}, "x");
+  idx_.replace(Key{"B", 2}, Key{"B", 2.0}, doc("x"));
   EXPECT_EQ(idx_.size(), 1U);
-  idx_.replace(Key{"B", 2.0}, std::nullopt, "x");
+  idx_.replace(Key{"B", 2.0}, std::nullopt, doc("x"));
   EXPECT_EQ(idx_.size(), 0U);
+}
+
+// An update that keeps the key re-points the entry: lookups hand out the new
+// version, and the index no longer holds the old one.
+TEST_F(OrderedIndexTest, AnUnchangedKeyPointsAtTheNewVersion) {
+  const auto v1 = doc("x");
+  const auto v2 = std::make_shared<const engine::Snapshot>(engine::Snapshot{"x", {}, 2, 2});
+  idx_.replace(std::nullopt, Key{"A", 1}, v1);
+  idx_.replace(Key{"A", 1}, Key{"A", 1.0}, v2);
+  const auto found = idx_.find_equal({"A", 1});
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0], v2);
+  EXPECT_EQ(v1.use_count(), 1);
+  EXPECT_EQ(idx_.size(), 1U);
 }
 
 TEST_F(OrderedIndexTest, TiesComeInIdOrder) {
@@ -93,12 +118,12 @@ TEST(OrderedIndexBulkTest, BulkLoadEqualsIncrementalInserts) {
       default: v = (rng() % 2) == 0; break;
     }
     const std::string id = std::to_string(i);
-    entries.push_back({Key{v}, id});
-    incremental.replace(std::nullopt, Key{v}, id);
+    entries.push_back({Key{v}, doc(id)});
+    incremental.replace(std::nullopt, Key{v}, doc(id));
   }
   bulk.bulk_load(entries);
   EXPECT_EQ(bulk.all_ids(), incremental.all_ids());
-  EXPECT_EQ(bulk.find_range({10}, {20}), incremental.find_range({10}, {20}));
+  EXPECT_EQ(ids_of(bulk.find_range({10}, {20})), ids_of(incremental.find_range({10}, {20})));
 }
 
 // sort_entries orders by 64-bit summaries of the first value before it
@@ -129,18 +154,18 @@ TEST(OrderedIndexBulkTest, EdgeValuesSortAsIncrementalInsertsOrderThem) {
     std::snprintf(id, sizeof id, "id-%05d", i);  // increasing ids
     const Value& v = values[rng() % values.size()];
     const Value w = static_cast<int>(rng() % 3);
-    entries.push_back({Key{v}, id});
-    composite_entries.push_back({Key{v, w}, id});
-    incremental.replace(std::nullopt, Key{v}, id);
-    composite_incremental.replace(std::nullopt, Key{v, w}, id);
+    entries.push_back({Key{v}, doc(id)});
+    composite_entries.push_back({Key{v, w}, doc(id)});
+    incremental.replace(std::nullopt, Key{v}, doc(id));
+    composite_incremental.replace(std::nullopt, Key{v, w}, doc(id));
   }
   // The sorted vectors themselves: a std::set would quietly repair a wrong
   // order when the entries are appended.
   auto expect_index_order = [](const std::vector<OrderedIndex::Entry>& sorted) {
     for (std::size_t i = 1; i < sorted.size(); ++i) {
       const int c = compare_keys(sorted[i - 1].key, sorted[i].key);
-      ASSERT_TRUE(c < 0 || (c == 0 && sorted[i - 1].id < sorted[i].id))
-          << "entries " << sorted[i - 1].id << " and " << sorted[i].id << " out of order";
+      ASSERT_TRUE(c < 0 || (c == 0 && sorted[i - 1].id() < sorted[i].id()))
+          << "entries " << sorted[i - 1].id() << " and " << sorted[i].id() << " out of order";
     }
   };
   OrderedIndex::sort_entries(entries);
@@ -177,12 +202,12 @@ TEST(OrderedIndexModelTest, InsertsRemovesAndSearchesAgreeWithPlainKeyComparison
     const auto found = reference.find(id);
     const std::optional<Key> old_key = found == reference.end() ? std::nullopt : std::optional<Key>(found->second);
     if (old_key && rng() % 4 == 0) {
-      idx.replace(old_key, std::nullopt, id);
+      idx.replace(old_key, std::nullopt, doc(id));
       reference.erase(id);
       continue;
     }
     Key key{random_value(), random_value()};
-    idx.replace(old_key, key, id);
+    idx.replace(old_key, key, doc(id));
     reference[id] = std::move(key);
   }
   std::vector<std::pair<Key, std::string>> ordered;
@@ -203,7 +228,7 @@ TEST(OrderedIndexModelTest, InsertsRemovesAndSearchesAgreeWithPlainKeyComparison
         if (compare_keys(key, exact) == 0) expected_equal.push_back(id);
       }
     }
-    EXPECT_EQ(idx.find_equal(exact), expected_equal) << "exact " << exact[0] << ", " << exact[1];
+    EXPECT_EQ(ids_of(idx.find_equal(exact)), expected_equal) << "exact " << exact[0] << ", " << exact[1];
     // Bounds of one or two values, or none.
     auto bound = [&] {
       Key b;
@@ -218,7 +243,7 @@ TEST(OrderedIndexModelTest, InsertsRemovesAndSearchesAgreeWithPlainKeyComparison
         expected_range.push_back(id);
       }
     }
-    EXPECT_EQ(idx.find_range(min, max), expected_range) << "range of " << min.size() << " and " << max.size();
+    EXPECT_EQ(ids_of(idx.find_range(min, max)), expected_range) << "range of " << min.size() << " and " << max.size();
   }
 }
 
@@ -235,17 +260,17 @@ TEST(OrderedIndexBulkTest, SortedRunsMergeIntoTheSameIndexAsIncrementalInserts) 
     const Value v = (rng() % 2) == 0 ? Value(static_cast<int>(rng() % 20)) : Value(static_cast<double>(rng() % 20));
     const Key key{v, static_cast<int>(rng() % 3)};
     const std::string id = "doc-" + std::to_string(rng() % 100000) + "-" + std::to_string(i);
-    runs[(rng() % 7) % 4].push_back({key, id});  // run 4 stays empty; run 0 gets the most
-    incremental.replace(std::nullopt, key, id);
+    runs[(rng() % 7) % 4].push_back({key, doc(id)});  // run 4 stays empty; run 0 gets the most
+    incremental.replace(std::nullopt, key, doc(id));
   }
   for (auto& run : runs) {
-    std::sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    std::sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.id() < b.id(); });
     OrderedIndex::sort_entries(run);
   }
   merged.bulk_load_sorted(std::move(runs));
   EXPECT_EQ(merged.size(), 3000U);
   EXPECT_EQ(merged.all_ids(), incremental.all_ids());
-  EXPECT_EQ(merged.find_range({5}, {12, 1}), incremental.find_range({5}, {12, 1}));
+  EXPECT_EQ(ids_of(merged.find_range({5}, {12, 1})), ids_of(incremental.find_range({5}, {12, 1})));
 }
 
 }  // namespace
