@@ -5,6 +5,11 @@
 // when the group needs it — one fdatasync, then wakes the rest. LSNs are
 // assigned in queue order, so file order is LSN order.
 //
+// In sync_every_group mode a leader first waits briefly for the writers of
+// the previous group, who come back with their next appends moments after
+// they were released: without that wait every other group would sync alone
+// and groups would stay half as large (docs/DECISIONS.md D36).
+//
 // A segment is never appended to after a restart: the writer always starts a
 // new segment at the next LSN. Rotation syncs the old segment first (so a
 // later segment never survives a crash that an earlier one's tail did not)
@@ -18,6 +23,7 @@
 // thread; close() once, after the last append.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -82,6 +88,8 @@ class LogWriter {
   // the leader saw it, recorded in a sync mark ahead of the group's records.
   Status write_group(std::deque<Pending*>& group, std::uint64_t synced_lsn, bool& synced);  // leader only
   Result<std::uint64_t> enqueue_and_wait(Pending& pending);
+  // The leader's wait for the previous group's writers (see above). Needs mutex_.
+  void gather_group(std::unique_lock<std::mutex>& lock, Pending& leader);
   // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
   void finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader);
 
@@ -97,6 +105,11 @@ class LogWriter {
   std::uint64_t durable_lsn_;         // guarded by mutex_
   Status error_;                      // guarded by mutex_
   bool closed_ = false;               // guarded by mutex_
+  // How many requests the next leader may expect in its group: those of the
+  // last group (their writers return) and those already queued behind it.
+  std::size_t expected_group_ = 0;    // guarded by mutex_
+  Pending* gathering_ = nullptr;      // the leader waiting in gather_group; guarded by mutex_
+  std::chrono::nanoseconds last_sync_{0};  // the last group's fdatasync; guarded by mutex_
 
   // Touched by the current leader only (one at a time, by the queue protocol).
   std::unique_ptr<WritableFile> file_;

@@ -5,6 +5,9 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -294,6 +297,83 @@ TEST_F(WalTest, ConcurrentAppendersGetContiguousLsnsAndShareSyncs) {
   ASSERT_TRUE(read_all(read).is_ok());
   ASSERT_EQ(read.size(), static_cast<std::size_t>(kThreads * kPerThread));
   for (std::size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i].first_lsn, i + 1);
+}
+
+// A disk whose fdatasync takes a few milliseconds, counting the syncs of
+// the files it creates.
+class SlowSyncEnv final : public Env {
+ public:
+  std::atomic<int> syncs{0};
+
+  Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) override {
+    auto file = base_->create_file(path);
+    if (!file) return file.status();
+    return std::unique_ptr<WritableFile>(std::make_unique<SlowSyncFile>(std::move(*file), syncs));
+  }
+  Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) override {
+    return base_->reopen_file(path);
+  }
+  Result<std::string> read_file(const std::string& path) override { return base_->read_file(path); }
+  Result<std::uint64_t> file_size(const std::string& path) override { return base_->file_size(path); }
+  bool exists(const std::string& path) override { return base_->exists(path); }
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override { return base_->list_dir(dir); }
+  Status create_dir(const std::string& dir) override { return base_->create_dir(dir); }
+  Status sync_dir(const std::string& dir) override { return base_->sync_dir(dir); }
+  Status rename(const std::string& from, const std::string& to) override { return base_->rename(from, to); }
+  Status remove(const std::string& path) override { return base_->remove(path); }
+  Status truncate(const std::string& path, std::uint64_t size) override { return base_->truncate(path, size); }
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override { return base_->lock_file(path); }
+
+ private:
+  class SlowSyncFile final : public WritableFile {
+   public:
+    SlowSyncFile(std::unique_ptr<WritableFile> file, std::atomic<int>& syncs) : file_(std::move(file)), syncs_(syncs) {}
+    Status append(std::string_view data) override { return file_->append(data); }
+    Status sync() override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(4));
+      ++syncs_;
+      return file_->sync();
+    }
+    Status preallocate(std::uint64_t bytes) override { return file_->preallocate(bytes); }
+    Status close() override { return file_->close(); }
+    const std::string& path() const override { return file_->path(); }
+
+   private:
+    std::unique_ptr<WritableFile> file_;
+    std::atomic<int>& syncs_;
+  };
+  Env* base_ = Env::posix();
+};
+
+// D36: plain group commit settles into groups that alternate between the
+// writers released by the last sync and those that queued during it (here
+// 1 and 7, about 4 on average); a leader that waits for the released writers
+// syncs nearly all of them together.
+TEST_F(WalTest, SyncGroupsGatherTheWritersOfThePreviousGroup) {
+  SlowSyncEnv env;
+  auto writer = LogWriter::open(&env, dir_.path(), 1, WriterOptions{}, nullptr);
+  ASSERT_TRUE(writer.is_ok());
+  const int syncs_before = env.syncs.load();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::vector<Operation> ops{insert_op("t" + std::to_string(t) + "-" + std::to_string(i), 1, "\x80")};
+        ASSERT_TRUE((*writer)->append(encode_operations(ops), 1).is_ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const int syncs = env.syncs.load() - syncs_before;
+  ASSERT_TRUE((*writer)->close().is_ok());
+  const double per_sync = static_cast<double>(kThreads * kPerThread) / syncs;
+  std::printf("%d appends in %d syncs: %.2f per sync\n", kThreads * kPerThread, syncs, per_sync);
+  EXPECT_GE(per_sync, 5.5);
+  std::vector<Batch> read;
+  ASSERT_TRUE(read_all(read).is_ok());
+  ASSERT_EQ(read.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 TEST_F(WalTest, AppendAfterCloseFails) {
