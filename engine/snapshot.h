@@ -16,13 +16,14 @@
 #include <memory>
 #include <string>
 
+#include "engine/doc_id.h"
 #include "snapstore/value_view.h"
 #include "value/msgpack_scan.h"
 
 namespace snapstore::engine {
 
 struct Snapshot {
-  std::string id;              // the document's id, the same in every version
+  DocId id;                    // the document's id, the same in every version
   std::string bytes;           // msgpack encoding of the document (an object)
   std::uint64_t version = 0;   // 1 on insert, +1 per update
   std::uint64_t revision = 0;  // the store-wide sequence number of the write

@@ -128,12 +128,12 @@ Status StoreCore::check_writable() const {
 
 DocumentResult StoreCore::to_result(const Snapshot& snapshot) {
   Document data = value::scan::decode_object(value::scan::bytes_of(snapshot.bytes));
-  return DocumentResult{snapshot.id, std::move(data), snapshot.version, snapshot.revision};
+  return DocumentResult{snapshot.id.str(), std::move(data), snapshot.version, snapshot.revision};
 }
 
 DocumentView StoreCore::to_view(SnapshotPtr snapshot) {
   DocumentView view;
-  view.id_ = &snapshot->id;
+  view.id_ = snapshot->id.view();
   view.data_ = view_of(*snapshot);
   view.version_ = snapshot->version;
   view.revision_ = snapshot->revision;
@@ -178,21 +178,21 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
-  std::string id;
+  DocId id;
   do {
-    id = next_document_id();
+    id = DocId(next_document_id());
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
 
-  std::vector<wal::Operation> ops{{wal::OpType::kInsert, id, 1, std::move(*bytes), {}}};
+  std::vector<wal::Operation> ops{{wal::OpType::kInsert, id.str(), 1, std::move(*bytes), {}}};
   auto revision = commit(ops);
   if (!revision) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].key), std::move(ops[0].document), 1, *revision});
+  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(ops[0].document), 1, *revision});
   for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), snapshot);
   acc->second = std::move(snapshot);
-  return WriteResult{std::move(id), 1, *revision};
+  return WriteResult{std::move(ops[0].key), 1, *revision};
 }
 
 Result<SnapshotPtr> StoreCore::get(std::string_view id) const {
@@ -219,15 +219,14 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   const auto old_keys = keys_of(old);
 
   const std::uint64_t version = old.version + 1;
-  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, old.id, version, std::move(*bytes), {}}};
+  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}}};
   auto revision = commit(ops);
   if (!revision) return revision.status();
-  auto snapshot =
-      std::make_shared<const Snapshot>(Snapshot{std::move(ops[0].key), std::move(ops[0].document), version, *revision});
+  auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
   for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_of(*doc.object), snapshot);
   acc->second = std::move(snapshot);
-  return WriteResult{acc->second->id, version, *revision};
+  return WriteResult{std::move(ops[0].key), version, *revision};
 }
 
 Result<WriteResult> StoreCore::remove(std::string_view id) {
@@ -239,7 +238,7 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
   const std::uint64_t version = acc->second->version;
   const auto old_keys = keys_of(*acc->second);
 
-  std::vector<wal::Operation> ops{{wal::OpType::kDelete, acc->second->id, version, {}, {}}};
+  std::vector<wal::Operation> ops{{wal::OpType::kDelete, acc->second->id.str(), version, {}, {}}};
   auto revision = commit(ops);
   if (!revision) return revision.status();
   std::size_t i = 0;
@@ -303,7 +302,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     std::string id;
     do {
       id = next_document_id();
-    } while (!table_.insert(locks[i], id));
+    } while (!table_.insert(locks[i], DocId(id)));
     ops[i].type = wal::OpType::kInsert;
     ops[i].key = std::move(id);
     ops[i].version = 1;
@@ -326,7 +325,8 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       table_.erase(locks[i]);
       continue;
     }
-    auto snapshot = std::make_shared<const Snapshot>(Snapshot{id, std::move(ops[i].document), ops[i].version, revision});
+    auto snapshot =
+        std::make_shared<const Snapshot>(Snapshot{DocId(id), std::move(ops[i].document), ops[i].version, revision});
     std::size_t k = 0;
     for (const auto& [name, idx] : indexes_) {
       idx->replace(entries[i].kind == Kind::kUpdate ? old_keys[i][k] : std::nullopt, idx->key_of(entries[i].document),
@@ -434,7 +434,7 @@ Result<Cursor> StoreCore::read() const {
     ReadLock state(state_mutex_, /*write=*/true);
     if (closed_) return Status::store_closed();
     ids.reserve(table_.size());
-    for (const auto& entry : table_) ids.push_back(entry.first);
+    for (const auto& entry : table_) ids.push_back(entry.first.str());
   }
   std::sort(ids.begin(), ids.end());
   return Cursor(std::make_unique<CursorState>(shared_from_this(),
@@ -475,7 +475,7 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
     if (!(*filter)(result)) continue;
     auto bytes = encode_document(DocumentArg{&result.data, {}});
     if (!bytes) {
-      return Status::invalid_document("clone filter output for " + doc_detail(snapshot->id) + ": " +
+      return Status::invalid_document("clone filter output for " + doc_detail(snapshot->id.view()) + ": " +
                                       bytes.status().detail());
     }
     kept.push_back(std::make_shared<const Snapshot>(

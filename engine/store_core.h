@@ -141,8 +141,8 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
     static bool equal(std::string_view a, std::string_view b) { return a == b; }
   };
   // std::allocator rather than TBB's: the sanitizers see every allocation.
-  using Table = tbb::concurrent_hash_map<std::string, SnapshotPtr, IdHashCompare,
-                                         std::allocator<std::pair<const std::string, SnapshotPtr>>>;
+  using Table = tbb::concurrent_hash_map<DocId, SnapshotPtr, IdHashCompare,
+                                         std::allocator<std::pair<const DocId, SnapshotPtr>>>;
   using IndexPtr = std::shared_ptr<index::OrderedIndex>;
 
   // Encodes and checks a document against the options' limits.

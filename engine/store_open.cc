@@ -104,7 +104,7 @@ class StoreCore::Recovery final : public RecoverySink {
       switch (op.type) {
         case wal::OpType::kInsert:
         case wal::OpType::kUpdate:
-          status = put(Snapshot{op.key, op.document, op.version, lsn});
+          status = put(Snapshot{DocId(op.key), op.document, op.version, lsn});
           break;
         case wal::OpType::kDelete:
           status = remove(op.key);
@@ -215,7 +215,7 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
 
   Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
                      std::string_view document) override {
-    auto snapshot = std::make_shared<Snapshot>(Snapshot{std::string(id), std::string(document), version, revision});
+    auto snapshot = std::make_shared<Snapshot>(Snapshot{DocId(id), std::string(document), version, revision});
     if (Status s = value::make_checked_document(snapshot->bytes, recovery_.options_.max_nesting_depth); !s) {
       return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + s.message());
     }

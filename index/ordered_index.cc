@@ -195,7 +195,7 @@ std::vector<std::string> OrderedIndex::all_ids() const {
   std::shared_lock lock(mutex_);
   std::vector<std::string> ids;
   ids.reserve(entries_.size());
-  for (const auto& e : entries_) ids.push_back(e.id());
+  for (const auto& e : entries_) ids.emplace_back(e.id());
   return ids;
 }
 

@@ -39,7 +39,7 @@ class OrderedIndex {
     // key re-points its entry in place (the order depends on the id only).
     mutable SnapshotPtr doc;
 
-    const std::string& id() const noexcept { return doc->id; }
+    std::string_view id() const noexcept { return doc->id.view(); }
   };
 
   OrderedIndex(std::string name, std::vector<std::string> fields);

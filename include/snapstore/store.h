@@ -71,13 +71,13 @@ class DocumentView {
   // A moved-from view is empty: its data() must not point into bytes it
   // no longer keeps alive.
   DocumentView(DocumentView&& other) noexcept
-      : id_(std::exchange(other.id_, nullptr)),
+      : id_(std::exchange(other.id_, std::string_view())),
         owner_(std::move(other.owner_)),
         data_(std::exchange(other.data_, ValueView())),
         version_(other.version_),
         revision_(other.revision_) {}
   DocumentView& operator=(DocumentView&& other) noexcept {
-    id_ = std::exchange(other.id_, nullptr);
+    id_ = std::exchange(other.id_, std::string_view());
     owner_ = std::move(other.owner_);
     data_ = std::exchange(other.data_, ValueView());
     version_ = other.version_;
@@ -85,10 +85,8 @@ class DocumentView {
     return *this;
   }
 
-  const std::string& id() const noexcept {
-    static const std::string no_id;
-    return id_ != nullptr ? *id_ : no_id;
-  }
+  // The id, inside the stored version (valid as long as data() is).
+  std::string_view id() const noexcept { return id_; }
   std::uint64_t version() const noexcept { return version_; }
   std::uint64_t revision() const noexcept { return revision_; }
   // The document (an object); valid as long as this view or a copy lives.
@@ -102,7 +100,7 @@ class DocumentView {
 
  private:
   friend class engine::StoreCore;
-  const std::string* id_ = nullptr;    // inside the stored version
+  std::string_view id_;                // inside the stored version
   std::shared_ptr<const void> owner_;  // the stored version id_ and data_ point into
   ValueView data_;
   std::uint64_t version_ = 0;

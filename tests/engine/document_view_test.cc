@@ -16,7 +16,7 @@ using ViewTest = testutil::StoreTest;
 
 std::vector<std::string> ids_of(const std::vector<DocumentView>& views) {
   std::vector<std::string> ids;
-  for (const auto& view : views) ids.push_back(view.id());
+  for (const auto& view : views) ids.emplace_back(view.id());
   return ids;
 }
 
