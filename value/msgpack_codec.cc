@@ -32,6 +32,61 @@ struct StringSink {
 
 // Internal calls return bool and keep the error aside: a Status per value
 // (it holds a string) costs more than the packing itself.
+// Bytes of the header msgpack puts before a string, binary, array or map of
+// `n` elements or bytes, choosing the smallest form as msgpack-c does.
+std::size_t header_size(ValueType type, std::size_t n) {
+  switch (type) {
+    case ValueType::kString: return n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
+    case ValueType::kBinary: return n < 256 ? 2 : n < 65536 ? 3 : 5;
+    default: return n < 16 ? 1 : n < 65536 ? 3 : 5;  // array, map
+  }
+}
+
+std::size_t unsigned_size(std::uint64_t u) { return u < 128 ? 1 : u < 256 ? 2 : u < 65536 ? 3 : u <= 0xffffffffU ? 5 : 9; }
+
+std::size_t signed_size(std::int64_t i) {
+  if (i >= 0) return unsigned_size(static_cast<std::uint64_t>(i));
+  return i >= -32 ? 1 : i >= INT8_MIN ? 2 : i >= INT16_MIN ? 3 : i >= INT32_MIN ? 5 : 9;
+}
+
+std::size_t object_size(const Object& object, std::size_t depth, std::size_t max_depth);
+
+// What Encoder writes for `v` at `depth`, byte for byte. Below max_depth it
+// stops counting: the encoder refuses such values, and the walk must not
+// recurse deeper than the encoder would.
+std::size_t value_size(const Value& v, std::size_t depth, std::size_t max_depth) {
+  switch (v.type()) {
+    case ValueType::kNull:
+    case ValueType::kBool: return 1;
+    case ValueType::kInt: return signed_size(v.as_int());
+    case ValueType::kUint: return unsigned_size(v.as_uint());
+    case ValueType::kDouble: return 9;
+    case ValueType::kString: return header_size(ValueType::kString, v.as_string().size()) + v.as_string().size();
+    case ValueType::kBinary: {
+      const std::size_t n = v.as_binary().bytes.size();
+      return header_size(ValueType::kBinary, n) + n;
+    }
+    case ValueType::kArray: {
+      if (depth + 1 > max_depth) return 0;
+      const Array& array = v.as_array();
+      std::size_t size = header_size(ValueType::kArray, array.size());
+      for (const Value& element : array) size += value_size(element, depth + 1, max_depth);
+      return size;
+    }
+    case ValueType::kObject: return object_size(v.as_object(), depth, max_depth);
+  }
+  return 0;
+}
+
+std::size_t object_size(const Object& object, std::size_t depth, std::size_t max_depth) {
+  if (depth + 1 > max_depth) return 0;
+  std::size_t size = header_size(ValueType::kObject, object.size());
+  for (const auto& [name, field] : object) {
+    size += header_size(ValueType::kString, name.size()) + name.size() + value_size(field, depth + 1, max_depth);
+  }
+  return size;
+}
+
 class Encoder {
  public:
   Encoder(std::string& out, std::size_t max_depth) : sink_{&out}, packer_(sink_), max_depth_(max_depth) {}
@@ -244,8 +299,14 @@ Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
 }
 
 Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
+  // Sized once: growing by doubling would take four allocations for a
+  // 200-byte document and leave it in a block a fifth too large, which the
+  // snapshot then keeps for the document's lifetime.
+  out.reserve(out.size() + encoded_document_size(doc, max_depth));
   return Encoder(out, max_depth).encode_document(doc);
 }
+
+std::size_t encoded_document_size(const Object& doc, std::size_t max_depth) { return object_size(doc, 0, max_depth); }
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {
   DecodeVisitor visitor(max_depth, bytes.size());

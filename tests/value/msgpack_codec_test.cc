@@ -182,6 +182,34 @@ TEST(MsgpackCodecTest, DocumentOverloadMatchesValueEncoding) {
   EXPECT_EQ(Value(*decoded), Value(doc));
 }
 
+// encode_msgpack sizes its output once from encoded_document_size, which
+// must therefore agree with the encoder byte for byte at every boundary
+// between msgpack's forms.
+TEST(MsgpackCodecTest, EncodedSizeIsTheEncodingsLengthAtEveryFormBoundary) {
+  std::vector<Value> values = {Value(), true, false, 0.5, -0.0, std::nan(""), std::numeric_limits<std::uint64_t>::max(),
+                               std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  for (std::int64_t edge : {std::int64_t{1} << 7, std::int64_t{1} << 8, std::int64_t{1} << 16, std::int64_t{1} << 32,
+                            std::int64_t{32}, std::int64_t{1} << 5, std::int64_t{128}, std::int64_t{1} << 15,
+                            std::int64_t{1} << 31}) {
+    for (std::int64_t i : {edge - 1, edge, edge + 1, -edge - 1, -edge, -edge + 1}) values.emplace_back(i);
+  }
+  for (std::size_t n : {0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536}) {
+    values.emplace_back(std::string(n, 's'));
+    values.emplace_back(Binary(std::vector<std::uint8_t>(n, 7)));
+    if (n <= 65536) values.emplace_back(Array(n, Value(1)));
+    Object object;
+    for (std::size_t k = 0; k < n && k < 70000; ++k) object.emplace("k" + std::to_string(k), Value(k));
+    values.emplace_back(object);
+  }
+  values.emplace_back(rich_document());
+  for (const Value& v : values) {
+    const Object doc{{"v", v}, {std::string(40, 'n'), Array{v, Object{{"inner", v}}}}};
+    std::string out;
+    ASSERT_TRUE(encode_msgpack(doc, out, kDepth).is_ok());
+    EXPECT_EQ(encoded_document_size(doc, kDepth), out.size()) << "for " << v.type_name();
+  }
+}
+
 TEST(MsgpackCodecTest, DecodeDocumentRejectsNonMaps) {
   for (const Value& v : {Value(), Value(1), Value("s"), Value(Array{1})}) {
     Result<Object> decoded = decode_document(encode(v), kDepth);
