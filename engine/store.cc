@@ -155,7 +155,9 @@ Document DocumentView::to_document() const {
   return value::scan::decode_object(detail::ViewAccess::bytes(data_));
 }
 
-DocumentResult DocumentView::to_result() const { return DocumentResult{std::string(id_), to_document(), version_, revision_}; }
+DocumentResult DocumentView::to_result() const {
+  return DocumentResult{std::string(id_), to_document(), version_, revision_};
+}
 
 void Store::close() {
   if (core_) core_->close();

@@ -68,6 +68,14 @@ void sort_by_id(std::vector<SnapshotPtr>& docs) {
   docs = std::move(sorted);
 }
 
+// A vector holding `op`, moved in: a braced list would copy the operation,
+// its id and its document bytes.
+std::vector<wal::Operation> single_operation(wal::Operation op) {
+  std::vector<wal::Operation> ops;
+  ops.push_back(std::move(op));
+  return ops;
+}
+
 }  // namespace
 
 // A document must fit one WAL record (256 MiB) with room to spare.
@@ -183,7 +191,7 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     id = DocId(next_document_id());
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
 
-  std::vector<wal::Operation> ops{{wal::OpType::kInsert, id.str(), 1, std::move(*bytes), {}}};
+  std::vector<wal::Operation> ops = single_operation({wal::OpType::kInsert, id.str(), 1, std::move(*bytes), {}});
   auto revision = commit(ops);
   if (!revision) {
     table_.erase(acc);
@@ -219,7 +227,8 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   const auto old_keys = keys_of(old);
 
   const std::uint64_t version = old.version + 1;
-  std::vector<wal::Operation> ops{{wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}}};
+  std::vector<wal::Operation> ops =
+      single_operation({wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}});
   auto revision = commit(ops);
   if (!revision) return revision.status();
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(ops[0].document), version, *revision});
@@ -238,7 +247,7 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
   const std::uint64_t version = acc->second->version;
   const auto old_keys = keys_of(*acc->second);
 
-  std::vector<wal::Operation> ops{{wal::OpType::kDelete, acc->second->id.str(), version, {}, {}}};
+  std::vector<wal::Operation> ops = single_operation({wal::OpType::kDelete, acc->second->id.str(), version, {}, {}});
   auto revision = commit(ops);
   if (!revision) return revision.status();
   std::size_t i = 0;
@@ -385,7 +394,8 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
 
   auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
   backfill(*idx);
-  std::vector<wal::Operation> ops{{wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)}};
+  std::vector<wal::Operation> ops =
+      single_operation({wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)});
   if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.emplace(std::string(name), std::move(idx));
   return Status::ok();
@@ -397,7 +407,7 @@ Status StoreCore::drop_index(std::string_view name) {
   if (Status s = check_writable(); !s) return s;
   const auto it = indexes_.find(name);
   if (it == indexes_.end()) return Status::index_not_found(index_detail(name));
-  std::vector<wal::Operation> ops{{wal::OpType::kDropIndex, std::string(name), 0, {}, {}}};
+  std::vector<wal::Operation> ops = single_operation({wal::OpType::kDropIndex, std::string(name), 0, {}, {}});
   if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.erase(it);
   return Status::ok();

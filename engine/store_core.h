@@ -91,7 +91,7 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   // held at one instant, each with the key it was found by (DECISIONS D7).
   Result<Snapshots> lookup(std::string_view index, const std::vector<Value>& values) const;
   Result<Snapshots> lookup_range(std::string_view index, const std::vector<Value>& min,
-                                   const std::vector<Value>& max) const;
+                                 const std::vector<Value>& max) const;
 
   Stream stream() const;
   // What stream() answers on a closed store: StoreClosed once, then StreamClosed.
@@ -141,8 +141,8 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
     static bool equal(std::string_view a, std::string_view b) { return a == b; }
   };
   // std::allocator rather than TBB's: the sanitizers see every allocation.
-  using Table = tbb::concurrent_hash_map<DocId, SnapshotPtr, IdHashCompare,
-                                         std::allocator<std::pair<const DocId, SnapshotPtr>>>;
+  using Table =
+      tbb::concurrent_hash_map<DocId, SnapshotPtr, IdHashCompare, std::allocator<std::pair<const DocId, SnapshotPtr>>>;
   using IndexPtr = std::shared_ptr<index::OrderedIndex>;
 
   // Encodes and checks a document against the options' limits.

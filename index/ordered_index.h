@@ -123,7 +123,8 @@ class OrderedIndex {
     static absl::weak_ordering as_ordering(int c) noexcept {
       return c < 0 ? absl::weak_ordering::less : c > 0 ? absl::weak_ordering::greater : absl::weak_ordering::equivalent;
     }
-    static absl::weak_ordering order(const Key& a, std::string_view a_id, const Key& b, std::string_view b_id) noexcept {
+    static absl::weak_ordering order(const Key& a, std::string_view a_id, const Key& b,
+                                     std::string_view b_id) noexcept {
       if (const int c = compare_keys(a, b); c != 0) return as_ordering(c);
       return as_ordering(a_id.compare(b_id));
     }

@@ -30,19 +30,22 @@ struct StringSink {
   void write(const char* data, std::size_t size) { out->append(data, size); }
 };
 
-// Internal calls return bool and keep the error aside: a Status per value
-// (it holds a string) costs more than the packing itself.
 // Bytes of the header msgpack puts before a string, binary, array or map of
 // `n` elements or bytes, choosing the smallest form as msgpack-c does.
 std::size_t header_size(ValueType type, std::size_t n) {
   switch (type) {
-    case ValueType::kString: return n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
-    case ValueType::kBinary: return n < 256 ? 2 : n < 65536 ? 3 : 5;
-    default: return n < 16 ? 1 : n < 65536 ? 3 : 5;  // array, map
+    case ValueType::kString:
+      return n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
+    case ValueType::kBinary:
+      return n < 256 ? 2 : n < 65536 ? 3 : 5;
+    default:
+      return n < 16 ? 1 : n < 65536 ? 3 : 5;  // array, map
   }
 }
 
-std::size_t unsigned_size(std::uint64_t u) { return u < 128 ? 1 : u < 256 ? 2 : u < 65536 ? 3 : u <= 0xffffffffU ? 5 : 9; }
+std::size_t unsigned_size(std::uint64_t u) {
+  return u < 128 ? 1 : u < 256 ? 2 : u < 65536 ? 3 : u <= 0xffffffffU ? 5 : 9;
+}
 
 std::size_t signed_size(std::int64_t i) {
   if (i >= 0) return unsigned_size(static_cast<std::uint64_t>(i));
@@ -57,11 +60,16 @@ std::size_t object_size(const Object& object, std::size_t depth, std::size_t max
 std::size_t value_size(const Value& v, std::size_t depth, std::size_t max_depth) {
   switch (v.type()) {
     case ValueType::kNull:
-    case ValueType::kBool: return 1;
-    case ValueType::kInt: return signed_size(v.as_int());
-    case ValueType::kUint: return unsigned_size(v.as_uint());
-    case ValueType::kDouble: return 9;
-    case ValueType::kString: return header_size(ValueType::kString, v.as_string().size()) + v.as_string().size();
+    case ValueType::kBool:
+      return 1;
+    case ValueType::kInt:
+      return signed_size(v.as_int());
+    case ValueType::kUint:
+      return unsigned_size(v.as_uint());
+    case ValueType::kDouble:
+      return 9;
+    case ValueType::kString:
+      return header_size(ValueType::kString, v.as_string().size()) + v.as_string().size();
     case ValueType::kBinary: {
       const std::size_t n = v.as_binary().bytes.size();
       return header_size(ValueType::kBinary, n) + n;
@@ -73,7 +81,8 @@ std::size_t value_size(const Value& v, std::size_t depth, std::size_t max_depth)
       for (const Value& element : array) size += value_size(element, depth + 1, max_depth);
       return size;
     }
-    case ValueType::kObject: return object_size(v.as_object(), depth, max_depth);
+    case ValueType::kObject:
+      return object_size(v.as_object(), depth, max_depth);
   }
   return 0;
 }
@@ -87,6 +96,8 @@ std::size_t object_size(const Object& object, std::size_t depth, std::size_t max
   return size;
 }
 
+// Internal calls return bool and keep the error aside: a Status per value
+// (it holds a string) costs more than the packing itself.
 class Encoder {
  public:
   Encoder(std::string& out, std::size_t max_depth) : sink_{&out}, packer_(sink_), max_depth_(max_depth) {}

@@ -107,8 +107,8 @@ class LogWriter {
   bool closed_ = false;               // guarded by mutex_
   // How many requests the next leader may expect in its group: those of the
   // last group (their writers return) and those already queued behind it.
-  std::size_t expected_group_ = 0;    // guarded by mutex_
-  Pending* gathering_ = nullptr;      // the leader waiting in gather_group; guarded by mutex_
+  std::size_t expected_group_ = 0;         // guarded by mutex_
+  Pending* gathering_ = nullptr;           // the leader waiting in gather_group; guarded by mutex_
   std::chrono::nanoseconds last_sync_{0};  // the last group's fdatasync; guarded by mutex_
 
   // Touched by the current leader only (one at a time, by the queue protocol).

@@ -14,8 +14,8 @@ namespace {
 
 std::vector<std::string> ids_around_the_inline_limit() {
   std::vector<std::string> ids = {"", "a", std::string(1, '\0'), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"};
-  for (std::size_t n : {DocId::kInlineCapacity - 1, DocId::kInlineCapacity, DocId::kInlineCapacity + 1,
-                        std::size_t{100}}) {
+  for (std::size_t n :
+       {DocId::kInlineCapacity - 1, DocId::kInlineCapacity, DocId::kInlineCapacity + 1, std::size_t{100}}) {
     ids.push_back(std::string(n, 'x'));
     ids.push_back(std::string(n, '\xff'));
   }

@@ -40,11 +40,11 @@ TEST_F(OrderedIndexTest, EqualMatchesWholeKeysOnly) {
   add("2", {"NY", 30.0});
   add("3", {"NY", 31});
   EXPECT_EQ(ids_of(idx_.find_equal({"NY", 30})), (Ids{"1", "2"}));
-  EXPECT_EQ(ids_of(idx_.find_equal({"NY"})), Ids{});              // prefix: no match
-  EXPECT_EQ(ids_of(idx_.find_equal({"NY", 30, 1})), Ids{});       // too long: no match
-  EXPECT_EQ(ids_of(idx_.find_equal({"NY", nullptr})), Ids{});     // null never matches
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY"})), Ids{});           // prefix: no match
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", 30, 1})), Ids{});    // too long: no match
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", nullptr})), Ids{});  // null never matches
   EXPECT_EQ(ids_of(idx_.find_equal({})), Ids{});
-  EXPECT_EQ(ids_of(idx_.find_equal({"NY", "30"})), Ids{});        // other class
+  EXPECT_EQ(ids_of(idx_.find_equal({"NY", "30"})), Ids{});  // other class
 }
 
 TEST_F(OrderedIndexTest, RangeIsInclusiveWithPrefixAndEmptyBounds) {

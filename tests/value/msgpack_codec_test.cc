@@ -186,11 +186,18 @@ TEST(MsgpackCodecTest, DocumentOverloadMatchesValueEncoding) {
 // must therefore agree with the encoder byte for byte at every boundary
 // between msgpack's forms.
 TEST(MsgpackCodecTest, EncodedSizeIsTheEncodingsLengthAtEveryFormBoundary) {
-  std::vector<Value> values = {Value(), true, false, 0.5, -0.0, std::nan(""), std::numeric_limits<std::uint64_t>::max(),
-                               std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
-  for (std::int64_t edge : {std::int64_t{1} << 7, std::int64_t{1} << 8, std::int64_t{1} << 16, std::int64_t{1} << 32,
-                            std::int64_t{32}, std::int64_t{1} << 5, std::int64_t{128}, std::int64_t{1} << 15,
-                            std::int64_t{1} << 31}) {
+  std::vector<Value> values = {Value(),
+                               true,
+                               false,
+                               0.5,
+                               -0.0,
+                               std::nan(""),
+                               std::numeric_limits<std::uint64_t>::max(),
+                               std::numeric_limits<std::int64_t>::min(),
+                               std::numeric_limits<std::int64_t>::max()};
+  for (std::int64_t edge :
+       {std::int64_t{1} << 7, std::int64_t{1} << 8, std::int64_t{1} << 16, std::int64_t{1} << 32, std::int64_t{32},
+        std::int64_t{1} << 5, std::int64_t{128}, std::int64_t{1} << 15, std::int64_t{1} << 31}) {
     for (std::int64_t i : {edge - 1, edge, edge + 1, -edge - 1, -edge, -edge + 1}) values.emplace_back(i);
   }
   for (std::size_t n : {0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536}) {
