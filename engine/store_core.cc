@@ -322,28 +322,38 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     release_inserts();
     return first.status();
   }
+  // Each index takes the whole batch's changes under one lock, so a lookup
+  // sees the batch entirely or not at all (DESIGN.md invariant 7); point
+  // reads of its documents wait on their accessors until the end.
+  std::vector<std::vector<index::OrderedIndex::Change>> changes(indexes_.size());
+  for (auto& index_changes : changes) index_changes.reserve(n);
   std::vector<WriteResult> results;
   results.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t revision = *first + i;
     const std::string& id = ops[i].key;
+    std::size_t k = 0;
     if (entries[i].kind == Kind::kRemove) {
-      std::size_t k = 0;
-      for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i][k++], std::nullopt, locks[i]->second);
+      for (auto& index_changes : changes) {
+        index_changes.push_back({std::move(old_keys[i][k++]), std::nullopt, locks[i]->second});
+      }
       results.push_back(WriteResult{id, ops[i].version, revision});
-      table_.erase(locks[i]);
       continue;
     }
     auto snapshot =
         std::make_shared<const Snapshot>(Snapshot{DocId(id), std::move(ops[i].document), ops[i].version, revision});
-    std::size_t k = 0;
     for (const auto& [name, idx] : indexes_) {
-      idx->replace(entries[i].kind == Kind::kUpdate ? old_keys[i][k] : std::nullopt, idx->key_of(entries[i].document),
-                   snapshot);
-      ++k;
+      std::optional<index::Key> old_key;
+      if (entries[i].kind == Kind::kUpdate) old_key = std::move(old_keys[i][k]);
+      changes[k++].push_back({std::move(old_key), idx->key_of(entries[i].document), snapshot});
     }
     locks[i]->second = std::move(snapshot);
     results.push_back(WriteResult{id, ops[i].version, revision});
+  }
+  std::size_t k = 0;
+  for (const auto& [name, idx] : indexes_) idx->apply(std::move(changes[k++]));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (entries[i].kind == Kind::kRemove) table_.erase(locks[i]);
   }
   return results;
 }

@@ -16,8 +16,18 @@ OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields)
     : name_(std::move(name)), fields_(std::move(fields)), paths_(parse_field_paths(fields_)) {}
 
 void OrderedIndex::replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc) {
-  const bool same_key = old_key && new_key && compare_keys(*old_key, *new_key) == 0;
   std::unique_lock lock(mutex_);
+  replace_locked(old_key, std::move(new_key), doc);
+}
+
+void OrderedIndex::apply(std::vector<Change> changes) {
+  std::unique_lock lock(mutex_);
+  for (Change& change : changes) replace_locked(change.old_key, std::move(change.new_key), change.doc);
+}
+
+void OrderedIndex::replace_locked(const std::optional<Key>& old_key, std::optional<Key> new_key,
+                                  const SnapshotPtr& doc) {
+  const bool same_key = old_key && new_key && compare_keys(*old_key, *new_key) == 0;
   if (old_key) {
     // Equal keys of other types (5 and 5.0) are one position in the order;
     // a search by (key, id) finds the entry whichever was stored.

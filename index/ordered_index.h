@@ -57,6 +57,16 @@ class OrderedIndex {
   // equal keys the entry stays where it is and points at `doc`.
   void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc);
 
+  // One document's move, as replace() takes it.
+  struct Change {
+    std::optional<Key> old_key;
+    std::optional<Key> new_key;
+    SnapshotPtr doc;
+  };
+  // Applies a batch's changes in order under one acquisition of the lock, so
+  // a lookup sees all of them or none (DESIGN.md invariant 7).
+  void apply(std::vector<Change> changes);
+
   // Sorts entries with distinct ids, in any order, into index order (key,
   // then id): what bulk_load_sorted takes. Loaders call it on their own
   // threads, so runs sort in parallel.
@@ -130,6 +140,9 @@ class OrderedIndex {
     }
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
+
+  // replace() for a caller that holds mutex_ exclusively.
+  void replace_locked(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc);
 
   const std::string name_;
   const std::vector<std::string> fields_;

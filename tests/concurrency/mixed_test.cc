@@ -183,5 +183,41 @@ TEST_P(ConcurrencyTest, CON_08_CursorsUnderRemoveInsertChurn) {
   for (auto& cursor : cursors) EXPECT_EQ(cursor.count(), static_cast<std::size_t>(kDocs));
 }
 
+// DESIGN.md invariant 7 for lookups: a batch that moves every member of a
+// group to the next generation is seen by a lookup entirely or not at all.
+TEST_P(ConcurrencyTest, LookupsSeeABatchWholeOrNotAtAll) {
+  constexpr int kMembers = 12;
+  constexpr int kGenerations = 300;
+  must(store_.create_index("by_gen", {"gen"}));
+  std::vector<std::string> ids;
+  for (int i = 0; i < kMembers; ++i) ids.push_back(must(store_.insert(Document{{"gen", 0}, {"i", i}})).id);
+  std::atomic<int> written{0};
+  FailureLog failures;
+  run_parallel(3, [&](int t) {
+    if (t == 0) {
+      for (int g = 1; g <= kGenerations; ++g) {
+        WriteBatch batch;
+        for (int i = 0; i < kMembers; ++i) {
+          batch.update(ids[static_cast<std::size_t>(i)], Document{{"gen", g}, {"i", i}});
+        }
+        must(store_.write(batch));
+        written.store(g, std::memory_order_release);
+      }
+      return;
+    }
+    while (written.load(std::memory_order_acquire) < kGenerations) {
+      const int g = written.load(std::memory_order_acquire);
+      for (int probe : {g, g + 1}) {
+        const auto found = must(store_.lookup_view("by_gen", {probe}));
+        if (!found.empty() && found.size() != static_cast<std::size_t>(kMembers)) {
+          failures.add("generation " + std::to_string(probe) + ": " + std::to_string(found.size()) + " of " +
+                       std::to_string(kMembers) + " members");
+        }
+      }
+    }
+  });
+  EXPECT_NO_FAILURES(failures);
+}
+
 }  // namespace
 }  // namespace snapstore
