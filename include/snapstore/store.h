@@ -85,7 +85,10 @@ class DocumentView {
     return *this;
   }
 
-  // The id, inside the stored version (valid as long as data() is).
+  // The id, inside the stored version: valid, like data(), only while this
+  // view or a copy lives. `auto id = store.get_view(x)->id();` keeps a
+  // string_view into a temporary view; copy it (std::string(view.id())) to
+  // keep it longer.
   std::string_view id() const noexcept { return id_; }
   std::uint64_t version() const noexcept { return version_; }
   std::uint64_t revision() const noexcept { return revision_; }

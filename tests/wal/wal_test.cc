@@ -370,7 +370,10 @@ TEST_F(WalTest, SyncGroupsGatherTheWritersOfThePreviousGroup) {
   ASSERT_TRUE((*writer)->close().is_ok());
   const double per_sync = static_cast<double>(kThreads * kPerThread) / syncs;
   std::printf("%d appends in %d syncs: %.2f per sync\n", kThreads * kPerThread, syncs, per_sync);
-  EXPECT_GE(per_sync, 5.5);
+  // Without the wait this measured 4.5 (the alternation's 4, plus chance);
+  // with it 7.3-7.6. The margin below leaves room for writers that a loaded
+  // machine does not schedule back within the 2 ms window.
+  EXPECT_GE(per_sync, 5.0);
   std::vector<Batch> read;
   ASSERT_TRUE(read_all(read).is_ok());
   ASSERT_EQ(read.size(), static_cast<std::size_t>(kThreads * kPerThread));
