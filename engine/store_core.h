@@ -20,10 +20,6 @@
 // and decode afterwards, so they never block writers of other documents.
 #pragma once
 
-// Lookups by string_view (no id copied into a string) are a "preview"
-// extension of oneTBB 2021's concurrent_hash_map, switched on before its
-// header; this is the only file that includes it.
-#define TBB_PREVIEW_CONCURRENT_HASH_MAP_EXTENSIONS 1
 #include <oneapi/tbb/concurrent_hash_map.h>
 #include <oneapi/tbb/rw_mutex.h>
 
