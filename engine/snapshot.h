@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/doc_id.h"
 #include "snapstore/value_view.h"
@@ -30,6 +31,7 @@ struct Snapshot {
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
+using Snapshots = std::vector<SnapshotPtr>;
 
 // The document of a snapshot, read in place.
 inline ValueView view_of(const Snapshot& snapshot) noexcept {

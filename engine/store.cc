@@ -14,7 +14,7 @@ engine::DocumentArg as_document(const Value& doc) {
 
 // What an index found, handed out as deep copies or as views.
 template <typename Doc>
-Result<std::vector<Doc>> deliver_found(Result<engine::StoreCore::Snapshots> found) {
+Result<std::vector<Doc>> deliver_found(Result<engine::Snapshots> found) {
   if (!found) return found.status();
   return engine::StoreCore::deliver_all<Doc>(std::move(*found));
 }

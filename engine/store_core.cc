@@ -51,7 +51,7 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
 // pointers per comparison; this sorts the ids' compact prefixes with the
 // positions instead (a UUIDv7 differs from its neighbours within 32 bytes)
 // and moves each pointer once.
-void sort_by_id(std::vector<SnapshotPtr>& docs) {
+void sort_by_id(Snapshots& docs) {
   struct Item {
     codec::BytePrefix prefix;
     std::size_t position;
@@ -62,7 +62,7 @@ void sort_by_id(std::vector<SnapshotPtr>& docs) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return docs[a.position]->id < docs[b.position]->id;
   });
-  std::vector<SnapshotPtr> sorted;
+  Snapshots sorted;
   sorted.reserve(docs.size());
   for (const Item& item : items) sorted.push_back(std::move(docs[item.position]));
   docs = std::move(sorted);
@@ -157,7 +157,7 @@ SnapshotPtr StoreCore::current(std::string_view id) const {
   return acc->second;
 }
 
-StoreCore::Snapshots StoreCore::collect_all() const {
+Snapshots StoreCore::collect_all() const {
   Snapshots docs;
   docs.reserve(table_.size());
   for (const auto& [id, snapshot] : table_) docs.push_back(snapshot);
@@ -423,7 +423,7 @@ Status StoreCore::drop_index(std::string_view name) {
   return Status::ok();
 }
 
-Result<StoreCore::Snapshots> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
+Result<Snapshots> StoreCore::lookup(std::string_view index, const std::vector<Value>& values) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   const IndexPtr idx = find_index(index);
@@ -431,7 +431,7 @@ Result<StoreCore::Snapshots> StoreCore::lookup(std::string_view index, const std
   return idx->find_equal(values);
 }
 
-Result<StoreCore::Snapshots> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
+Result<Snapshots> StoreCore::lookup_range(std::string_view index, const std::vector<Value>& min,
                                                      const std::vector<Value>& max) const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();

@@ -71,8 +71,6 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   void damage_index_for_tests();
 #endif
 
-  using Snapshots = std::vector<SnapshotPtr>;
-
   Result<WriteResult> insert(DocumentArg doc);
   // The current snapshot of `id` (StoreClosed, DocumentNotFound).
   Result<SnapshotPtr> get(std::string_view id) const;
@@ -175,14 +173,14 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 // Behind Stream: the snapshot list and the read position.
 class StreamState {
  public:
-  StreamState(std::vector<SnapshotPtr> docs, bool store_was_closed);
+  StreamState(Snapshots docs, bool store_was_closed);
   template <typename Doc>  // DocumentResult or DocumentView
   Result<Doc> next();
   void close();
 
  private:
   std::mutex mutex_;
-  std::vector<SnapshotPtr> docs_;     // guarded by mutex_
+  Snapshots docs_;                    // guarded by mutex_
   std::size_t position_ = 0;          // guarded by mutex_
   bool report_store_closed_ = false;  // guarded by mutex_
   bool closed_ = false;               // guarded by mutex_

@@ -7,7 +7,7 @@
 namespace snapstore {
 namespace engine {
 
-StreamState::StreamState(std::vector<SnapshotPtr> docs, bool store_was_closed)
+StreamState::StreamState(Snapshots docs, bool store_was_closed)
     : docs_(std::move(docs)), report_store_closed_(store_was_closed) {}
 
 template <typename Doc>
@@ -28,7 +28,7 @@ Result<Doc> StreamState::next() {
 }
 
 void StreamState::close() {
-  std::vector<SnapshotPtr> released;
+  Snapshots released;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;

@@ -31,7 +31,7 @@ namespace snapstore::index {
 class OrderedIndex {
  public:
   using SnapshotPtr = engine::SnapshotPtr;
-  using Snapshots = std::vector<SnapshotPtr>;
+  using Snapshots = engine::Snapshots;
 
   struct Entry {
     Key key;
