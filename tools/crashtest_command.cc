@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -40,9 +39,9 @@
 #include "fault/crash_workload.h"
 #include "fault/fault_env.h"
 #include "fault/kill_point.h"
+#include "fault/torn_tail.h"
 #include "tools/cli_support.h"
 #include "wal/env.h"
-#include "wal/reader.h"
 
 extern char** environ;
 
@@ -308,15 +307,6 @@ class ChildProcess {
   std::string partial_;
 };
 
-// Appends a torn record to the last WAL segment, so that the next recovery
-// has a tail to cut (the recovery.*truncate kill points lie on that path).
-void tear_wal_tail(const std::string& store_dir) {
-  auto segments = wal::list_segments(wal::Env::posix(), store_dir + "/wal");
-  if (!segments || segments->empty()) return;
-  std::ofstream out(segments->back().path, std::ios::binary | std::ios::app);
-  out << std::string(20, '\x5a');
-}
-
 // The default mode and the kill-point walk: a child per cycle.
 int run_child_cycles(const Plan& plan, bool walk_kill_points, RunReport& report) {
   const std::string store_dir = store_dir_of(plan.dir);
@@ -360,7 +350,10 @@ int run_child_cycles(const Plan& plan, bool walk_kill_points, RunReport& report)
       const bool in_recovery = point.name.starts_with("recovery.");  // reached once per open
       point.hit = in_recovery ? 1 : 1 + static_cast<unsigned>(random() % 3);
       args.insert(args.end(), {"--kill-point", point.name, "--kill-hit", std::to_string(point.hit)});
-      if (in_recovery) tear_wal_tail(store_dir);
+      if (in_recovery) {
+        // A tail for the recovery to cut (its truncation points lie on that path).
+        if (auto torn = fault::tear_wal_tail(store_dir); !torn) return report_error("crashtest", torn.status());
+      }
       limit = kKillPointLimit;
     } else {
       kill_while_opening = random() % kKillWhileOpeningOneIn == 0;
@@ -403,9 +396,11 @@ int run_child_cycles(const Plan& plan, bool walk_kill_points, RunReport& report)
       // Not a reason to stop: the store is as good as after any other kill.
       point.reached = recorder.cycle_kill_point() == point.name;
       if (!point.reached) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
+        const std::string why = WIFEXITED(status) ? " before the child failed to open the store"
+                                                  : " within " + std::to_string(seconds) + " s";
         report.violation(where + "kill point " + point.name + " was not reached " + std::to_string(point.hit) +
-                         " time(s) within " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) + " s");
+                         " time(s)" + why);
       }
       report.kill_points.push_back(point);
     }

@@ -8,11 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <fstream>
 
 #include "fault/fault_env.h"
+#include "fault/torn_tail.h"
 #include "fault_rig.h"
-#include "wal/reader.h"
 
 namespace snapstore::testutil {
 namespace {
@@ -21,15 +20,6 @@ class KillPointTest : public ::testing::TestWithParam<std::string_view> {
  protected:
   void TearDown() override { fault::set_kill_point_handler({}); }
 };
-
-// Appends a torn record to the last WAL segment, if there is one, so that
-// recovery has a tail to cut (and reaches its truncation points).
-void tear_wal_tail(const std::string& store_dir) {
-  auto segments = wal::list_segments(wal::Env::posix(), store_dir + "/wal");
-  if (!segments || segments->empty()) return;  // the crash came before the first segment
-  std::ofstream out(segments->back().path, std::ios::binary | std::ios::app);
-  out << std::string(20, '\x5a');
-}
 
 TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
   const std::string point(GetParam());
@@ -58,7 +48,8 @@ TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
       rig.state().power_off();
     }
     ASSERT_TRUE(rig.state().power_cut(fault::PowerCut::kDropUnsynced)) << context;
-    tear_wal_tail(rig.dir());
+    // A tail for recovery to cut (and so reach its truncation points).
+    ASSERT_TRUE(fault::tear_wal_tail(rig.dir())) << context;
     // The recovery meets the point too (recovery.* points fire here).
     {
       auto store = rig.open(options);  // fails, or opens on a dead disk
