@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "engine/snapshot.h"
+#include "index/id_order.h"
 #include "index/key.h"
+#include "index/key_summary.h"
 
 namespace snapstore::index {
 
@@ -34,10 +36,18 @@ class OrderedIndex {
   using Snapshots = engine::Snapshots;
 
   struct Entry {
+    Entry(Key entry_key, SnapshotPtr version)
+        : key(std::move(entry_key)), doc(std::move(version)), summary(key), id_order(doc->id.view()) {}
+
     Key key;
     // The version `key` was read from. Mutable: an update that keeps the
     // key re-points its entry in place (the order depends on the id only).
     mutable SnapshotPtr doc;
+    // The order of the key and of the id, kept in the node: most
+    // comparisons end here, without a trip to the key's values or to the
+    // snapshot for the id.
+    KeySummary summary;
+    IdOrder id_order;
 
     std::string_view id() const noexcept { return doc->id.view(); }
   };
@@ -97,46 +107,75 @@ class OrderedIndex {
   // and both "key equals" and "key against a prefix bound" are monotone in
   // that order, so lower_bound with them is well defined.
   struct EntryProbe {  // one entry: key and id
+    EntryProbe(const Key& entry_key, std::string_view entry_id)
+        : key(entry_key), id(entry_id), summary(entry_key), id_order(entry_id) {}
     const Key& key;
     std::string_view id;
+    KeySummary summary;
+    IdOrder id_order;
   };
   struct ExactProbe {
+    explicit ExactProbe(const Key& values) : key(values), summary(values) {}
     const Key& key;
+    KeySummary summary;
   };
   struct BoundProbe {
+    explicit BoundProbe(const Key& values) : bound(values), summary(values) {}
     const Key& bound;
+    KeySummary summary;
   };
   // Three-way comparisons: the B-tree then compares each key once per step.
   struct EntryOrder {
     using is_transparent = void;
+    // Summaries first; the keys' values and the ids (in the snapshots) are
+    // read only where the summaries cannot tell.
     absl::weak_ordering operator()(const Entry& a, const Entry& b) const noexcept {
-      return order(a.key, a.id(), b.key, b.id());
+      if (const int c = keys(a.summary, b.summary, [&] { return compare_keys(a.key, b.key); }); c != 0) {
+        return as_ordering(c);
+      }
+      return as_ordering(ids(a.id_order, b.id_order, [&] { return a.id().compare(b.id()); }));
     }
     absl::weak_ordering operator()(const Entry& e, const EntryProbe& p) const noexcept {
-      return order(e.key, e.id(), p.key, p.id);
+      if (const int c = keys(e.summary, p.summary, [&] { return compare_keys(e.key, p.key); }); c != 0) {
+        return as_ordering(c);
+      }
+      return as_ordering(ids(e.id_order, p.id_order, [&] { return e.id().compare(p.id); }));
     }
     absl::weak_ordering operator()(const EntryProbe& p, const Entry& e) const noexcept {
-      return order(p.key, p.id, e.key, e.id());
+      return reverse((*this)(e, p));
     }
     absl::weak_ordering operator()(const Entry& e, const ExactProbe& p) const noexcept {
-      return as_ordering(compare_keys(e.key, p.key));
+      return as_ordering(keys(e.summary, p.summary, [&] { return compare_keys(e.key, p.key); }));
     }
     absl::weak_ordering operator()(const ExactProbe& p, const Entry& e) const noexcept {
-      return as_ordering(-compare_keys(e.key, p.key));
+      return reverse((*this)(e, p));
     }
     absl::weak_ordering operator()(const Entry& e, const BoundProbe& p) const noexcept {
-      return as_ordering(compare_to_bound(e.key, p.bound));
+      return as_ordering(keys(e.summary, p.summary, [&] { return compare_to_bound(e.key, p.bound); }));
     }
     absl::weak_ordering operator()(const BoundProbe& p, const Entry& e) const noexcept {
-      return as_ordering(-compare_to_bound(e.key, p.bound));
+      return reverse((*this)(e, p));
+    }
+
+    // -1, 0 or 1: by the summaries if they tell, else by `compare_values`.
+    // Summaries order keys as compare_keys does and prefix bounds as
+    // compare_to_bound does, since both are decided by the first value
+    // whenever the first values differ.
+    template <typename CompareValues>
+    static int keys(KeySummary a, KeySummary b, CompareValues compare_values) noexcept {
+      const int c = KeySummary::compare(a, b);
+      return c != KeySummary::kUndecided ? c : compare_values();
+    }
+    template <typename CompareIds>
+    static int ids(const IdOrder& a, const IdOrder& b, CompareIds compare_ids) noexcept {
+      const int c = IdOrder::compare(a, b);
+      return c != IdOrder::kUndecided ? c : compare_ids();
+    }
+    static absl::weak_ordering reverse(absl::weak_ordering o) noexcept {
+      return o < 0 ? absl::weak_ordering::greater : o > 0 ? absl::weak_ordering::less : o;
     }
     static absl::weak_ordering as_ordering(int c) noexcept {
       return c < 0 ? absl::weak_ordering::less : c > 0 ? absl::weak_ordering::greater : absl::weak_ordering::equivalent;
-    }
-    static absl::weak_ordering order(const Key& a, std::string_view a_id, const Key& b,
-                                     std::string_view b_id) noexcept {
-      if (const int c = compare_keys(a, b); c != 0) return as_ordering(c);
-      return as_ordering(a_id.compare(b_id));
     }
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;

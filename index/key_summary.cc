@@ -1,0 +1,76 @@
+// KeySummary (see key_summary.h).
+#include "index/key_summary.h"
+
+#include <bit>
+#include <cmath>
+
+namespace snapstore::index {
+namespace {
+
+struct Summary {
+  std::uint64_t bits = 0;
+  bool exact = false;
+};
+
+constexpr int kClassShift = 56;
+constexpr std::uint64_t kLowMask = (std::uint64_t{1} << kClassShift) - 1;
+
+Summary summarize_number(double d, bool representable, bool single) {
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  constexpr std::uint64_t kClass = std::uint64_t{3} << kClassShift;
+  // NaN sorts after every other number, and all NaNs are equal.
+  if (std::isnan(d)) return {kClass | kLowMask, single};
+  if (d == 0) d = 0.0;  // -0.0 == 0.0 in the order
+  const auto raw = std::bit_cast<std::uint64_t>(d);
+  // The IEEE bits, made to sort as unsigned integers in numeric order.
+  const std::uint64_t ordered = (raw & kSign) != 0 ? ~raw : (raw | kSign);
+  return {kClass | (ordered >> 8), single && representable && (ordered & 0xFF) == 0};
+}
+
+Summary summarize(const Key& key) {
+  if (key.empty()) return {0, true};
+  const Value& v = key.front();
+  const bool single = key.size() == 1;
+  switch (v.type()) {
+    case ValueType::kNull:
+      return {std::uint64_t{1} << kClassShift, single};
+    case ValueType::kBool:
+      return {(std::uint64_t{2} << kClassShift) | (v.as_bool() ? 1U : 0U), single};
+    case ValueType::kInt: {
+      const std::int64_t i = v.as_int();
+      constexpr std::int64_t kExactDouble = std::int64_t{1} << 53;
+      return summarize_number(static_cast<double>(i), i >= -kExactDouble && i <= kExactDouble, single);
+    }
+    case ValueType::kUint:  // only above INT64_MAX: never an exact double
+      return summarize_number(static_cast<double>(v.as_uint()), false, single);
+    case ValueType::kDouble:
+      return summarize_number(v.as_double(), true, single);
+    case ValueType::kString: {
+      // The first 7 bytes, zero-padded: bytewise order is kept. Without NUL
+      // bytes a string of up to 7 bytes is all there in its summary.
+      const std::string& s = v.as_string();
+      std::uint64_t bits = std::uint64_t{4} << kClassShift;
+      for (std::size_t i = 0; i < 7; ++i) {
+        const std::uint64_t byte = i < s.size() ? static_cast<unsigned char>(s[i]) : 0U;
+        bits |= byte << (8 * (6 - i));
+      }
+      return {bits, single && s.size() <= 7 && s.find('\0') == std::string::npos};
+    }
+    case ValueType::kBinary:
+      return {std::uint64_t{5} << kClassShift, false};
+    case ValueType::kArray:
+      return {std::uint64_t{6} << kClassShift, false};
+    case ValueType::kObject:
+      return {std::uint64_t{7} << kClassShift, false};
+  }
+  return {kLowMask | (std::uint64_t{7} << kClassShift), false};
+}
+
+}  // namespace
+
+KeySummary::KeySummary(const Key& key) noexcept {
+  const Summary summary = summarize(key);
+  bits_ = summary.bits | (summary.exact ? kExactBit : 0);
+}
+
+}  // namespace snapstore::index

@@ -1,0 +1,47 @@
+// KeySummary: 64 bits, kept in each index entry beside its key, that order
+// keys by their first value, so that most comparisons in the B-tree never
+// reach the key's values in their heap block (a cache miss each).
+//
+// The top bits hold the class of the first value (the order of classes is
+// compare()'s), the rest 7 bytes that order values within the class:
+// numbers by their double's bits, strings by their first 7 bytes. A smaller
+// summary means an earlier key. Equal summaries decide nothing unless both
+// are exact, which means equal summaries imply equal keys: one value, held
+// whole (a string of up to 7 bytes without NUL, a number whose double has
+// its lowest byte zero).
+//
+// Thread safety: a value type, immutable once built.
+#pragma once
+
+#include <cstdint>
+
+#include "index/key.h"
+
+namespace snapstore::index {
+
+class KeySummary {
+ public:
+  // compare()'s answer when only the keys themselves can tell.
+  static constexpr int kUndecided = 2;
+
+  explicit KeySummary(const Key& key) noexcept;
+
+  static int compare(KeySummary a, KeySummary b) noexcept {
+    const std::uint64_t x = a.bits_ & kOrderBits;
+    const std::uint64_t y = b.bits_ & kOrderBits;
+    if (x != y) return x < y ? -1 : 1;
+    return (a.bits_ & b.bits_ & kExactBit) != 0 ? 0 : kUndecided;
+  }
+
+  // The bits that order (without the exact flag): what a sort by summary sorts.
+  std::uint64_t order_bits() const noexcept { return bits_ & kOrderBits; }
+  bool exact() const noexcept { return (bits_ & kExactBit) != 0; }
+
+ private:
+  static constexpr std::uint64_t kExactBit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kOrderBits = ~kExactBit;
+
+  std::uint64_t bits_ = 0;
+};
+
+}  // namespace snapstore::index

@@ -1,0 +1,110 @@
+// KeySummary and IdOrder, the compact orders index entries keep: whenever
+// one decides a comparison it must agree with the full comparison
+// (compare_keys, compare_to_bound, the ids' bytes), and it must decide the
+// cases it exists for.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "engine/id_generator.h"
+#include "index/id_order.h"
+#include "index/key_summary.h"
+
+namespace snapstore::index {
+namespace {
+
+int sign(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
+
+std::vector<Key> edge_keys() {
+  const double nan = std::nan("");
+  const std::vector<Value> values = {
+      0, 0.0, -0.0, 1, 1.0, -1, -1.5, 0.5, 1e-300, -1e-300, 1e300, nan, std::numeric_limits<double>::infinity(),
+      -std::numeric_limits<double>::infinity(), (std::int64_t{1} << 53), (std::int64_t{1} << 53) + 1,
+      static_cast<double>(std::int64_t{1} << 53), std::numeric_limits<std::int64_t>::min(),
+      std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max(), 1.0000000000000002, true,
+      false, "", "a", std::string("a\0", 2), "abcdefg", "abcdefgh", "abcdefgi", std::string("abcdefg\0", 8), "\xff",
+      Binary(std::vector<std::uint8_t>{1}), Array{1}, Object{{"a", 1}}};
+  std::vector<Key> keys = {Key{}};
+  for (const Value& v : values) {
+    keys.push_back(Key{v});
+    keys.push_back(Key{v, 1});
+  }
+  return keys;
+}
+
+TEST(KeySummaryTest, AgreesWithCompareKeysAndCompareToBoundWheneverItDecides) {
+  const std::vector<Key> keys = edge_keys();
+  std::size_t decided = 0;
+  for (const Key& a : keys) {
+    for (const Key& b : keys) {
+      const int c = KeySummary::compare(KeySummary(a), KeySummary(b));
+      if (c == KeySummary::kUndecided) continue;
+      ++decided;
+      EXPECT_EQ(c, sign(compare_keys(a, b))) << a.size() << "-value key against " << b.size();
+      if (!b.empty()) {
+        EXPECT_EQ(c, sign(compare_to_bound(a, b))) << "as a bound";
+      }
+    }
+  }
+  EXPECT_GT(decided, keys.size() * keys.size() / 2);
+}
+
+TEST(KeySummaryTest, DecidesEqualityOfShortStringsAndSmallNumbers) {
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{"city-07"}), KeySummary(Key{"city-07"})), 0);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{42}), KeySummary(Key{42.0})), 0);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{"city-077"}), KeySummary(Key{"city-077"})), KeySummary::kUndecided);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{"a", 1}), KeySummary(Key{"a", 1})), KeySummary::kUndecided);
+}
+
+std::vector<std::string> edge_ids() {
+  std::vector<std::string> ids = {"",
+                                  "a",
+                                  std::string("a\0", 2),
+                                  "ab",
+                                  "0123456789abcdef",
+                                  "0123456789abcdef0",
+                                  std::string("0123456789abcde\0", 16),
+                                  "\xff\xff",
+                                  "0190a1b2-c3d4-7e5f-8a9b-0123456789ab",
+                                  "0190a1b2-c3d4-7e5f-8a9b-0123456789ac",
+                                  "0190a1b2-c3d4-7e5f-8a9b-ffffffffffff",
+                                  "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                                  "00000000-0000-0000-0000-000000000000",
+                                  "0190A1B2-C3D4-7E5F-8A9B-0123456789AB",  // uppercase: not packed
+                                  "0190a1b2-c3d4-7e5f-8a9b-0123456789ag",  // not hex
+                                  "0190a1b2xc3d4-7e5f-8a9b-0123456789ab",  // a dash missing
+                                  "0190a1b2-c3d4-7e5f-8a9b-0123456789a",   // 35 bytes
+                                  "0190a1b2-c3d4-7e5f-8a9b-0123456789abc"};
+  for (int i = 0; i < 20; ++i) ids.push_back(engine::next_document_id());
+  return ids;
+}
+
+TEST(IdOrderTest, AgreesWithTheIdsBytesWheneverItDecides) {
+  const std::vector<std::string> ids = edge_ids();
+  for (const std::string& a : ids) {
+    for (const std::string& b : ids) {
+      const int c = IdOrder::compare(IdOrder(a), IdOrder(b));
+      if (c == IdOrder::kUndecided) continue;
+      EXPECT_EQ(c, sign(a.compare(b))) << "'" << a << "' against '" << b << "'";
+    }
+  }
+}
+
+TEST(IdOrderTest, DecidesEveryPairOfCanonicalUuidsAndOfDistinctPrefixes) {
+  std::vector<std::string> uuids;
+  for (int i = 0; i < 200; ++i) uuids.push_back(engine::next_document_id());  // many within one millisecond
+  for (const std::string& a : uuids) {
+    for (const std::string& b : uuids) {
+      EXPECT_EQ(IdOrder::compare(IdOrder(a), IdOrder(b)), sign(a.compare(b))) << a << " against " << b;
+    }
+  }
+  EXPECT_EQ(IdOrder::compare(IdOrder("id-1"), IdOrder("id-2")), -1);
+  EXPECT_EQ(IdOrder::compare(IdOrder("shared-16-bytes-1"), IdOrder("shared-16-bytes-2")), IdOrder::kUndecided);
+  EXPECT_EQ(IdOrder::compare(IdOrder("ab"), IdOrder(std::string("ab\0", 3))), IdOrder::kUndecided);
+}
+
+}  // namespace
+}  // namespace snapstore::index
