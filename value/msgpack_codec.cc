@@ -26,9 +26,9 @@ constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
 
 // What msgpack::packer writes to: the caller's string from `start` on,
 // through a cursor rather than append(), whose call and checks cost more
-// than the one- to nine-byte writes the packer makes. When the string is
-// sized ahead (documents: their exact length is known) it never grows;
-// otherwise it doubles. finish() cuts it to what was written.
+// than the one- to nine-byte writes the packer makes. Whatever the string
+// already holds past `start` is room to write over; beyond that it doubles.
+// finish() cuts it to what was written.
 class StringSink {
  public:
   StringSink(std::string& out, std::size_t start) : out_(&out) { point_at(start); }
@@ -58,72 +58,6 @@ class StringSink {
   char* cursor_ = nullptr;
   char* end_ = nullptr;
 };
-
-// Bytes of the header msgpack puts before a string, binary, array or map of
-// `n` elements or bytes, choosing the smallest form as msgpack-c does.
-std::size_t header_size(ValueType type, std::size_t n) {
-  switch (type) {
-    case ValueType::kString:
-      return n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
-    case ValueType::kBinary:
-      return n < 256 ? 2 : n < 65536 ? 3 : 5;
-    default:
-      return n < 16 ? 1 : n < 65536 ? 3 : 5;  // array, map
-  }
-}
-
-std::size_t unsigned_size(std::uint64_t u) {
-  return u < 128 ? 1 : u < 256 ? 2 : u < 65536 ? 3 : u <= 0xffffffffU ? 5 : 9;
-}
-
-std::size_t signed_size(std::int64_t i) {
-  if (i >= 0) return unsigned_size(static_cast<std::uint64_t>(i));
-  return i >= -32 ? 1 : i >= INT8_MIN ? 2 : i >= INT16_MIN ? 3 : i >= INT32_MIN ? 5 : 9;
-}
-
-std::size_t object_size(const Object& object, std::size_t depth, std::size_t max_depth);
-
-// What Encoder writes for `v` at `depth`, byte for byte. Below max_depth it
-// stops counting: the encoder refuses such values, and the walk must not
-// recurse deeper than the encoder would.
-std::size_t value_size(const Value& v, std::size_t depth, std::size_t max_depth) {
-  switch (v.type()) {
-    case ValueType::kNull:
-    case ValueType::kBool:
-      return 1;
-    case ValueType::kInt:
-      return signed_size(v.as_int());
-    case ValueType::kUint:
-      return unsigned_size(v.as_uint());
-    case ValueType::kDouble:
-      return 9;
-    case ValueType::kString:
-      return header_size(ValueType::kString, v.as_string().size()) + v.as_string().size();
-    case ValueType::kBinary: {
-      const std::size_t n = v.as_binary().bytes.size();
-      return header_size(ValueType::kBinary, n) + n;
-    }
-    case ValueType::kArray: {
-      if (depth + 1 > max_depth) return 0;
-      const Array& array = v.as_array();
-      std::size_t size = header_size(ValueType::kArray, array.size());
-      for (const Value& element : array) size += value_size(element, depth + 1, max_depth);
-      return size;
-    }
-    case ValueType::kObject:
-      return object_size(v.as_object(), depth, max_depth);
-  }
-  return 0;
-}
-
-std::size_t object_size(const Object& object, std::size_t depth, std::size_t max_depth) {
-  if (depth + 1 > max_depth) return 0;
-  std::size_t size = header_size(ValueType::kObject, object.size());
-  for (const auto& [name, field] : object) {
-    size += header_size(ValueType::kString, name.size()) + name.size() + value_size(field, depth + 1, max_depth);
-  }
-  return size;
-}
 
 // Internal calls return bool and keep the error aside: a Status per value
 // (it holds a string) costs more than the packing itself.
@@ -346,15 +280,19 @@ Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
 }
 
 Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
-  // Sized once: growing by doubling would take four allocations for a
-  // 200-byte document and leave it in a block a fifth too large, which the
-  // snapshot then keeps for the document's lifetime.
-  const std::size_t start = out.size();
-  out.resize(start + encoded_document_size(doc, max_depth));
-  return Encoder(out, start, max_depth).encode_document(doc);
+  // Encoded once into this thread's scratch string, which keeps its
+  // capacity, then copied: `out` gets one allocation of the exact size (a
+  // snapshot keeps it for the document's lifetime) without a second walk
+  // of the document to measure it first.
+  thread_local std::string scratch;
+  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
+  scratch.resize(scratch.capacity());  // all of it is room; no allocation
+  Status s = Encoder(scratch, 0, max_depth).encode_document(doc);
+  if (s) out.append(scratch);
+  if (scratch.capacity() > kScratchKept) std::string().swap(scratch);  // a huge document's buffer is not kept
+  return s;
 }
 
-std::size_t encoded_document_size(const Object& doc, std::size_t max_depth) { return object_size(doc, 0, max_depth); }
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {
   DecodeVisitor visitor(max_depth, bytes.size());

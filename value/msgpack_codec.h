@@ -26,8 +26,6 @@ namespace snapstore::value {
 // may then hold a partial encoding, which the caller discards.
 Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth);
 Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth);
-// The length of what encode_msgpack writes for `doc` (when it succeeds).
-std::size_t encoded_document_size(const Object& doc, std::size_t max_depth);
 
 // Decodes exactly one Value spanning all of `bytes`.
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth);
