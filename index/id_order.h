@@ -48,33 +48,50 @@ class IdOrder {
 
   static constexpr std::size_t kUuidLength = 36;
 
-  // Each byte's value as a lowercase hex digit, or kNotHex.
-  static constexpr std::uint8_t kNotHex = 0xFF;
-  static constexpr std::array<std::uint8_t, 256> kHexValue = [] {
-    std::array<std::uint8_t, 256> table{};
-    table.fill(kNotHex);
-    for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
-    for (int c = 'a'; c <= 'f'; ++c) table[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
-    return table;
-  }();
-
-  // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lowercase hex only.
+  // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lowercase hex only. The 32
+  // digits go eight at a time through one 64-bit word each (see hex_digits).
   bool pack_uuid(std::string_view id) noexcept {
     if (id.size() != kUuidLength || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-') return false;
-    // The 32 digits' places in the text, most significant first.
-    static constexpr std::array<std::uint8_t, 32> kDigitAt = {0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
-                                                              12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25,
-                                                              26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
-    std::uint64_t words[2] = {0, 0};
-    std::uint8_t seen = 0;  // every digit's value or-ed: a kNotHex shows above the low nibble
-    for (std::size_t i = 0; i < kDigitAt.size(); ++i) {
-      const std::uint8_t nibble = kHexValue[static_cast<unsigned char>(id[kDigitAt[i]])];
-      seen |= nibble;
-      words[i / 16] = words[i / 16] << 4 | (nibble & 0xF);
+    const char* text = id.data();
+    const auto eight = [text](std::size_t at) { return load(text + at, 8); };
+    const auto four_and_four = [text](std::size_t at, std::size_t then) {
+      return load(text + at, 4) | load(text + then, 4) << 32;
+    };
+    std::uint32_t digits[4];
+    if (!hex_digits(eight(0), digits[0]) || !hex_digits(four_and_four(9, 14), digits[1]) ||
+        !hex_digits(four_and_four(19, 24), digits[2]) || !hex_digits(eight(28), digits[3])) {
+      return false;
     }
-    if ((seen & 0xF0) != 0) return false;
-    high_ = words[0];
-    low_ = words[1];
+    high_ = std::uint64_t{digits[0]} << 32 | digits[1];
+    low_ = std::uint64_t{digits[2]} << 32 | digits[3];
+    return true;
+  }
+
+  // `n` bytes of text, the first in the lowest byte.
+  static std::uint64_t load(const char* text, std::size_t n) noexcept {
+    std::uint64_t word = 0;
+    for (std::size_t i = 0; i < n; ++i) word |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
+    return word;
+  }
+
+  // Eight characters (the first in the lowest byte) as the 32-bit number
+  // they spell in lowercase hex; false if any is not '0'-'9' or 'a'-'f'.
+  // Bytewise comparisons by carries into each byte's top bit, all eight at
+  // once: a byte below 0x80 plus (0x80 - k) has its top bit set iff >= k.
+  static bool hex_digits(std::uint64_t chars, std::uint32_t& value) noexcept {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kTops = kOnes * 0x80;
+    if ((chars & kTops) != 0) return false;
+    const auto at_least = [chars](std::uint64_t k) { return (chars + kOnes * (0x80 - k)) & kTops; };
+    const std::uint64_t decimal = at_least('0') & ~at_least('9' + 1);
+    const std::uint64_t letter = at_least('a') & ~at_least('f' + 1);
+    if ((decimal | letter) != kTops) return false;
+    // '0'-'9' end in their value, 'a'-'f' in their value less 9.
+    std::uint64_t nibbles = (chars & (kOnes * 0x0F)) + (letter >> 7) * 9;
+    // Pairs, quads, then all eight, the earlier character always the higher.
+    nibbles = (nibbles & 0x000F000F000F000FULL) << 4 | (nibbles >> 8 & 0x000F000F000F000FULL);
+    nibbles = (nibbles & 0x000000FF000000FFULL) << 8 | (nibbles >> 16 & 0x000000FF000000FFULL);
+    value = static_cast<std::uint32_t>((nibbles & 0xFFFF) << 16 | (nibbles >> 32 & 0xFFFF));
     return true;
   }
 

@@ -106,5 +106,24 @@ TEST(IdOrderTest, DecidesEveryPairOfCanonicalUuidsAndOfDistinctPrefixes) {
   EXPECT_EQ(IdOrder::compare(IdOrder("ab"), IdOrder(std::string("ab\0", 3))), IdOrder::kUndecided);
 }
 
+// Every character of a UUID, one at a time: the digits '0', '9', 'a', 'f'
+// keep it a UUID that orders as the text does; anything else (uppercase,
+// the neighbours of each digit range, bytes with the top bit, NUL, a dash
+// out of place) makes it an id that only its bytes can order against one.
+TEST(IdOrderTest, PacksOnlyLowercaseHexDigitsWithDashesInPlace) {
+  const std::string base = "0190a1b2-c3d4-7e5f-8a9b-0123456789ab";
+  const IdOrder reference(base);
+  for (std::size_t at = 0; at < base.size(); ++at) {
+    const bool dash = at == 8 || at == 13 || at == 18 || at == 23;
+    for (const char c : {'0', '9', 'a', 'f', 'g', 'A', 'F', '/', ':', '`', '@', '-', '\0', '\x80', '\xff'}) {
+      std::string id = base;
+      id[at] = c;
+      const bool uuid = dash ? c == '-' : std::string_view("0123456789abcdef").find(c) != std::string_view::npos;
+      const int expected = uuid ? sign(id.compare(base)) : IdOrder::kUndecided;
+      EXPECT_EQ(IdOrder::compare(IdOrder(id), reference), expected) << "'" << c << "' at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snapstore::index
