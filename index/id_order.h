@@ -1,5 +1,5 @@
-// IdOrder: 16 bytes, kept in each index entry, that order document ids as
-// their text does, so that ties between equal keys are broken without
+// IdOrder: 128 bits and a kind (24 bytes with padding), kept in each index
+// entry, that order document ids as their text does, so that ties between equal keys are broken without
 // reading the id from the entry's snapshot (a cache miss per comparison;
 // in an index over a few distinct values nearly every comparison is a tie).
 //
@@ -13,7 +13,6 @@
 // Thread safety: a value type, immutable once built.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -108,5 +107,7 @@ class IdOrder {
   std::uint64_t low_ = 0;
   Kind kind_ = Kind::kPrefix;
 };
+
+static_assert(sizeof(IdOrder) == 24, "an index entry's size counts on it (DECISIONS.md D7)");
 
 }  // namespace snapstore::index

@@ -24,7 +24,9 @@ Summary summarize_number(double d, bool representable, bool single) {
   const auto raw = std::bit_cast<std::uint64_t>(d);
   // The IEEE bits, made to sort as unsigned integers in numeric order.
   const std::uint64_t ordered = (raw & kSign) != 0 ? ~raw : (raw | kSign);
-  return {kClass | (ordered >> 8), single && representable && (ordered & 0xFF) == 0};
+  // Exact when the dropped byte is zero in the double itself: `ordered` of a
+  // negative number is inverted, so its low byte would be 0xFF instead.
+  return {kClass | (ordered >> 8), single && representable && (raw & 0xFF) == 0};
 }
 
 Summary summarize(const Key& key) {

@@ -8,7 +8,8 @@
 // summary means an earlier key. Equal summaries decide nothing unless both
 // are exact, which means equal summaries imply equal keys: one value, held
 // whole (a string of up to 7 bytes without NUL, a number whose double has
-// its lowest byte zero).
+// its lowest byte zero: every integer up to 2^45 in magnitude, and halves,
+// quarters and the like of them).
 //
 // Thread safety: a value type, immutable once built.
 #pragma once

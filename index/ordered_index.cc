@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <mutex>
 
-
 namespace snapstore::index {
 
 OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields)
@@ -54,10 +53,9 @@ void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
   std::sort(items.begin(), items.end(), [&entries](const Item& a, const Item& b) {
     const Entry& x = entries[a.position];
     const Entry& y = entries[b.position];
-    if (const int c = EntryOrder::keys(a.summary, b.summary, [&] { return compare_keys(x.key, y.key); }); c != 0) {
-      return c < 0;
-    }
-    return EntryOrder::ids(a.id_order, b.id_order, [&] { return x.id().compare(y.id()); }) < 0;
+    return EntryOrder::keys_then_ids(
+               a.summary, a.id_order, b.summary, b.id_order, [&] { return compare_keys(x.key, y.key); },
+               [&] { return x.id().compare(y.id()); }) < 0;
   });
   std::vector<Entry> sorted;
   sorted.reserve(entries.size());
@@ -119,13 +117,14 @@ OrderedIndex::Snapshots OrderedIndex::find_equal(const Key& values) const {
 
 OrderedIndex::Snapshots OrderedIndex::find_range(const Key& min, const Key& max) const {
   Snapshots found;
-  const BoundProbe lower(min);
-  const BoundProbe upper(max);
+  // An empty bound is no bound, and gets no probe.
+  const std::optional<BoundProbe> lower = min.empty() ? std::nullopt : std::optional<BoundProbe>(min);
+  const std::optional<BoundProbe> upper = max.empty() ? std::nullopt : std::optional<BoundProbe>(max);
   const EntryOrder order;
   std::shared_lock lock(mutex_);
-  auto it = min.empty() ? entries_.begin() : entries_.lower_bound(lower);
+  auto it = lower ? entries_.lower_bound(*lower) : entries_.begin();
   for (; it != entries_.end(); ++it) {
-    if (!max.empty() && order(*it, upper) > 0) break;
+    if (upper && order(*it, *upper) > 0) break;
     found.push_back(it->doc);
   }
   return found;

@@ -15,6 +15,7 @@
 #include <absl/container/btree_set.h>
 #include <absl/types/compare.h>
 
+#include <cassert>
 #include <cstddef>
 #include <optional>
 #include <shared_mutex>
@@ -119,8 +120,11 @@ class OrderedIndex {
     const Key& key;
     KeySummary summary;
   };
+  // Never of an empty bound: its summary would put every key after it,
+  // where compare_to_bound answers 0. find_range takes an empty bound as
+  // "unbounded" and makes no probe of it.
   struct BoundProbe {
-    explicit BoundProbe(const Key& values) : bound(values), summary(values) {}
+    explicit BoundProbe(const Key& values) : bound(values), summary(values) { assert(!values.empty()); }
     const Key& bound;
     KeySummary summary;
   };
@@ -130,16 +134,14 @@ class OrderedIndex {
     // Summaries first; the keys' values and the ids (in the snapshots) are
     // read only where the summaries cannot tell.
     absl::weak_ordering operator()(const Entry& a, const Entry& b) const noexcept {
-      if (const int c = keys(a.summary, b.summary, [&] { return compare_keys(a.key, b.key); }); c != 0) {
-        return as_ordering(c);
-      }
-      return as_ordering(ids(a.id_order, b.id_order, [&] { return a.id().compare(b.id()); }));
+      return as_ordering(keys_then_ids(
+          a.summary, a.id_order, b.summary, b.id_order, [&] { return compare_keys(a.key, b.key); },
+          [&] { return a.id().compare(b.id()); }));
     }
     absl::weak_ordering operator()(const Entry& e, const EntryProbe& p) const noexcept {
-      if (const int c = keys(e.summary, p.summary, [&] { return compare_keys(e.key, p.key); }); c != 0) {
-        return as_ordering(c);
-      }
-      return as_ordering(ids(e.id_order, p.id_order, [&] { return e.id().compare(p.id); }));
+      return as_ordering(keys_then_ids(
+          e.summary, e.id_order, p.summary, p.id_order, [&] { return compare_keys(e.key, p.key); },
+          [&] { return e.id().compare(p.id); }));
     }
     absl::weak_ordering operator()(const EntryProbe& p, const Entry& e) const noexcept {
       return reverse((*this)(e, p));
@@ -166,9 +168,13 @@ class OrderedIndex {
       const int c = KeySummary::compare(a, b);
       return c != KeySummary::kUndecided ? c : compare_values();
     }
-    template <typename CompareIds>
-    static int ids(const IdOrder& a, const IdOrder& b, CompareIds compare_ids) noexcept {
-      const int c = IdOrder::compare(a, b);
+    // The entries' order: keys, then ids, each by its summary where that
+    // tells, else by the function that reads the values or the ids.
+    template <typename CompareValues, typename CompareIds>
+    static int keys_then_ids(KeySummary key_a, const IdOrder& id_a, KeySummary key_b, const IdOrder& id_b,
+                             CompareValues compare_values, CompareIds compare_ids) noexcept {
+      if (const int c = keys(key_a, key_b, compare_values); c != 0) return c;
+      const int c = IdOrder::compare(id_a, id_b);
       return c != IdOrder::kUndecided ? c : compare_ids();
     }
     static absl::weak_ordering reverse(absl::weak_ordering o) noexcept {

@@ -1,5 +1,6 @@
 // The msgpack encoding of Values (see msgpack_codec.h). Encoding goes through
-// msgpack-c's packer into the caller's string; decoding runs the bounded
+// msgpack-c's packer, into the caller's string or, for documents, into a
+// per-thread scratch string first; decoding runs the bounded
 // parser (codec/bounded_msgpack.h) with a visitor that builds the Value
 // directly, so there is no intermediate tree and no allocation sized by
 // untrusted headers.
@@ -27,8 +28,9 @@ constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
 // What msgpack::packer writes to: the caller's string from `start` on,
 // through a cursor rather than append(), whose call and checks cost more
 // than the one- to nine-byte writes the packer makes. Whatever the string
-// already holds past `start` is room to write over; beyond that it doubles.
-// finish() cuts it to what was written.
+// already holds past `start` is room to write over; when that runs out it
+// grows into its capacity, and past that as std::string grows (doubling).
+// The string keeps its size: the encoding ends at used().
 class StringSink {
  public:
   StringSink(std::string& out, std::size_t start) : out_(&out) { point_at(start); }
@@ -41,7 +43,7 @@ class StringSink {
     std::memcpy(cursor_, data, size);
     cursor_ += size;
   }
-  void finish() { out_->resize(static_cast<std::size_t>(cursor_ - out_->data())); }
+  std::size_t used() const { return static_cast<std::size_t>(cursor_ - out_->data()); }
 
  private:
   void point_at(std::size_t used) {
@@ -49,9 +51,9 @@ class StringSink {
     end_ = out_->data() + out_->size();
   }
   [[gnu::noinline]] void grow(std::size_t size) {
-    const auto used = static_cast<std::size_t>(cursor_ - out_->data());
-    out_->resize(std::max(used + size, 2 * out_->size()));
-    point_at(used);
+    const std::size_t written = used();
+    out_->resize(std::max(written + size, out_->capacity()));
+    point_at(written);
   }
 
   std::string* out_;
@@ -63,12 +65,14 @@ class StringSink {
 // (it holds a string) costs more than the packing itself.
 class Encoder {
  public:
-  // Writes at `start` of `out`, which may already hold room for the encoding.
+  // Writes at `start` of `out`, which may already hold room for the
+  // encoding; the encoding ends at end(), and `out` is not cut there.
   Encoder(std::string& out, std::size_t start, std::size_t max_depth)
       : sink_(out, start), packer_(sink_), max_depth_(max_depth) {}
 
-  Status encode_value(const Value& v) { return finish(encode(v, 0)); }
-  Status encode_document(const Object& doc) { return finish(encode_object(doc, 0)); }
+  Status encode_value(const Value& v) { return status(encode(v, 0)); }
+  Status encode_document(const Object& doc) { return status(encode_object(doc, 0)); }
+  std::size_t end() const { return sink_.used(); }
 
  private:
   // `depth` is the number of containers enclosing v.
@@ -141,10 +145,7 @@ class Encoder {
     sink_.write(buf, sizeof buf);
   }
 
-  Status finish(bool encoded) {
-    sink_.finish();
-    return encoded ? Status::ok() : std::move(error_);
-  }
+  Status status(bool encoded) { return encoded ? Status::ok() : std::move(error_); }
 
   bool too_deep() {
     error_ = Status::invalid_document("nesting deeper than " + std::to_string(max_depth_) + " levels");
@@ -276,23 +277,27 @@ class DecodeVisitor : public codec::BoundedVisitor {
 }  // namespace
 
 Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
-  return Encoder(out, out.size(), max_depth).encode_value(v);
-}
-
-Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
-  // Encoded once into this thread's scratch string, which keeps its
-  // capacity, then copied: `out` gets one allocation of the exact size (a
-  // snapshot keeps it for the document's lifetime) without a second walk
-  // of the document to measure it first.
-  thread_local std::string scratch;
-  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
-  scratch.resize(scratch.capacity());  // all of it is room; no allocation
-  Status s = Encoder(scratch, 0, max_depth).encode_document(doc);
-  if (s) out.append(scratch);
-  if (scratch.capacity() > kScratchKept) std::string().swap(scratch);  // a huge document's buffer is not kept
+  Encoder encoder(out, out.size(), max_depth);
+  Status s = encoder.encode_value(v);
+  out.resize(encoder.end());
   return s;
 }
 
+Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
+  // Encoded once into this thread's scratch string, then copied: an empty
+  // `out` gets one allocation of the exact size (a snapshot keeps it for
+  // the document's lifetime) without a second walk of the document to
+  // measure it first. The scratch keeps its full size between calls, so it
+  // is never cleared or zero-filled again; past 1 MiB it is let go.
+  thread_local std::string scratch;
+  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
+  scratch.resize(scratch.capacity());  // a no-op but the first time
+  Encoder encoder(scratch, 0, max_depth);
+  Status s = encoder.encode_document(doc);
+  if (s) out.append(scratch.data(), encoder.end());
+  if (scratch.size() > kScratchKept) std::string().swap(scratch);
+  return s;
+}
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {
   DecodeVisitor visitor(max_depth, bytes.size());

@@ -55,6 +55,9 @@ TEST(KeySummaryTest, AgreesWithCompareKeysAndCompareToBoundWheneverItDecides) {
 TEST(KeySummaryTest, DecidesEqualityOfShortStringsAndSmallNumbers) {
   EXPECT_EQ(KeySummary::compare(KeySummary(Key{"city-07"}), KeySummary(Key{"city-07"})), 0);
   EXPECT_EQ(KeySummary::compare(KeySummary(Key{42}), KeySummary(Key{42.0})), 0);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{-1}), KeySummary(Key{-1.0})), 0);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{-0.5}), KeySummary(Key{-0.5})), 0);
+  EXPECT_EQ(KeySummary::compare(KeySummary(Key{-0.0}), KeySummary(Key{0})), 0);
   EXPECT_EQ(KeySummary::compare(KeySummary(Key{"city-077"}), KeySummary(Key{"city-077"})), KeySummary::kUndecided);
   EXPECT_EQ(KeySummary::compare(KeySummary(Key{"a", 1}), KeySummary(Key{"a", 1})), KeySummary::kUndecided);
 }

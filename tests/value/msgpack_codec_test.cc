@@ -225,6 +225,21 @@ TEST(MsgpackCodecTest, DocumentsEncodeAsValuesDoAtEveryFormBoundary) {
   }
 }
 
+// Values appended one after another to a string that already holds a lot:
+// each lands right after the last, and what was there stays.
+TEST(MsgpackCodecTest, ValuesAppendAfterWhatTheStringHolds) {
+  std::string out(std::size_t{1} << 20, 'p');
+  std::string expected = out;
+  for (int i = 0; i < 200; ++i) {
+    const Value v = i % 2 == 0 ? Value(i) : Value(Object{{"n", i}, {"s", std::string(static_cast<std::size_t>(i), 's')}});
+    std::string alone;
+    ASSERT_TRUE(encode_msgpack(v, alone, kDepth).is_ok());
+    expected += alone;
+    ASSERT_TRUE(encode_msgpack(v, out, kDepth).is_ok());
+  }
+  EXPECT_EQ(out, expected);
+}
+
 TEST(MsgpackCodecTest, DecodeDocumentRejectsNonMaps) {
   for (const Value& v : {Value(), Value(1), Value("s"), Value(Array{1})}) {
     Result<Object> decoded = decode_document(encode(v), kDepth);
