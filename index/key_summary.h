@@ -34,10 +34,6 @@ class KeySummary {
     return (a.bits_ & b.bits_ & kExactBit) != 0 ? 0 : kUndecided;
   }
 
-  // The bits that order (without the exact flag): what a sort by summary sorts.
-  std::uint64_t order_bits() const noexcept { return bits_ & kOrderBits; }
-  bool exact() const noexcept { return (bits_ & kExactBit) != 0; }
-
  private:
   static constexpr std::uint64_t kExactBit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t kOrderBits = ~kExactBit;
