@@ -186,12 +186,15 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
+  std::string id_text;  // becomes the WAL operation's key and the result's id: no second copy
   DocId id;
   do {
-    id = DocId(next_document_id());
+    id_text = next_document_id();
+    id = DocId(id_text);
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
 
-  std::vector<wal::Operation> ops = single_operation({wal::OpType::kInsert, id.str(), 1, std::move(*bytes), {}});
+  std::vector<wal::Operation> ops =
+      single_operation({wal::OpType::kInsert, std::move(id_text), 1, std::move(*bytes), {}});
   auto revision = commit(ops);
   if (!revision) {
     table_.erase(acc);
