@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <thread>
 
-#include "codec/byte_prefix.h"
 #include "engine/id_generator.h"
+#include "index/id_order.h"
 #include "value/msgpack_codec.h"
 
 namespace snapstore::engine {
@@ -48,19 +48,20 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
 }
 
 // Sorts snapshots by id. Comparing ids through the snapshots chases two
-// pointers per comparison; this sorts the ids' compact prefixes with the
-// positions instead (a UUIDv7 differs from its neighbours within 32 bytes)
+// pointers per comparison; this sorts the ids' compact orders (the ones
+// index entries keep, exact for generated UUIDs) with the positions instead
 // and moves each pointer once.
 void sort_by_id(Snapshots& docs) {
   struct Item {
-    codec::BytePrefix prefix;
+    index::IdOrder order;
     std::size_t position;
   };
-  std::vector<Item> items(docs.size());
-  for (std::size_t i = 0; i < docs.size(); ++i) items[i] = Item{codec::byte_prefix(docs[i]->id), i};
+  std::vector<Item> items;
+  items.reserve(docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) items.push_back(Item{index::IdOrder(docs[i]->id), i});
   std::sort(items.begin(), items.end(), [&docs](const Item& a, const Item& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return docs[a.position]->id < docs[b.position]->id;
+    const int c = index::IdOrder::compare(a.order, b.order);
+    return c != index::IdOrder::kUndecided ? c < 0 : docs[a.position]->id < docs[b.position]->id;
   });
   Snapshots sorted;
   sorted.reserve(docs.size());
