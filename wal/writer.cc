@@ -190,7 +190,9 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
   }
   if (pending.wants_close) closed_ = true;
   queue_.push_back(&pending);
-  if (gathering_ != nullptr) gathering_->cv.notify_one();
+  // Wake a gathering leader only once its group is complete: waking it on
+  // every arrival costs a context switch per writer on a busy machine.
+  if (gathering_ != nullptr && (queue_.size() >= gather_target_ || closed_)) gathering_->cv.notify_one();
   while (!pending.done && queue_.front() != &pending) pending.cv.wait(lock);
   if (pending.done) {
     if (!pending.status.is_ok()) return pending.status;
@@ -249,6 +251,7 @@ void LogWriter::gather_group(std::unique_lock<std::mutex>& lock, Pending& leader
   const std::size_t expected = expected_group_;
   if (queue_.size() >= expected || last_sync_.count() == 0) return;
   gathering_ = &leader;
+  gather_target_ = expected;
   leader.cv.wait_for(lock, std::min(last_sync_ / 2, kMaxWait),
                      [&] { return queue_.size() >= expected || closed_ || !error_.is_ok(); });
   gathering_ = nullptr;

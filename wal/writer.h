@@ -109,6 +109,7 @@ class LogWriter {
   // last group (their writers return) and those already queued behind it.
   std::size_t expected_group_ = 0;         // guarded by mutex_
   Pending* gathering_ = nullptr;           // the leader waiting in gather_group; guarded by mutex_
+  std::size_t gather_target_ = 0;          // the queue length that completes its group; guarded by mutex_
   std::chrono::nanoseconds last_sync_{0};  // the last group's fdatasync; guarded by mutex_
 
   // Touched by the current leader only (one at a time, by the queue protocol).
