@@ -71,7 +71,7 @@ std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath
   return key;
 }
 
-int compare_keys(const Key& a, const Key& b) noexcept {
+int compare_keys(KeyValues a, KeyValues b) noexcept {
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (const int c = compare(a[i], b[i]); c != 0) return c;
@@ -80,7 +80,7 @@ int compare_keys(const Key& a, const Key& b) noexcept {
   return a.size() < b.size() ? -1 : 1;
 }
 
-int compare_to_bound(const Key& key, const Key& bound) noexcept {
+int compare_to_bound(KeyValues key, KeyValues bound) noexcept {
   const std::size_t n = std::min(key.size(), bound.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (const int c = compare(key[i], bound[i]); c != 0) return c;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,8 @@
 namespace snapstore::index {
 
 using Key = std::vector<Value>;
+// A key's values wherever they are held: a Key, or one Value on the stack.
+using KeyValues = std::span<const Value>;
 
 // A field as given to create_index ("address.zip") split at its dots into the
 // names to descend through. A top-level field whose own name contains a dot
@@ -50,12 +53,12 @@ std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath
 
 // Composite keys compare element-wise with snapstore::compare(); when one key
 // is a prefix of the other, the shorter sorts first.
-int compare_keys(const Key& a, const Key& b) noexcept;
+int compare_keys(KeyValues a, KeyValues b) noexcept;
 
 // Compares `key` with a range bound using only the bound's length: equal when
 // the key starts with the bound's values, so {"NY"} matches every key that
 // starts with "NY". A key shorter than the bound that equals its start sorts
 // before it.
-int compare_to_bound(const Key& key, const Key& bound) noexcept;
+int compare_to_bound(KeyValues key, KeyValues bound) noexcept;
 
 }  // namespace snapstore::index

@@ -2,6 +2,7 @@
 #include "index/key_summary.h"
 
 #include <bit>
+#include <cassert>
 #include <cmath>
 
 namespace snapstore::index {
@@ -69,6 +70,37 @@ Summary summarize(const Key& key) {
 }
 
 }  // namespace
+
+Value KeySummary::value() const noexcept {
+  assert(exact());
+  const std::uint64_t low = bits_ & kLowMask;
+  switch ((bits_ & kOrderBits) >> kClassShift) {
+    case 1:
+      return Value();
+    case 2:
+      return Value(low != 0);
+    case 3: {
+      // Undoes summarize_number: the dropped byte was zero in the double,
+      // which is 0xFF in the inverted bits of a negative number.
+      constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+      std::uint64_t ordered = low << 8;
+      const bool negative = (ordered & kSign) == 0;
+      if (negative) ordered |= 0xFF;
+      return Value(std::bit_cast<double>(negative ? ~ordered : ordered & ~kSign));
+    }
+    case 4: {
+      char text[7];
+      std::size_t size = 0;
+      while (size < sizeof text && ((low >> (48 - 8 * size)) & 0xFF) != 0) {
+        text[size] = static_cast<char>((low >> (48 - 8 * size)) & 0xFF);
+        ++size;
+      }
+      return Value(std::string(text, size));  // within the small-string buffer: no allocation
+    }
+  }
+  assert(false && "the empty key has no value, and no other class is ever exact");
+  return Value();
+}
 
 KeySummary::KeySummary(const Key& key) noexcept {
   const Summary summary = summarize(key);

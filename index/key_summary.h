@@ -9,7 +9,7 @@
 // are exact, which means equal summaries imply equal keys: one value, held
 // whole (a string of up to 7 bytes without NUL, a number whose double has
 // its lowest byte zero: every integer up to 2^45 in magnitude, and halves,
-// quarters and the like of them).
+// quarters and the like of them; null; a bool).
 //
 // Thread safety: a value type, immutable once built.
 #pragma once
@@ -26,6 +26,15 @@ class KeySummary {
   static constexpr int kUndecided = 2;
 
   explicit KeySummary(const Key& key) noexcept;
+
+  // Whether the summary holds its key whole.
+  bool exact() const noexcept { return (bits_ & kExactBit) != 0; }
+  // For an exact summary of a one-value key: a value that compare() finds
+  // equal to the key's, rebuilt from the bits (a number comes back as a
+  // double, which compares equal to the integer it may have been; a string
+  // of up to 7 bytes needs no heap block). Index entries keep no key of
+  // their own when their summary is exact.
+  Value value() const noexcept;
 
   static int compare(KeySummary a, KeySummary b) noexcept {
     const std::uint64_t x = a.bits_ & kOrderBits;

@@ -54,7 +54,7 @@ void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
     const Entry& x = entries[a.position];
     const Entry& y = entries[b.position];
     return EntryOrder::keys_then_ids(
-               a.summary, a.id_order, b.summary, b.id_order, [&] { return compare_keys(x.key, y.key); },
+               a.summary, a.id_order, b.summary, b.id_order, [&] { return EntryOrder::compare_entry_keys(x, y); },
                [&] { return x.id().compare(y.id()); }) < 0;
   });
   std::vector<Entry> sorted;

@@ -17,6 +17,7 @@
 
 #include <cassert>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -37,11 +38,25 @@ class OrderedIndex {
   using Snapshots = engine::Snapshots;
 
   struct Entry {
-    Entry(Key entry_key, SnapshotPtr version)
-        : key(std::move(entry_key)), doc(std::move(version)), summary(key), id_order(doc->id.view()) {}
+    Entry(Key entry_key, SnapshotPtr version) : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
+      if (!summary.exact()) own_key = std::make_unique<const Key>(std::move(entry_key));
+    }
+    Entry(const Entry& other)
+        : own_key(other.own_key ? std::make_unique<const Key>(*other.own_key) : nullptr),
+          doc(other.doc),
+          summary(other.summary),
+          id_order(other.id_order) {}
+    Entry& operator=(const Entry& other) {
+      if (this != &other) *this = Entry(other);
+      return *this;
+    }
+    Entry(Entry&&) noexcept = default;
+    Entry& operator=(Entry&&) noexcept = default;
 
-    Key key;
-    // The version `key` was read from. Mutable: an update that keeps the
+    // The key, held only where the summary does not hold it whole: most
+    // single-value keys (small numbers, short strings) need no block.
+    std::unique_ptr<const Key> own_key;
+    // The version the key was read from. Mutable: an update that keeps the
     // key re-points its entry in place (the order depends on the id only).
     mutable SnapshotPtr doc;
     // The order of the key and of the id, kept in the node: most
@@ -51,6 +66,16 @@ class OrderedIndex {
     IdOrder id_order;
 
     std::string_view id() const noexcept { return doc->id.view(); }
+    // The key (for an exact summary, one equal to it under compare_keys).
+    Key key() const { return own_key ? *own_key : Key{summary.value()}; }
+    // fn(the key's values), with no copy of a held key and no allocation
+    // for a rebuilt one. Entries never have empty keys (an index has fields).
+    template <typename Fn>
+    int with_key(Fn fn) const noexcept {
+      if (own_key) return fn(KeyValues(*own_key));
+      const Value value = summary.value();
+      return fn(KeyValues(&value, 1));
+    }
   };
 
   OrderedIndex(std::string name, std::vector<std::string> fields);
@@ -135,30 +160,36 @@ class OrderedIndex {
     // read only where the summaries cannot tell.
     absl::weak_ordering operator()(const Entry& a, const Entry& b) const noexcept {
       return as_ordering(keys_then_ids(
-          a.summary, a.id_order, b.summary, b.id_order, [&] { return compare_keys(a.key, b.key); },
+          a.summary, a.id_order, b.summary, b.id_order, [&] { return compare_entry_keys(a, b); },
           [&] { return a.id().compare(b.id()); }));
     }
     absl::weak_ordering operator()(const Entry& e, const EntryProbe& p) const noexcept {
       return as_ordering(keys_then_ids(
-          e.summary, e.id_order, p.summary, p.id_order, [&] { return compare_keys(e.key, p.key); },
+          e.summary, e.id_order, p.summary, p.id_order,
+          [&] { return e.with_key([&](KeyValues k) { return compare_keys(k, p.key); }); },
           [&] { return e.id().compare(p.id); }));
     }
     absl::weak_ordering operator()(const EntryProbe& p, const Entry& e) const noexcept {
       return reverse((*this)(e, p));
     }
     absl::weak_ordering operator()(const Entry& e, const ExactProbe& p) const noexcept {
-      return as_ordering(keys(e.summary, p.summary, [&] { return compare_keys(e.key, p.key); }));
+      return as_ordering(
+          keys(e.summary, p.summary, [&] { return e.with_key([&](KeyValues k) { return compare_keys(k, p.key); }); }));
     }
     absl::weak_ordering operator()(const ExactProbe& p, const Entry& e) const noexcept {
       return reverse((*this)(e, p));
     }
     absl::weak_ordering operator()(const Entry& e, const BoundProbe& p) const noexcept {
-      return as_ordering(keys(e.summary, p.summary, [&] { return compare_to_bound(e.key, p.bound); }));
+      return as_ordering(keys(e.summary, p.summary,
+                              [&] { return e.with_key([&](KeyValues k) { return compare_to_bound(k, p.bound); }); }));
     }
     absl::weak_ordering operator()(const BoundProbe& p, const Entry& e) const noexcept {
       return reverse((*this)(e, p));
     }
 
+    static int compare_entry_keys(const Entry& a, const Entry& b) noexcept {
+      return a.with_key([&](KeyValues x) { return b.with_key([&](KeyValues y) { return compare_keys(x, y); }); });
+    }
     // -1, 0 or 1: by the summaries if they tell, else by `compare_values`.
     // Summaries order keys as compare_keys does and prefix bounds as
     // compare_to_bound does, since both are decided by the first value
@@ -196,5 +227,8 @@ class OrderedIndex {
   mutable std::shared_mutex mutex_;
   Entries entries_;  // guarded by mutex_
 };
+
+// 56 bytes: four entries to a 256-byte B-tree node (DECISIONS D7).
+static_assert(sizeof(OrderedIndex::Entry) == 56);
 
 }  // namespace snapstore::index

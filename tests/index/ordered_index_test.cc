@@ -163,7 +163,7 @@ TEST(OrderedIndexBulkTest, EdgeValuesSortAsIncrementalInsertsOrderThem) {
   // order when the entries are appended.
   auto expect_index_order = [](const std::vector<OrderedIndex::Entry>& sorted) {
     for (std::size_t i = 1; i < sorted.size(); ++i) {
-      const int c = compare_keys(sorted[i - 1].key, sorted[i].key);
+      const int c = compare_keys(sorted[i - 1].key(), sorted[i].key());
       ASSERT_TRUE(c < 0 || (c == 0 && sorted[i - 1].id() < sorted[i].id()))
           << "entries " << sorted[i - 1].id() << " and " << sorted[i].id() << " out of order";
     }
