@@ -202,7 +202,8 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     return revision.status();
   }
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(ops[0].document), 1, *revision});
-  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_of(*doc.object), snapshot);
+  index::Key scratch;
+  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot);
   acc->second = std::move(snapshot);
   return WriteResult{std::move(ops[0].key), 1, *revision};
 }
@@ -237,7 +238,8 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   if (!revision) return revision.status();
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_of(*doc.object), snapshot);
+  index::Key scratch;
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_in(*doc.object, scratch), snapshot);
   acc->second = std::move(snapshot);
   return WriteResult{std::move(ops[0].key), version, *revision};
 }
@@ -331,6 +333,8 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   // reads of its documents wait on their accessors until the end.
   std::vector<std::vector<index::OrderedIndex::Change>> changes(indexes_.size());
   for (auto& index_changes : changes) index_changes.reserve(n);
+  // The changes point at old_keys, at the batch's documents and at these.
+  std::vector<index::Key> new_key_scratch(n * indexes_.size());
   std::vector<WriteResult> results;
   results.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -338,18 +342,18 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     const std::string& id = ops[i].key;
     std::size_t k = 0;
     if (entries[i].kind == Kind::kRemove) {
-      for (auto& index_changes : changes) {
-        index_changes.push_back({std::move(old_keys[i][k++]), std::nullopt, locks[i]->second});
-      }
+      for (auto& index_changes : changes) index_changes.push_back({old_keys[i][k++], std::nullopt, locks[i]->second});
       results.push_back(WriteResult{id, ops[i].version, revision});
       continue;
     }
     auto snapshot =
         std::make_shared<const Snapshot>(Snapshot{DocId(id), std::move(ops[i].document), ops[i].version, revision});
     for (const auto& [name, idx] : indexes_) {
-      std::optional<index::Key> old_key;
-      if (entries[i].kind == Kind::kUpdate) old_key = std::move(old_keys[i][k]);
-      changes[k++].push_back({std::move(old_key), idx->key_of(entries[i].document), snapshot});
+      std::optional<index::KeyValues> old_key;
+      if (entries[i].kind == Kind::kUpdate) old_key = old_keys[i][k];
+      changes[k].push_back(
+          {old_key, idx->key_in(entries[i].document, new_key_scratch[i * indexes_.size() + k]), snapshot});
+      ++k;
     }
     locks[i]->second = std::move(snapshot);
     results.push_back(WriteResult{id, ops[i].version, revision});
@@ -387,9 +391,10 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   parallel_chunks(parts.size(), [&](std::size_t begin, std::size_t end) {
     std::vector<index::OrderedIndex::Entry> run;
     run.reserve(table_.size() / parts.size() * (end - begin));
+    index::Key scratch;
     for (std::size_t p = begin; p < end; ++p) {
       for (const auto& [id, snapshot] : parts[p]) {
-        if (auto key = idx.key_of(view_of(*snapshot))) run.push_back({std::move(*key), snapshot});
+        if (auto key = idx.key_in(view_of(*snapshot), scratch)) run.emplace_back(*key, snapshot);
       }
     }
     index::OrderedIndex::sort_entries(run);

@@ -221,7 +221,7 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
     }
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (auto k = index::extract_key(data, recovery_.paths_[i])) entries_[i].push_back({std::move(*k), snapshot});
+      if (auto k = index::key_values(data, recovery_.paths_[i], key_scratch_)) entries_[i].emplace_back(*k, snapshot);
     }
     const std::uint64_t bytes = id.size() + document.size();
     recovery_.core_.table_.emplace(snapshot->id, std::move(snapshot));
@@ -246,6 +246,7 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
 
   Recovery& recovery_;
   std::vector<std::vector<index::OrderedIndex::Entry>> entries_;  // per index, in definitions_ order
+  index::Key key_scratch_;                                        // reused by every document's keys
   std::uint64_t documents_ = 0;                                   // not yet added to the totals
   std::uint64_t bytes_ = 0;
 };

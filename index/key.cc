@@ -49,25 +49,42 @@ std::vector<FieldPath> parse_field_paths(const std::vector<std::string>& fields)
   return paths;
 }
 
-std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& fields) {
-  Key key;
-  key.reserve(fields.size());
+std::optional<KeyValues> key_values(const Object& doc, const std::vector<FieldPath>& fields, Key& scratch) {
+  if (fields.size() == 1) {
+    const Value* v = fields.front().find_in(doc);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    return KeyValues(v, 1);
+  }
+  scratch.clear();
   for (const auto& path : fields) {
     const Value* v = path.find_in(doc);
     if (v == nullptr || v->is_null()) return std::nullopt;
-    key.push_back(*v);
+    scratch.push_back(*v);
   }
-  return key;
+  return KeyValues(scratch);
+}
+
+std::optional<KeyValues> key_values(const ValueView& doc, const std::vector<FieldPath>& fields, Key& scratch) {
+  scratch.clear();
+  for (const auto& path : fields) {
+    const std::optional<ValueView> v = path.find_in(doc);
+    if (!v || v->is_null()) return std::nullopt;
+    scratch.push_back(v->to_value());
+  }
+  return KeyValues(scratch);
+}
+
+std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& fields) {
+  Key scratch;
+  const std::optional<KeyValues> values = key_values(doc, fields, scratch);
+  if (!values) return std::nullopt;
+  if (fields.size() == 1) return Key(values->begin(), values->end());  // in place in `doc`
+  return scratch;
 }
 
 std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath>& fields) {
   Key key;
-  key.reserve(fields.size());
-  for (const auto& path : fields) {
-    const std::optional<ValueView> v = path.find_in(doc);
-    if (!v || v->is_null()) return std::nullopt;
-    key.push_back(v->to_value());
-  }
+  if (!key_values(doc, fields, key)) return std::nullopt;
   return key;
 }
 

@@ -51,6 +51,15 @@ std::optional<Key> extract_key(const Object& doc, const std::vector<FieldPath>& 
 // The same key from a stored document: only the key's values are decoded.
 std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath>& fields);
 
+// The document's key as values in place, for a caller that only looks at
+// them: with one field, the document's own value; with several, copies put
+// in `scratch`; nullopt as for extract_key. The span points into `doc` or
+// `scratch` and lives no longer than they do.
+std::optional<KeyValues> key_values(const Object& doc, const std::vector<FieldPath>& fields, Key& scratch);
+// The same from a stored document: the values are decoded into `scratch`,
+// which a loop reuses, so that it allocates only for long strings.
+std::optional<KeyValues> key_values(const ValueView& doc, const std::vector<FieldPath>& fields, Key& scratch);
+
 // Composite keys compare element-wise with snapstore::compare(); when one key
 // is a prefix of the other, the shorter sorts first.
 int compare_keys(KeyValues a, KeyValues b) noexcept;

@@ -30,7 +30,7 @@ Summary summarize_number(double d, bool representable, bool single) {
   return {kClass | (ordered >> 8), single && representable && (raw & 0xFF) == 0};
 }
 
-Summary summarize(const Key& key) {
+Summary summarize(KeyValues key) {
   if (key.empty()) return {0, true};
   const Value& v = key.front();
   const bool single = key.size() == 1;
@@ -102,7 +102,7 @@ Value KeySummary::value() const noexcept {
   return Value();
 }
 
-KeySummary::KeySummary(const Key& key) noexcept {
+KeySummary::KeySummary(KeyValues key) noexcept {
   const Summary summary = summarize(key);
   bits_ = summary.bits | (summary.exact ? kExactBit : 0);
 }

@@ -25,7 +25,7 @@ class KeySummary {
   // compare()'s answer when only the keys themselves can tell.
   static constexpr int kUndecided = 2;
 
-  explicit KeySummary(const Key& key) noexcept;
+  explicit KeySummary(KeyValues key) noexcept;
 
   // Whether the summary holds its key whole.
   bool exact() const noexcept { return (bits_ & kExactBit) != 0; }

@@ -11,17 +11,17 @@ namespace snapstore::index {
 OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields)
     : name_(std::move(name)), fields_(std::move(fields)), paths_(parse_field_paths(fields_)) {}
 
-void OrderedIndex::replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc) {
+void OrderedIndex::replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc) {
   std::unique_lock lock(mutex_);
-  replace_locked(old_key, std::move(new_key), doc);
+  replace_locked(old_key, new_key, doc);
 }
 
 void OrderedIndex::apply(std::vector<Change> changes) {
   std::unique_lock lock(mutex_);
-  for (Change& change : changes) replace_locked(change.old_key, std::move(change.new_key), change.doc);
+  for (const Change& change : changes) replace_locked(change.old_key, change.new_key, change.doc);
 }
 
-void OrderedIndex::replace_locked(const std::optional<Key>& old_key, std::optional<Key> new_key,
+void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key,
                                   const SnapshotPtr& doc) {
   const bool same_key = old_key && new_key && compare_keys(*old_key, *new_key) == 0;
   if (old_key) {
@@ -36,7 +36,7 @@ void OrderedIndex::replace_locked(const std::optional<Key>& old_key, std::option
       entries_.erase(it);
     }
   }
-  if (new_key) entries_.insert(Entry{std::move(*new_key), doc});
+  if (new_key) entries_.insert(Entry{*new_key, doc});
 }
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {

@@ -41,6 +41,11 @@ class OrderedIndex {
     Entry(Key entry_key, SnapshotPtr version) : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
       if (!summary.exact()) own_key = std::make_unique<const Key>(std::move(entry_key));
     }
+    // Copies the values only where the summary does not hold them.
+    Entry(KeyValues entry_key, SnapshotPtr version)
+        : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
+      if (!summary.exact()) own_key = std::make_unique<const Key>(entry_key.begin(), entry_key.end());
+    }
     Entry(const Entry& other)
         : own_key(other.own_key ? std::make_unique<const Key>(*other.own_key) : nullptr),
           doc(other.doc),
@@ -86,17 +91,22 @@ class OrderedIndex {
   // The document's key in this index, or nullopt when it is not a member.
   std::optional<Key> key_of(const Object& doc) const { return extract_key(doc, paths_); }
   std::optional<Key> key_of(const ValueView& doc) const { return extract_key(doc, paths_); }
+  // The same, in place in `doc` or in `scratch` (see key_values): what a
+  // write hands to replace() without building a key the entry may not keep.
+  std::optional<KeyValues> key_in(const Object& doc, Key& scratch) const { return key_values(doc, paths_, scratch); }
+  std::optional<KeyValues> key_in(const ValueView& doc, Key& scratch) const { return key_values(doc, paths_, scratch); }
 
   // Moves a document from `old_key` to `new_key` in one step; either may be
   // nullopt (not a member before or after). `doc` is the version `new_key`
   // was read from (for a removal, any version: only its id is used). With
   // equal keys the entry stays where it is and points at `doc`.
-  void replace(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc);
+  void replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
 
-  // One document's move, as replace() takes it.
+  // One document's move, as replace() takes it. The keys' values belong to
+  // the caller and must outlive apply().
   struct Change {
-    std::optional<Key> old_key;
-    std::optional<Key> new_key;
+    std::optional<KeyValues> old_key;
+    std::optional<KeyValues> new_key;
     SnapshotPtr doc;
   };
   // Applies a batch's changes in order under one acquisition of the lock, so
@@ -133,9 +143,9 @@ class OrderedIndex {
   // and both "key equals" and "key against a prefix bound" are monotone in
   // that order, so lower_bound with them is well defined.
   struct EntryProbe {  // one entry: key and id
-    EntryProbe(const Key& entry_key, std::string_view entry_id)
+    EntryProbe(KeyValues entry_key, std::string_view entry_id)
         : key(entry_key), id(entry_id), summary(entry_key), id_order(entry_id) {}
-    const Key& key;
+    KeyValues key;
     std::string_view id;
     KeySummary summary;
     IdOrder id_order;
@@ -218,7 +228,7 @@ class OrderedIndex {
   using Entries = absl::btree_set<Entry, EntryOrder>;
 
   // replace() for a caller that holds mutex_ exclusively.
-  void replace_locked(const std::optional<Key>& old_key, std::optional<Key> new_key, const SnapshotPtr& doc);
+  void replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
 
   const std::string name_;
   const std::vector<std::string> fields_;
