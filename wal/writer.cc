@@ -110,7 +110,7 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   return Status::ok();
 }
 
-Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_lsn, bool& synced) {
+Status LogWriter::write_group(const std::vector<Pending*>& group, std::uint64_t synced_lsn, bool& synced) {
   synced = false;
   bool wants_sync = options_.sync_every_group;
   bool wants_close = false;
@@ -129,11 +129,7 @@ Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_
   // Frame every record into one buffer: header (checksum, length, type), then
   // the payload [first_lsn, operations]; the checksum covers all but itself.
   buffer_.clear();
-  struct Framed {
-    std::uint64_t first_lsn, last_lsn;
-    std::size_t payload_offset, payload_size;
-  };
-  std::vector<Framed> framed;
+  framed_.clear();
   if (first_lsn != 0 && synced_lsn > marked_lsn_) {
     buffer_.resize(kRecordHeaderSize + kSyncMarkPayloadSize);
     codec::encode_fixed64(buffer_.data() + kRecordHeaderSize, synced_lsn);
@@ -150,7 +146,7 @@ Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_
                                       std::to_string(kMaxRecordPayload));
     }
     seal_record(buffer_, start, RecordType::kBatch);
-    framed.push_back({p->first_lsn, p->first_lsn + p->op_count - 1, start + kRecordHeaderSize, payload_size});
+    framed_.push_back({p->first_lsn, p->first_lsn + p->op_count - 1, start + kRecordHeaderSize, payload_size});
   }
 
   if (!buffer_.empty()) {
@@ -170,7 +166,7 @@ Status LogWriter::write_group(std::deque<Pending*>& group, std::uint64_t synced_
     file_.reset();
   }
   if (listener_) {
-    for (const Framed& f : framed) {
+    for (const Framed& f : framed_) {
       listener_(f.first_lsn, f.last_lsn, std::string_view(buffer_).substr(f.payload_offset, f.payload_size));
     }
   }
@@ -202,7 +198,8 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
 
   // This thread leads: it writes everything queued so far as one group —
   // unless an earlier group failed, after which nothing more is written.
-  std::deque<Pending*> group(queue_.begin(), queue_.end());
+  group_.assign(queue_.begin(), queue_.end());
+  const std::vector<Pending*>& group = group_;
   if (!error_.is_ok()) {
     const Status failed = error_;
     finish_group(group, failed, pending);
@@ -232,7 +229,7 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
   return pending.first_lsn;
 }
 
-void LogWriter::finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader) {
+void LogWriter::finish_group(const std::vector<Pending*>& group, const Status& status, const Pending& leader) {
   for (Pending* p : group) {
     queue_.pop_front();
     p->status = status;

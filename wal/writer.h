@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -86,12 +87,12 @@ class LogWriter {
   Status start_segment(std::uint64_t first_lsn);                  // leader only
   // Writes and, if asked, syncs one group; `synced_lsn` is durable_lsn_ as
   // the leader saw it, recorded in a sync mark ahead of the group's records.
-  Status write_group(std::deque<Pending*>& group, std::uint64_t synced_lsn, bool& synced);  // leader only
+  Status write_group(const std::vector<Pending*>& group, std::uint64_t synced_lsn, bool& synced);  // leader only
   Result<std::uint64_t> enqueue_and_wait(Pending& pending);
   // The leader's wait for the previous group's writers (see above). Needs mutex_.
   void gather_group(std::unique_lock<std::mutex>& lock, Pending& leader);
   // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
-  void finish_group(const std::deque<Pending*>& group, const Status& status, const Pending& leader);
+  void finish_group(const std::vector<Pending*>& group, const Status& status, const Pending& leader);
 
   Env* const env_;
   const std::string dir_;
@@ -116,7 +117,14 @@ class LogWriter {
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_size_ = 0;
   std::uint64_t marked_lsn_ = 0;  // the synced LSN of the last sync mark written
-  std::string buffer_;
+  // Kept from group to group, so that a group of one allocates nothing here.
+  std::vector<Pending*> group_;  // the requests the leader writes
+  std::string buffer_;           // their records, framed
+  struct Framed {
+    std::uint64_t first_lsn, last_lsn;
+    std::size_t payload_offset, payload_size;
+  };
+  std::vector<Framed> framed_;  // where each record's payload is in buffer_, for the listener
 };
 
 }  // namespace snapstore::wal
