@@ -394,7 +394,7 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
     index::Key scratch;
     for (std::size_t p = begin; p < end; ++p) {
       for (const auto& [id, snapshot] : parts[p]) {
-        if (auto key = idx.key_in(view_of(*snapshot), scratch)) run.emplace_back(*key, snapshot);
+        if (idx.key_in(view_of(*snapshot), scratch)) run.emplace_back(std::move(scratch), snapshot);
       }
     }
     index::OrderedIndex::sort_entries(run);

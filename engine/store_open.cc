@@ -221,7 +221,9 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
     }
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (auto k = index::key_values(data, recovery_.paths_[i], key_scratch_)) entries_[i].emplace_back(*k, snapshot);
+      if (index::key_values(data, recovery_.paths_[i], key_scratch_)) {
+        entries_[i].emplace_back(std::move(key_scratch_), snapshot);
+      }
     }
     const std::uint64_t bytes = id.size() + document.size();
     recovery_.core_.table_.emplace(snapshot->id, std::move(snapshot));

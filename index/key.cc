@@ -56,6 +56,7 @@ std::optional<KeyValues> key_values(const Object& doc, const std::vector<FieldPa
     return KeyValues(v, 1);
   }
   scratch.clear();
+  scratch.reserve(fields.size());
   for (const auto& path : fields) {
     const Value* v = path.find_in(doc);
     if (v == nullptr || v->is_null()) return std::nullopt;
@@ -66,6 +67,7 @@ std::optional<KeyValues> key_values(const Object& doc, const std::vector<FieldPa
 
 std::optional<KeyValues> key_values(const ValueView& doc, const std::vector<FieldPath>& fields, Key& scratch) {
   scratch.clear();
+  scratch.reserve(fields.size());
   for (const auto& path : fields) {
     const std::optional<ValueView> v = path.find_in(doc);
     if (!v || v->is_null()) return std::nullopt;

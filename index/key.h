@@ -19,7 +19,8 @@
 namespace snapstore::index {
 
 using Key = std::vector<Value>;
-// A key's values wherever they are held: a Key, or one Value on the stack.
+// A key's values wherever they are held: in a Key, in the document itself,
+// in an index entry's block, or one Value on the stack.
 using KeyValues = std::span<const Value>;
 
 // A field as given to create_index ("address.zip") split at its dots into the
@@ -57,7 +58,9 @@ std::optional<Key> extract_key(const ValueView& doc, const std::vector<FieldPath
 // `scratch` and lives no longer than they do.
 std::optional<KeyValues> key_values(const Object& doc, const std::vector<FieldPath>& fields, Key& scratch);
 // The same from a stored document: the values are decoded into `scratch`,
-// which a loop reuses, so that it allocates only for long strings.
+// which a loop reuses, so that only values with heap parts of their own
+// (long strings, binaries, arrays, objects) allocate. A caller may move the
+// values out of `scratch`; the next call clears it.
 std::optional<KeyValues> key_values(const ValueView& doc, const std::vector<FieldPath>& fields, Key& scratch);
 
 // Composite keys compare element-wise with snapstore::compare(); when one key

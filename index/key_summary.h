@@ -1,6 +1,7 @@
-// KeySummary: 64 bits, kept in each index entry beside its key, that order
-// keys by their first value, so that most comparisons in the B-tree never
-// reach the key's values in their heap block (a cache miss each).
+// KeySummary: 64 bits, kept in each index entry, that order keys by their
+// first value, so that most comparisons in the B-tree never reach the key's
+// values in their heap block (a cache miss each). Where the summary holds
+// the key whole, the entry keeps no other copy of it.
 //
 // The top bits hold the class of the first value (the order of classes is
 // compare()'s), the rest 7 bytes that order values within the class:

@@ -17,7 +17,6 @@
 
 #include <cassert>
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -26,6 +25,7 @@
 #include <vector>
 
 #include "engine/snapshot.h"
+#include "index/held_key.h"
 #include "index/id_order.h"
 #include "index/key.h"
 #include "index/key_summary.h"
@@ -38,29 +38,20 @@ class OrderedIndex {
   using Snapshots = engine::Snapshots;
 
   struct Entry {
-    Entry(Key entry_key, SnapshotPtr version) : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
-      if (!summary.exact()) own_key = std::make_unique<const Key>(std::move(entry_key));
-    }
     // Copies the values only where the summary does not hold them.
     Entry(KeyValues entry_key, SnapshotPtr version)
         : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
-      if (!summary.exact()) own_key = std::make_unique<const Key>(entry_key.begin(), entry_key.end());
+      if (!summary.exact()) own_key = HeldKey::copy_of(entry_key);
     }
-    Entry(const Entry& other)
-        : own_key(other.own_key ? std::make_unique<const Key>(*other.own_key) : nullptr),
-          doc(other.doc),
-          summary(other.summary),
-          id_order(other.id_order) {}
-    Entry& operator=(const Entry& other) {
-      if (this != &other) *this = Entry(other);
-      return *this;
+    // Moves them instead; `entry_key` keeps its capacity for the next key.
+    Entry(Key&& entry_key, SnapshotPtr version)
+        : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
+      if (!summary.exact()) own_key = HeldKey::moved_from(entry_key);
     }
-    Entry(Entry&&) noexcept = default;
-    Entry& operator=(Entry&&) noexcept = default;
 
     // The key, held only where the summary does not hold it whole: most
     // single-value keys (small numbers, short strings) need no block.
-    std::unique_ptr<const Key> own_key;
+    HeldKey own_key;
     // The version the key was read from. Mutable: an update that keeps the
     // key re-points its entry in place (the order depends on the id only).
     mutable SnapshotPtr doc;
@@ -72,12 +63,18 @@ class OrderedIndex {
 
     std::string_view id() const noexcept { return doc->id.view(); }
     // The key (for an exact summary, one equal to it under compare_keys).
-    Key key() const { return own_key ? *own_key : Key{summary.value()}; }
+    Key key() const {
+      if (summary.exact()) return Key{summary.value()};
+      return Key(own_key.values().begin(), own_key.values().end());
+    }
     // fn(the key's values), with no copy of a held key and no allocation
     // for a rebuilt one. Entries never have empty keys (an index has fields).
     template <typename Fn>
     int with_key(Fn fn) const noexcept {
-      if (own_key) return fn(KeyValues(*own_key));
+      if (!summary.exact()) {
+        assert(own_key);
+        return fn(own_key.values());
+      }
       const Value value = summary.value();
       return fn(KeyValues(&value, 1));
     }
@@ -103,7 +100,8 @@ class OrderedIndex {
   void replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
 
   // One document's move, as replace() takes it. The keys' values belong to
-  // the caller and must outlive apply().
+  // the caller and must outlive apply(): a span made from a temporary
+  // std::optional<Key> does not.
   struct Change {
     std::optional<KeyValues> old_key;
     std::optional<KeyValues> new_key;

@@ -237,6 +237,7 @@ void LogWriter::finish_group(const std::vector<Pending*>& group, const Status& s
     if (p != &leader) p->cv.notify_one();
   }
   expected_group_ = group.size() + queue_.size();
+  group_.clear();  // its writers are gone: keep the capacity, not the pointers
   if (!queue_.empty()) queue_.front()->cv.notify_one();
 }
 

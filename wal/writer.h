@@ -27,12 +27,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <vector>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "snapstore/status.h"
 #include "wal/env.h"

@@ -83,6 +83,7 @@ TEST(KeySummaryTest, AnExactSummaryGivesBackAValueEqualToItsKey) {
   // Both bools, 13 exact numbers (0, 0.0, -0.0, 1, 1.0, -1, -1.5, 0.5,
   // NaN, both infinities, 2^53 as an integer and as a double) and 4 short strings.
   EXPECT_EQ(exact, 19U);
+  EXPECT_EQ(KeySummary(Key{Value()}).value(), Value());
   EXPECT_EQ(KeySummary(Key{"city-07"}).value(), Value("city-07"));
   EXPECT_EQ(KeySummary(Key{-1.5}).value(), Value(-1.5));
   EXPECT_EQ(KeySummary(Key{42}).value(), Value(42.0));

@@ -32,7 +32,7 @@ class OrderedIndexTest : public ::testing::Test {
  protected:
   OrderedIndex idx_{"by_city_age", {"city", "age"}};
 
-  void add(const std::string& id, Key key) { idx_.replace(std::nullopt, std::move(key), doc(id)); }
+  void add(const std::string& id, const Key& key) { idx_.replace(std::nullopt, key, doc(id)); }
 };
 
 TEST_F(OrderedIndexTest, EqualMatchesWholeKeysOnly) {
