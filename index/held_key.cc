@@ -33,7 +33,6 @@ HeldKey HeldKey::moved_from(std::span<Value> values) {
 }
 
 void HeldKey::release() noexcept {
-  if (block_ == nullptr) return;
   Value* values = block_->first();
   for (std::size_t i = 0; i < block_->size; ++i) values[i].~Value();
   block_->~Block();

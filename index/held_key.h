@@ -31,12 +31,15 @@ class HeldKey {
   HeldKey(HeldKey&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
   HeldKey& operator=(HeldKey&& other) noexcept {
     if (this != &other) {
-      release();
+      if (block_ != nullptr) release();
       block_ = std::exchange(other.block_, nullptr);
     }
     return *this;
   }
-  ~HeldKey() { release(); }
+  // Inline for the common case: the B-tree moves slots, leaving empty keys.
+  ~HeldKey() {
+    if (block_ != nullptr) release();
+  }
 
   explicit operator bool() const noexcept { return block_ != nullptr; }
   // The values; empty when nothing is held.
@@ -55,7 +58,7 @@ class HeldKey {
 
   template <typename Span, typename Construct>
   static HeldKey build(Span values, Construct construct);
-  void release() noexcept;
+  void release() noexcept;  // needs a block
 
   Block* block_ = nullptr;
 };
