@@ -110,6 +110,9 @@ class DumpWriter {
   // Waits until every handed-over buffer is hashed and written.
   Status drain();
   void write_in_background();
+  // Asks the kernel to start writing what this writer has written so far,
+  // so that the fsync at the end of a dump to a file waits for little.
+  void start_writeback();
 
   const DumpFormat format_;
   std::FILE* const out_;
@@ -128,7 +131,13 @@ class DumpWriter {
   bool has_pending_ = false;  // guarded by mutex_
   bool stopping_ = false;     // guarded by mutex_
   Status write_error_;        // guarded by mutex_
-  std::thread background_;    // last: starts once the rest is built
+  // The background thread's own: where in out_ the dump began (-1 when
+  // out_ cannot seek: a pipe gets no writeback), how far it has written,
+  // and how far the kernel was asked to write back.
+  long start_offset_ = -1;
+  std::uint64_t written_ = 0;
+  std::uint64_t written_back_ = 0;
+  std::thread background_;  // last: starts once the rest is built
 };
 
 // What a reader skipped in salvage mode.

@@ -153,6 +153,33 @@ TEST_F(ToolsTest, MsgpackRoundTripIsByteIdentical) {
   expect_same_answers(path("src"), path("dst"), ids);
 }
 
+// A dump to a file asks the kernel to write back every 8 MiB as it goes (a
+// pipe cannot): past several of those points, the file must hold exactly
+// what the pipe carried, and restore.
+TEST_F(ToolsTest, ALargeDumpToAFileEqualsTheSameDumpThroughAPipe) {
+  {
+    Options options;
+    options.durability = Durability::kNone;
+    auto store = Store::open(path("src"), options);
+    ASSERT_TRUE(store) << store.status().message();
+    for (int i = 0; i < 400; ++i) {
+      ASSERT_TRUE(store->insert(Document{{"seq", i}, {"blob", std::string(64 << 10, static_cast<char>('a' + i % 26))}}));
+    }
+  }
+  ToolRun to_file = tool_.run({"dump", path("src"), "-o", path("a.dump")});
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+  ToolRun to_pipe = tool_.run({"dump", path("src")});
+  ASSERT_EQ(to_pipe.exit_code, 0) << to_pipe.err;
+  const std::string written = read_bytes(path("a.dump"));
+  EXPECT_GT(written.size(), std::size_t{24} << 20);
+  EXPECT_TRUE(written == to_pipe.out) << written.size() << " bytes in the file, " << to_pipe.out.size() << " through the pipe";
+  ToolRun restore = tool_.run({"restore", path("a.dump"), path("dst")});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  auto restored = Store::open(path("dst"));
+  ASSERT_TRUE(restored) << restored.status().message();
+  EXPECT_EQ(restored->size(), 400U);
+}
+
 TEST_F(ToolsTest, JsonlRoundTripIsByteIdenticalAndMatchesMsgpack) {
   const auto ids = build_store(path("src"), 300);
   ToolRun first = tool_.run({"dump", path("src"), "--format", "jsonl"});
