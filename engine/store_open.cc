@@ -144,7 +144,8 @@ class StoreCore::Recovery final : public RecoverySink {
     auto current = std::make_shared<const Snapshot>(std::move(snapshot));
     const ValueView data = view_of(*current);
     std::size_t i = 0;
-    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_of(data), current);
+    index::Key scratch;
+    for (const auto& [name, idx] : core_.indexes_) idx->replace(old_keys[i++], idx->key_in(data, scratch), current);
     acc->second = std::move(current);
     return Status::ok();
   }

@@ -86,7 +86,6 @@ class OrderedIndex {
   const std::vector<std::string>& fields() const noexcept { return fields_; }
 
   // The document's key in this index, or nullopt when it is not a member.
-  std::optional<Key> key_of(const Object& doc) const { return extract_key(doc, paths_); }
   std::optional<Key> key_of(const ValueView& doc) const { return extract_key(doc, paths_); }
   // The same, in place in `doc` or in `scratch` (see key_values): what a
   // write hands to replace() without building a key the entry may not keep.

@@ -110,12 +110,12 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   return Status::ok();
 }
 
-Status LogWriter::write_group(const std::vector<Pending*>& group, std::uint64_t synced_lsn, bool& synced) {
+Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
   synced = false;
   bool wants_sync = options_.sync_every_group;
   bool wants_close = false;
   std::uint64_t first_lsn = 0;
-  for (const Pending* p : group) {
+  for (const Pending* p : group_) {
     wants_sync |= p->wants_sync;
     wants_close |= p->wants_close;
     if (p->op_count > 0 && first_lsn == 0) first_lsn = p->first_lsn;
@@ -135,7 +135,7 @@ Status LogWriter::write_group(const std::vector<Pending*>& group, std::uint64_t 
     codec::encode_fixed64(buffer_.data() + kRecordHeaderSize, synced_lsn);
     seal_record(buffer_, 0, RecordType::kSyncMark);
   }
-  for (const Pending* p : group) {
+  for (const Pending* p : group_) {
     if (p->op_count == 0) continue;
     const std::size_t start = buffer_.size();
     buffer_.resize(start + kRecordHeaderSize);
@@ -199,21 +199,20 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
   // This thread leads: it writes everything queued so far as one group —
   // unless an earlier group failed, after which nothing more is written.
   group_.assign(queue_.begin(), queue_.end());
-  const std::vector<Pending*>& group = group_;
   if (!error_.is_ok()) {
     const Status failed = error_;
-    finish_group(group, failed, pending);
+    finish_group(failed, pending);
     return failed;
   }
   const std::uint64_t synced_lsn = durable_lsn_;
   std::uint64_t group_last_lsn = written_lsn_;
-  for (const Pending* p : group) {
+  for (const Pending* p : group_) {
     if (p->op_count > 0) group_last_lsn = p->first_lsn + p->op_count - 1;
   }
   lock.unlock();
   bool synced = false;
   const auto started = std::chrono::steady_clock::now();
-  Status status = write_group(group, synced_lsn, synced);
+  Status status = write_group(synced_lsn, synced);
   const auto took = std::chrono::steady_clock::now() - started;
   lock.lock();
   if (synced) last_sync_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
@@ -224,19 +223,19 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
   } else if (error_.is_ok()) {
     error_ = status;  // sticky: the outcome on disk is unknown
   }
-  finish_group(group, status, pending);
+  finish_group(status, pending);
   if (!status.is_ok()) return status;
   return pending.first_lsn;
 }
 
-void LogWriter::finish_group(const std::vector<Pending*>& group, const Status& status, const Pending& leader) {
-  for (Pending* p : group) {
+void LogWriter::finish_group(const Status& status, const Pending& leader) {
+  for (Pending* p : group_) {
     queue_.pop_front();
     p->status = status;
     p->done = true;
     if (p != &leader) p->cv.notify_one();
   }
-  expected_group_ = group.size() + queue_.size();
+  expected_group_ = group_.size() + queue_.size();
   group_.clear();  // its writers are gone: keep the capacity, not the pointers
   if (!queue_.empty()) queue_.front()->cv.notify_one();
 }

@@ -87,12 +87,12 @@ class LogWriter {
   Status start_segment(std::uint64_t first_lsn);                  // leader only
   // Writes and, if asked, syncs one group; `synced_lsn` is durable_lsn_ as
   // the leader saw it, recorded in a sync mark ahead of the group's records.
-  Status write_group(const std::vector<Pending*>& group, std::uint64_t synced_lsn, bool& synced);  // leader only
+  Status write_group(std::uint64_t synced_lsn, bool& synced);  // leader only: writes group_
   Result<std::uint64_t> enqueue_and_wait(Pending& pending);
   // The leader's wait for the previous group's writers (see above). Needs mutex_.
   void gather_group(std::unique_lock<std::mutex>& lock, Pending& leader);
   // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
-  void finish_group(const std::vector<Pending*>& group, const Status& status, const Pending& leader);
+  void finish_group(const Status& status, const Pending& leader);  // of group_
 
   Env* const env_;
   const std::string dir_;
