@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 #include "wal/reader.h"
 
 namespace snapstore::engine {

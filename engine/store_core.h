@@ -35,12 +35,20 @@
 #include <vector>
 
 #include "engine/journal.h"
-#include "engine/snapshot.h"
 #include "engine/storage_env.h"
 #include "index/ordered_index.h"
 #include "snapstore/store.h"
+#include "value/snapshot.h"
 
 namespace snapstore::engine {
+
+// Documents' immutable versions live below the engine (value/), so indexes
+// can point at them without knowing the engine.
+using value::DocId;
+using value::Snapshot;
+using value::SnapshotPtr;
+using value::Snapshots;
+using value::view_of;
 
 // A document argument as the public API received it: the object, or nullptr
 // with the type it had instead (for the InvalidDocument message).

@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/snapshot.h"
+#include "value/snapshot.h"
 #include "index/held_key.h"
 #include "index/id_order.h"
 #include "index/key.h"
@@ -34,8 +34,8 @@ namespace snapstore::index {
 
 class OrderedIndex {
  public:
-  using SnapshotPtr = engine::SnapshotPtr;
-  using Snapshots = engine::Snapshots;
+  using SnapshotPtr = value::SnapshotPtr;
+  using Snapshots = value::Snapshots;
 
   struct Entry {
     // Copies the values only where the summary does not hold them.

@@ -10,7 +10,7 @@
 #include <msgpack.hpp>
 #include <system_error>
 
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/rocksdb_status.h"

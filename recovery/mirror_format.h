@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "codec/little_endian.h"
+#include "base/little_endian.h"
 #include "snapstore/status.h"
 
 namespace snapstore::recovery {
@@ -26,10 +26,10 @@ inline constexpr std::string_view kIndexKeyPrefix = "index/";
 inline constexpr std::uint32_t kMirrorFormatVersion = 1;
 inline constexpr std::size_t kDocHeaderSize = 16;  // version + revision
 
-using codec::get_fixed32;
-using codec::get_fixed64;
-using codec::put_fixed32;
-using codec::put_fixed64;
+using base::get_fixed32;
+using base::get_fixed64;
+using base::put_fixed32;
+using base::put_fixed64;
 
 std::string encode_index_fields(const std::vector<std::string>& fields);
 Result<std::vector<std::string>> decode_index_fields(std::string_view bytes);

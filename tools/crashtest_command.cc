@@ -38,7 +38,7 @@
 #include "fault/crash_recorder.h"
 #include "fault/crash_workload.h"
 #include "fault/fault_env.h"
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 #include "fault/torn_tail.h"
 #include "tools/cli_support.h"
 #include "wal/env.h"
@@ -346,7 +346,7 @@ int run_child_cycles(const Plan& plan, bool walk_kill_points, RunReport& report)
     Clock::duration limit = kCycleLimit;
     std::function<bool()> done = [] { return false; };
     if (walk_kill_points) {
-      point.name = std::string(fault::kKillPoints[(cycle - 1) % fault::kKillPoints.size()]);
+      point.name = std::string(base::kKillPoints[(cycle - 1) % base::kKillPoints.size()]);
       const bool in_recovery = point.name.starts_with("recovery.");  // reached once per open
       point.hit = in_recovery ? 1 : 1 + static_cast<unsigned>(random() % 3);
       args.insert(args.end(), {"--kill-point", point.name, "--kill-hit", std::to_string(point.hit)});
@@ -614,7 +614,7 @@ int CrashtestCommand::run_child() {
   if (!kill_point_.empty()) {
 #ifdef SNAPSTORE_KILL_POINTS
     auto hits = std::make_shared<std::atomic<unsigned>>(0);
-    fault::set_kill_point_handler([&sink, point = kill_point_, hit = kill_hit_, hits](std::string_view at) {
+    base::set_kill_point_handler([&sink, point = kill_point_, hit = kill_hit_, hits](std::string_view at) {
       if (at == point && hits->fetch_add(1) + 1 == hit) {
         sink.kill_point(point);
         ::raise(SIGKILL);
@@ -628,7 +628,7 @@ int CrashtestCommand::run_child() {
   auto store = Store::open(store_dir_of(dir_), workload_options(durability, !kill_point_.empty()));
   if (!store) {
     sink.anomaly("the store does not open after the crash: " + store.status().message());
-    fault::set_kill_point_handler({});
+    base::set_kill_point_handler({});
     return kChildOpenFailed;
   }
   sink.opened(store->revision());
@@ -672,7 +672,7 @@ int CrashtestCommand::run(const GlobalOptions& global) {
       seed_option_->count() > 0 ? seed_ : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   if (cycles_option_->count() > 0) plan.cycles = cycles_;
   if (seconds_option_->count() > 0) plan.seconds = seconds_;
-  if (plan.cycles == 0 && plan.seconds == 0) plan.cycles = kill_points_ ? fault::kKillPoints.size() : 100;
+  if (plan.cycles == 0 && plan.seconds == 0) plan.cycles = kill_points_ ? base::kKillPoints.size() : 100;
 
   // The seed first, so that even a run that never finishes can be replayed.
   if (json_) {

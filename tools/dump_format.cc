@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-#include "codec/little_endian.h"
+#include "base/little_endian.h"
 #include "snapstore/value.h"
 #include "value/msgpack_codec.h"
 
@@ -213,10 +213,10 @@ Status DumpWriter::begin(const DumpHeader& header) {
   std::string encoded;
   if (Status s = value::encode_msgpack(metadata, encoded, kMaxDepth); !s) return s;
   std::string bytes(kDumpMagic.data(), kDumpMagic.size());
-  codec::put_fixed32(bytes, header.format_version);
-  codec::put_fixed32(bytes, static_cast<std::uint32_t>(encoded.size()));
+  base::put_fixed32(bytes, header.format_version);
+  base::put_fixed32(bytes, static_cast<std::uint32_t>(encoded.size()));
   bytes += encoded;
-  codec::put_fixed64(bytes, XXH64(bytes.data(), bytes.size(), 0));
+  base::put_fixed64(bytes, XXH64(bytes.data(), bytes.size(), 0));
   return write(bytes);
 }
 
@@ -239,13 +239,13 @@ Status DumpWriter::add_document(std::string_view id, std::uint64_t version, std:
   if (body > kMaxEntryBody)
     return Status::invalid_argument("document \"" + std::string(id) + "\" is too large to dump");
   scratch_.push_back(static_cast<char>(EntryKind::kDocument));
-  codec::put_fixed32(scratch_, static_cast<std::uint32_t>(body));
-  codec::put_fixed64(scratch_, version);
-  codec::put_fixed64(scratch_, revision);
-  codec::put_fixed32(scratch_, static_cast<std::uint32_t>(id.size()));
+  base::put_fixed32(scratch_, static_cast<std::uint32_t>(body));
+  base::put_fixed64(scratch_, version);
+  base::put_fixed64(scratch_, revision);
+  base::put_fixed32(scratch_, static_cast<std::uint32_t>(id.size()));
   scratch_.append(id);
   scratch_.append(document);
-  codec::put_fixed64(scratch_, XXH64(scratch_.data(), scratch_.size(), 0));
+  base::put_fixed64(scratch_, XXH64(scratch_.data(), scratch_.size(), 0));
   return write(scratch_);
 }
 
@@ -257,10 +257,10 @@ Status DumpWriter::add_deletion(std::string_view id, std::uint64_t revision) {
     return write(scratch_);
   }
   scratch_.push_back(static_cast<char>(EntryKind::kDeletion));
-  codec::put_fixed32(scratch_, static_cast<std::uint32_t>(8 + id.size()));
-  codec::put_fixed64(scratch_, revision);
+  base::put_fixed32(scratch_, static_cast<std::uint32_t>(8 + id.size()));
+  base::put_fixed64(scratch_, revision);
   scratch_.append(id);
-  codec::put_fixed64(scratch_, XXH64(scratch_.data(), scratch_.size(), 0));
+  base::put_fixed64(scratch_, XXH64(scratch_.data(), scratch_.size(), 0));
   return write(scratch_);
 }
 
@@ -272,15 +272,15 @@ Status DumpWriter::finish() {
   } else {
     std::string trailer;
     trailer.push_back(static_cast<char>(EntryKind::kTrailer));
-    codec::put_fixed32(trailer, 16);
-    codec::put_fixed64(trailer, documents_);
-    codec::put_fixed64(trailer, deletions_);
+    base::put_fixed32(trailer, 16);
+    base::put_fixed64(trailer, documents_);
+    base::put_fixed64(trailer, deletions_);
     if (Status s = write(trailer); !s) return s;
     // The checksum covers every byte before it: hash them all first.
     if (Status s = flush_buffer(); !s) return s;
     if (Status s = drain(); !s) return s;
     std::string checksum;
-    codec::put_fixed64(checksum, XXH64_digest(file_hash_->state));
+    base::put_fixed64(checksum, XXH64_digest(file_hash_->state));
     if (Status s = write(checksum); !s) return s;
   }
   if (Status s = flush_buffer(); !s) return s;
@@ -348,19 +348,19 @@ Status DumpReader::read_binary_header() {
   if (!ensure(kDumpHeaderPrefix) || std::memcmp(buffer_.data(), kDumpMagic.data(), kDumpMagic.size()) != 0) {
     return Status::corruption(in_name_ + ": not a snapstore dump (wrong magic)");
   }
-  const std::uint32_t version = codec::get_fixed32(buffer_.data() + 8);
+  const std::uint32_t version = base::get_fixed32(buffer_.data() + 8);
   if (version != kDumpFormatVersion) {
     return Status::invalid_argument(in_name_ + ": dump format version " + std::to_string(version) +
                                     " is not supported (this snapstore reads version " +
                                     std::to_string(kDumpFormatVersion) + ")");
   }
-  const std::uint32_t length = codec::get_fixed32(buffer_.data() + 12);
+  const std::uint32_t length = base::get_fixed32(buffer_.data() + 12);
   if (length > kMaxMetadataBytes)
     return Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible");
   const std::size_t total = kDumpHeaderPrefix + length + kChecksumSize;
   if (!ensure(total)) return Status::corruption(in_name_ + ": header: the file ends inside the header (truncated)");
   if (XXH64(buffer_.data(), kDumpHeaderPrefix + length, 0) !=
-      codec::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
+      base::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
     return Status::corruption(in_name_ + ": header: checksum mismatch");
   }
   auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
@@ -421,7 +421,7 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
       return Status::corruption(in_name_ + ": " + where() + ": the file ends without a trailer (truncated)");
     }
     const auto kind = static_cast<EntryKind>(buffer_[pos_]);
-    const std::uint32_t length = codec::get_fixed32(buffer_.data() + pos_ + 1);
+    const std::uint32_t length = base::get_fixed32(buffer_.data() + pos_ + 1);
     std::string problem;
     if (kind == EntryKind::kTrailer) {
       if (length != 16) {
@@ -430,11 +430,11 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
         problem = "the file ends inside the trailer (truncated)";
       } else {
         const char* p = buffer_.data() + pos_ + kEntryPrefix;
-        const std::uint64_t documents = codec::get_fixed64(p);
-        const std::uint64_t deletions = codec::get_fixed64(p + 8);
+        const std::uint64_t documents = base::get_fixed64(p);
+        const std::uint64_t deletions = base::get_fixed64(p + 8);
         consume(kEntryPrefix + 16);
         const std::uint64_t expected = XXH64_digest(file_hash_->state);
-        const std::uint64_t stored = codec::get_fixed64(buffer_.data() + pos_);
+        const std::uint64_t stored = base::get_fixed64(buffer_.data() + pos_);
         pos_ += kChecksumSize;
         consumed_total_ += kChecksumSize;
         done_ = true;
@@ -457,18 +457,18 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
     } else if (!ensure(kEntryPrefix + length + kChecksumSize)) {
       problem = "the file ends inside the record (truncated)";
     } else if (XXH64(buffer_.data() + pos_, kEntryPrefix + length, 0) !=
-               codec::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + length)) {
+               base::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + length)) {
       problem = "checksum mismatch";
     } else {
       const char* body = buffer_.data() + pos_ + kEntryPrefix;
       if (kind == EntryKind::kDocument) {
-        if (length < 20 || codec::get_fixed32(body + 16) > length - 20) {
+        if (length < 20 || base::get_fixed32(body + 16) > length - 20) {
           problem = "document entry of " + std::to_string(length) + " bytes is malformed";
         } else {
-          const std::uint32_t id_length = codec::get_fixed32(body + 16);
+          const std::uint32_t id_length = base::get_fixed32(body + 16);
           entry.deleted = false;
-          entry.version = codec::get_fixed64(body);
-          entry.revision = codec::get_fixed64(body + 8);
+          entry.version = base::get_fixed64(body);
+          entry.revision = base::get_fixed64(body + 8);
           entry.id.assign(body + 20, id_length);
           entry.document.assign(body + 20 + id_length, length - 20 - id_length);
         }
@@ -477,7 +477,7 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
       } else {
         entry.deleted = true;
         entry.version = 0;
-        entry.revision = codec::get_fixed64(body);
+        entry.revision = base::get_fixed64(body);
         entry.id.assign(body + 8, length - 8);
         entry.document.clear();
       }
@@ -496,12 +496,12 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
     consume(1);
     while (ensure(kEntryPrefix)) {
       const auto k = static_cast<EntryKind>(buffer_[pos_]);
-      const std::uint32_t len = codec::get_fixed32(buffer_.data() + pos_ + 1);
+      const std::uint32_t len = base::get_fixed32(buffer_.data() + pos_ + 1);
       if (k == EntryKind::kTrailer && len == 16) break;
       if ((k == EntryKind::kDocument || k == EntryKind::kDeletion) && len <= kMaxEntryBody &&
           ensure(kEntryPrefix + len + kChecksumSize) &&
           XXH64(buffer_.data() + pos_, kEntryPrefix + len, 0) ==
-              codec::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
+              base::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
         break;
       }
       consume(1);

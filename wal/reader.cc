@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "codec/little_endian.h"
+#include "base/little_endian.h"
 #include "wal/format.h"
 #include "wal/writer.h"
 
@@ -36,8 +36,8 @@ Parse parse_record(std::string_view data, std::size_t offset, RecordView& out) {
     out.problem = "incomplete record header (" + std::to_string(rest.size()) + " bytes)";
     return Parse::kIncomplete;
   }
-  const std::uint64_t checksum = codec::get_fixed64(rest.data());
-  const std::uint32_t length = codec::get_fixed32(rest.data() + kRecordChecksumSize);
+  const std::uint64_t checksum = base::get_fixed64(rest.data());
+  const std::uint32_t length = base::get_fixed32(rest.data() + kRecordChecksumSize);
   const auto type = static_cast<std::uint8_t>(rest[kRecordChecksumSize + 4]);
   // Type 0 is never written: a zero header is preallocated or torn space.
   if (type == static_cast<std::uint8_t>(RecordType::kZero) && checksum == 0 && length == 0) return Parse::kZeroed;
@@ -74,13 +74,13 @@ AfterDamage scan_after_damage(std::string_view data, std::size_t from, std::uint
     const auto type = static_cast<std::uint8_t>(h[kRecordChecksumSize + 4]);
     const bool mark = type == static_cast<std::uint8_t>(RecordType::kSyncMark);
     if (!mark && type != static_cast<std::uint8_t>(RecordType::kBatch)) continue;
-    const std::uint32_t length = codec::get_fixed32(h + kRecordChecksumSize);
+    const std::uint32_t length = base::get_fixed32(h + kRecordChecksumSize);
     if (length > data.size() - offset - kRecordHeaderSize) continue;
     if (mark ? length != kSyncMarkPayloadSize : length < 2) continue;
     RecordView view;
     if (parse_record(data, offset, view) != Parse::kRecord) continue;
     if (mark) {
-      if (codec::get_fixed64(view.payload.data()) >= damaged_lsn) found.synced_beyond = true;
+      if (base::get_fixed64(view.payload.data()) >= damaged_lsn) found.synced_beyond = true;
     } else {
       ++found.batches;
     }
@@ -93,17 +93,17 @@ Status check_header(const SegmentInfo& segment, std::string_view data) {
   if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0) {
     return Status::corruption(at(segment.path, 0) + ": not a snapstore WAL segment (bad magic)");
   }
-  if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != codec::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
+  if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != base::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
     return Status::corruption(at(segment.path, 0) + ": segment header checksum mismatch");
   }
-  const std::uint32_t version = codec::get_fixed32(data.data() + 8);
+  const std::uint32_t version = base::get_fixed32(data.data() + 8);
   if (version != kFormatVersion) {
     return Status::corruption(at(segment.path, 8) + ": WAL format version " + std::to_string(version) +
                               " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
   }
-  if (codec::get_fixed64(data.data() + 16) != segment.first_lsn) {
+  if (base::get_fixed64(data.data() + 16) != segment.first_lsn) {
     return Status::corruption(at(segment.path, 16) + ": header says first LSN " +
-                              std::to_string(codec::get_fixed64(data.data() + 16)) + ", the file name says " +
+                              std::to_string(base::get_fixed64(data.data() + 16)) + ", the file name says " +
                               std::to_string(segment.first_lsn));
   }
   return Status::ok();

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "codec/little_endian.h"
-#include "fault/kill_point.h"
+#include "base/little_endian.h"
+#include "base/kill_point.h"
 #include "wal/format.h"
 #include "wal/record.h"
 
@@ -21,19 +21,19 @@ namespace {
 // and whose payload runs to the end of `buffer`.
 void seal_record(std::string& buffer, std::size_t start, RecordType type) {
   char* header = buffer.data() + start;
-  codec::encode_fixed32(header + kRecordChecksumSize,
+  base::encode_fixed32(header + kRecordChecksumSize,
                         static_cast<std::uint32_t>(buffer.size() - start - kRecordHeaderSize));
   header[kRecordChecksumSize + 4] = static_cast<char>(type);
-  codec::encode_fixed64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
+  base::encode_fixed64(header, XXH64(header + kRecordChecksumSize, buffer.size() - start - kRecordChecksumSize, 0));
 }
 
 std::string segment_header(std::uint64_t first_lsn) {
   std::string header(kSegmentHeaderSize, '\0');
   std::memcpy(header.data(), kSegmentMagic.data(), kSegmentMagic.size());
-  codec::encode_fixed32(header.data() + 8, kFormatVersion);
-  codec::encode_fixed32(header.data() + 12, 0);
-  codec::encode_fixed64(header.data() + 16, first_lsn);
-  codec::encode_fixed64(header.data() + 24, XXH64(header.data(), kSegmentHeaderChecksummed, 0));
+  base::encode_fixed32(header.data() + 8, kFormatVersion);
+  base::encode_fixed32(header.data() + 12, 0);
+  base::encode_fixed64(header.data() + 16, first_lsn);
+  base::encode_fixed64(header.data() + 24, XXH64(header.data(), kSegmentHeaderChecksummed, 0));
   return header;
 }
 
@@ -132,7 +132,7 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
   framed_.clear();
   if (first_lsn != 0 && synced_lsn > marked_lsn_) {
     buffer_.resize(kRecordHeaderSize + kSyncMarkPayloadSize);
-    codec::encode_fixed64(buffer_.data() + kRecordHeaderSize, synced_lsn);
+    base::encode_fixed64(buffer_.data() + kRecordHeaderSize, synced_lsn);
     seal_record(buffer_, 0, RecordType::kSyncMark);
   }
   for (const Pending* p : group_) {

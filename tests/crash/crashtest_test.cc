@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 #include "snapstore/value.h"
 #include "tools/run_tool.h"
 
@@ -90,13 +90,13 @@ TEST_F(CrashtestTest, KillPointWalkReachesEveryPoint) {
   EXPECT_NE(refused.err.find("SNAPSTORE_KILL_POINTS"), std::string::npos) << refused.err;
 #else
   const ToolRun run = crashtest({"--kill-points", "--seed", "7", "--threads", "2"});
-  expect_clean(run, static_cast<std::int64_t>(fault::kKillPoints.size()));
+  expect_clean(run, static_cast<std::int64_t>(base::kKillPoints.size()));
   const Object report = report_of(run);
   const Array& points = report.at("kill_points").as_array();
-  ASSERT_EQ(points.size(), fault::kKillPoints.size());
+  ASSERT_EQ(points.size(), base::kKillPoints.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
-    EXPECT_EQ(points[i].at("name").as_string(), fault::kKillPoints[i]);
-    EXPECT_TRUE(points[i].at("reached").as_bool()) << fault::kKillPoints[i];
+    EXPECT_EQ(points[i].at("name").as_string(), base::kKillPoints[i]);
+    EXPECT_TRUE(points[i].at("reached").as_bool()) << base::kKillPoints[i];
   }
 #endif
 }

@@ -1,9 +1,9 @@
-// Every named kill point (fault/kill_point.h): the power fails exactly there
+// Every named kill point (base/kill_point.h): the power fails exactly there
 // — during a workload that rolls segments and checkpoints, or during the
 // recovery that follows — and the next recovery satisfies the crash oracle
 // (FAULTS.md F9, F10). Each point must actually be reached, so a point that
 // moves out of the code path fails here.
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@ namespace {
 
 class KillPointTest : public ::testing::TestWithParam<std::string_view> {
  protected:
-  void TearDown() override { fault::set_kill_point_handler({}); }
+  void TearDown() override { base::set_kill_point_handler({}); }
 };
 
 TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
@@ -32,7 +32,7 @@ TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
     FaultRig rig(static_cast<std::uint64_t>(hit));
     SequentialWorkload work(static_cast<std::uint64_t>(hit), Durability::kSync);
     std::atomic<int> reached{0};
-    fault::set_kill_point_handler([&](std::string_view at) {
+    base::set_kill_point_handler([&](std::string_view at) {
       if (at == point && ++reached == hit) rig.state().power_off();
     });
     {
@@ -55,7 +55,7 @@ TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
       auto store = rig.open(options);  // fails, or opens on a dead disk
       rig.state().power_off();
     }
-    fault::set_kill_point_handler({});
+    base::set_kill_point_handler({});
     ASSERT_TRUE(rig.state().power_cut(fault::PowerCut::kDropUnsynced)) << context;
     EXPECT_GE(reached.load(), 1) << context << ": the kill point was never reached";
     auto store = rig.open(options);
@@ -64,7 +64,7 @@ TEST_P(KillPointTest, PowerCutAtThePointLosesNothingAcknowledged) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllPoints, KillPointTest, ::testing::ValuesIn(fault::kKillPoints),
+INSTANTIATE_TEST_SUITE_P(AllPoints, KillPointTest, ::testing::ValuesIn(base::kKillPoints),
                          [](const ::testing::TestParamInfo<std::string_view>& info) {
                            std::string name(info.param);
                            for (char& c : name) {

@@ -18,8 +18,8 @@ namespace {
 using Ids = std::vector<std::string>;
 
 // A document version with this id (the index reads only the id of what it holds).
-engine::SnapshotPtr doc(const std::string& id) {
-  return std::make_shared<const engine::Snapshot>(engine::Snapshot{engine::DocId(id), {}, 1, 1});
+value::SnapshotPtr doc(const std::string& id) {
+  return std::make_shared<const value::Snapshot>(value::Snapshot{value::DocId(id), {}, 1, 1});
 }
 
 Ids ids_of(const OrderedIndex::Snapshots& found) {
@@ -81,7 +81,7 @@ TEST_F(OrderedIndexTest, ReplaceMovesAndRemoves) {
 // version, and the index no longer holds the old one.
 TEST_F(OrderedIndexTest, AnUnchangedKeyPointsAtTheNewVersion) {
   const auto v1 = doc("x");
-  const auto v2 = std::make_shared<const engine::Snapshot>(engine::Snapshot{engine::DocId("x"), {}, 2, 2});
+  const auto v2 = std::make_shared<const value::Snapshot>(value::Snapshot{value::DocId("x"), {}, 2, 2});
   idx_.replace(std::nullopt, Key{"A", 1}, v1);
   idx_.replace(Key{"A", 1}, Key{"A", 1.0}, v2);
   const auto found = idx_.find_equal({"A", 1});

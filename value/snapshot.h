@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/doc_id.h"
+#include "value/doc_id.h"
 #include "snapstore/value_view.h"
 #include "value/msgpack_scan.h"
 
-namespace snapstore::engine {
+namespace snapstore::value {
 
 struct Snapshot {
   DocId id;                    // the document's id, the same in every version
@@ -38,4 +38,4 @@ inline ValueView view_of(const Snapshot& snapshot) noexcept {
   return detail::ViewAccess::of(value::scan::bytes_of(snapshot.bytes));
 }
 
-}  // namespace snapstore::engine
+}  // namespace snapstore::value

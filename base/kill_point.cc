@@ -1,5 +1,5 @@
 // Kill points (see kill_point.h).
-#include "fault/kill_point.h"
+#include "base/kill_point.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,7 +8,7 @@
 #include <memory>
 #include <mutex>
 
-namespace snapstore::fault {
+namespace snapstore::base {
 namespace {
 
 std::atomic<bool> armed{false};
@@ -37,4 +37,4 @@ void reach_kill_point(std::string_view point) {
   if (handler) (*handler)(point);
 }
 
-}  // namespace snapstore::fault
+}  // namespace snapstore::base

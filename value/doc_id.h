@@ -16,7 +16,7 @@
 #include <string_view>
 #include <utility>
 
-namespace snapstore::engine {
+namespace snapstore::value {
 
 class DocId {
  public:
@@ -92,4 +92,4 @@ class DocId {
 
 static_assert(sizeof(DocId) == DocId::kInlineCapacity + 1);
 
-}  // namespace snapstore::engine
+}  // namespace snapstore::value

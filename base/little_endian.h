@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace snapstore::codec {
+namespace snapstore::base {
 
 inline void encode_fixed32(char* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -34,4 +34,4 @@ inline std::uint64_t get_fixed64(const char* p) {
   return v;
 }
 
-}  // namespace snapstore::codec
+}  // namespace snapstore::base

@@ -16,7 +16,7 @@
 #include <functional>
 #include <string_view>
 
-namespace snapstore::fault {
+namespace snapstore::base {
 
 // Every point, in the order a write meets them. Tests walk this list, and
 // reach_kill_point() refuses names that are not in it.
@@ -52,10 +52,10 @@ void set_kill_point_handler(KillPointHandler handler);
 // misspelt point cannot silently never fire.
 void reach_kill_point(std::string_view point);
 
-}  // namespace snapstore::fault
+}  // namespace snapstore::base
 
 #ifdef SNAPSTORE_KILL_POINTS
-#define SNAPSTORE_KILL_POINT(point) ::snapstore::fault::reach_kill_point(point)
+#define SNAPSTORE_KILL_POINT(point) ::snapstore::base::reach_kill_point(point)
 #else
 #define SNAPSTORE_KILL_POINT(point) ((void)0)
 #endif

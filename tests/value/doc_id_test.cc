@@ -1,6 +1,6 @@
 // DocId: ids up to 39 bytes inline, longer ones on the heap; copies, moves
 // and comparisons behave as std::string's whichever way each side is stored.
-#include "engine/doc_id.h"
+#include "value/doc_id.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace snapstore::engine {
+namespace snapstore::value {
 namespace {
 
 std::vector<std::string> ids_around_the_inline_limit() {
@@ -58,4 +58,4 @@ TEST(DocIdTest, OrdersAndComparesAsItsText) {
 }
 
 }  // namespace
-}  // namespace snapstore::engine
+}  // namespace snapstore::value
