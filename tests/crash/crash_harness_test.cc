@@ -12,17 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "fault/fault_rig.h"  // tests/fault: ram_dir()
 #include "testutil/temp_dir.h"
 #include "tools/run_tool.h"
 
 namespace snapstore::fault {
 namespace {
-
-// /dev/shm when there is one: the power-loss model and SIGKILL lose nothing
-// the OS holds, so a RAM file system tests the same without real fsyncs.
-std::string scratch_base() {
-  return ::access("/dev/shm", W_OK) == 0 ? std::string("/dev/shm") : testutil::TempDir::default_base();
-}
 
 class CrashHarnessTest : public ::testing::Test {
  protected:
@@ -36,7 +31,7 @@ class CrashHarnessTest : public ::testing::Test {
     return p;
   }
 
-  testutil::TempDir temp_{scratch_base()};
+  testutil::TempDir temp_{testutil::FaultRig::ram_dir()};  // the fault model decides what survives
 };
 
 TEST_F(CrashHarnessTest, PowerLossCyclesRunInTheLibrary) {
