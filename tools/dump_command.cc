@@ -135,8 +135,7 @@ int DumpCommand::run(const GlobalOptions& global) {
       }
       if (!reader) return reader.status();
       if (const auto& damage = (*reader)->wal_summary().damage) {
-        left_out.push_back("the WAL is damaged in " + damage->path + " at offset " + std::to_string(damage->offset) +
-                           " (" + damage->reason + "): the dump holds the state at revision " +
+        left_out.push_back("the WAL is damaged (" + damage->reason + "): the dump holds the state at revision " +
                            std::to_string((*reader)->revision()) + "; every record after it is left out");
       }
       header.revision = (*reader)->revision();

@@ -6,12 +6,12 @@
 // errors, a store in use, or damage repair cannot mend (RocksDB's own files).
 #include "tools/repair_command.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "snapstore/store.h"
 #include "snapstore/value.h"
 #include "tools/cli_support.h"
-#include "wal/env.h"
 
 namespace snapstore::tools {
 
@@ -31,7 +31,8 @@ CLI::App* RepairCommand::setup(CLI::App& app) {
 }
 
 int RepairCommand::run(const GlobalOptions&) {
-  if (!wal::Env::posix()->exists(wal::join_path(dir_, "db"))) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(std::filesystem::path(dir_) / "db", ec)) {
     return report_error("repair", Status::invalid_argument("no store at " + dir_));
   }
   Options options;
@@ -82,8 +83,8 @@ int RepairCommand::run(const GlobalOptions&) {
               << "  kept: revision " << report.last_lsn << ", " << documents << " documents (RocksDB held revision "
               << report.applied_lsn << ", " << report.records_replayed << " WAL records replayed)\n";
     if (repaired) {
-      std::cout << "  damage: " << report.repaired_file << " at offset " << report.repaired_offset << ": "
-                << report.repaired_reason << "\n"
+      // The reason names the file and the offset already.
+      std::cout << "  damage: " << report.repaired_reason << "\n"
                 << "  lost: every record from LSN " << report.repaired_first_lost_lsn << " on ("
                 << report.repaired_bytes_dropped << " bytes of log)\n";
       for (const std::string& file : report.set_aside) std::cout << "  set aside: " << file << "\n";

@@ -124,7 +124,7 @@ std::vector<std::string> remove_leftovers(const fs::path& parent, const std::str
 
 // Creates and locks the lock file of the restore's own temporary directory.
 Result<int> lock_temp_dir(const std::string& temp) {
-  const std::string path = wal::join_path(temp, kRestoreLockName);
+  const std::string path = temp + "/" + kRestoreLockName;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::io_error("create " + path + ": " + std::strerror(errno));
   const std::string pid = std::to_string(::getpid()) + "\n";
@@ -253,7 +253,7 @@ int RestoreCommand::run(const GlobalOptions& global) {
     // The lock file is not part of the store. Its flock stays held until
     // the rename; a restore looking for leftovers meanwhile finds a recent
     // directory without a lock file and leaves it alone.
-    const std::string lock_path = wal::join_path(temp, kRestoreLockName);
+    const std::string lock_path = temp + "/" + kRestoreLockName;
     if (::unlink(lock_path.c_str()) != 0) return Status::io_error("remove " + lock_path + ": " + std::strerror(errno));
     if (Status s = sync_tree(temp); !s) return s;
     // rename(2) replaces an empty directory atomically.
