@@ -2,8 +2,9 @@
 // library's (Store::open with RecoveryPolicy::kRepair): the command only
 // refuses what is not a store, then reports OpenReport. Exit codes: 0 when
 // nothing was damaged (a torn, never-acknowledged tail cut off is not
-// damage), 1 when records were dropped and set aside, 2 for usage and I/O
-// errors, a store in use, or damage repair cannot mend (RocksDB's own files).
+// damage), 1 when records were dropped and set aside, or when the damage is
+// beyond repair (RocksDB's own files), 2 for usage and I/O errors and a
+// store in use.
 #include "tools/repair_command.h"
 
 #include <filesystem>
@@ -22,8 +23,8 @@ CLI::App* RepairCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_flag("--json", json_, "The report as one JSON object");
   sub->footer(
-      "Exit codes: 0 nothing was damaged, 1 records were dropped (copies set aside as *.damaged files),\n"
-      "2 usage or I/O error, store in use, or damage repair cannot mend.\n"
+      "Exit codes: 0 nothing was damaged, 1 records were dropped (copies set aside as *.damaged files)\n"
+      "or damage repair cannot mend (RocksDB's files), 2 usage or I/O error, or the store is in use.\n"
       "Examples:\n"
       "  snapstore verify /data/store || snapstore repair /data/store\n"
       "  snapstore dump --salvage /data/store -o before-repair.dump && snapstore repair /data/store");
@@ -43,10 +44,10 @@ int RepairCommand::run(const GlobalOptions&) {
     Status status = store.status();
     if (status.code() == StatusCode::kBusy) {
       status = Status::busy("the store at " + dir_ + " is in use by another process: " + status.detail());
-    } else if (status.code() != StatusCode::kIOError && status.code() != StatusCode::kInvalidArgument) {
-      // Repair mends the WAL only; anything else it meets is beyond it.
-      status = Status::io_error("cannot repair " + dir_ + ": " + status.message() +
-                                " (repair mends WAL damage only; restore a dump, or dump --salvage what is readable)");
+    } else if (status.code() == StatusCode::kCorruption) {
+      // Repair mends the WAL only; damage elsewhere (RocksDB's files) is beyond it.
+      status = Status::corruption("cannot repair " + dir_ + ": " + status.detail() +
+                                  " (repair mends WAL damage only; restore a dump, or dump --salvage what is readable)");
     }
     return report_error("repair", status);
   }

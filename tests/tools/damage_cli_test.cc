@@ -174,6 +174,21 @@ TEST_F(SalvageDumpTest, EveryEntryIsRestoredPastAFlippedHeaderByte) {
   }
 }
 
+TEST_F(SalvageDumpTest, EveryLineIsRestoredPastADamagedJsonlHeader) {
+  ToolRun jsonl = tool_.run({"dump", path("src"), "--format", "jsonl"});
+  ASSERT_EQ(jsonl.exit_code, 0);
+  std::string bad = jsonl.out;
+  const std::size_t field = bad.find("\"revision\"");
+  ASSERT_LT(field, bad.find('\n'));
+  bad[field + 3] = 'X';
+  write_bytes(path("bad.jsonl"), bad);
+  EXPECT_NE(tool_.run({"restore", path("bad.jsonl"), path("dst")}).exit_code, 0);
+  ToolRun run = tool_.run({"restore", "--salvage", path("bad.jsonl"), path("dst")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("skipped line 1"), std::string::npos) << run.err;
+  EXPECT_EQ(size_of(path("dst")), 40U);
+}
+
 TEST_F(SalvageDumpTest, ADamagedEntryIsReportedAndTheOthersRestored) {
   std::string bad = good_;
   bad[20] ^= 0x01;                // the header
