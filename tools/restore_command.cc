@@ -268,8 +268,14 @@ int RestoreCommand::run(const GlobalOptions& global) {
   if (!status) return report_error("restore", status);
   for (const SkippedInput& s : skipped)
     std::cerr << "snapstore restore: skipped " << s.where << ": " << s.reason << "\n";
-  note(global, "restored " + std::to_string(documents) + " documents into " + dir_ +
-                   (skipped.empty() ? "" : " (" + std::to_string(skipped.size()) + " damaged entries skipped)"));
+  const bool header_skipped = !skipped.empty() && (skipped[0].where == "header" || skipped[0].where == "line 1");
+  const std::size_t entries_skipped = skipped.size() - (header_skipped ? 1 : 0);
+  std::string skipped_note;
+  if (header_skipped) skipped_note = entries_skipped == 0 ? " (the damaged header skipped)" : " (the damaged header and ";
+  if (entries_skipped > 0) {
+    skipped_note += (header_skipped ? "" : " (") + std::to_string(entries_skipped) + " damaged entries skipped)";
+  }
+  note(global, "restored " + std::to_string(documents) + " documents into " + dir_ + skipped_note);
   return skipped.empty() ? kExitOk : kExitProblem;
 }
 
