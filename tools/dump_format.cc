@@ -340,6 +340,15 @@ Result<std::unique_ptr<DumpReader>> DumpReader::open(std::FILE* in, std::string 
       reader->salvage_binary_header("wrong magic");
       return reader;
     }
+    // A JSONL dump whose header line lost its opening brace: the next
+    // line still starts like one.
+    const std::size_t newline = reader->buffer_.find('\n');
+    if (newline != std::string::npos && newline + 1 < reader->buffer_.size() &&
+        reader->buffer_[newline + 1] == '{') {
+      reader->format_ = DumpFormat::kJsonl;
+      if (Status s = reader->read_jsonl_header(); !s) return s;
+      return reader;
+    }
   }
   if (first == kDumpMagic[0]) {
     reader->format_ = DumpFormat::kMsgpack;

@@ -187,6 +187,14 @@ TEST_F(SalvageDumpTest, EveryLineIsRestoredPastADamagedJsonlHeader) {
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("skipped line 1"), std::string::npos) << run.err;
   EXPECT_EQ(size_of(path("dst")), 40U);
+
+  bad = jsonl.out;
+  bad[0] = '[';  // not even the first byte says JSONL any more
+  write_bytes(path("bad.jsonl"), bad);
+  run = tool_.run({"restore", "--salvage", path("bad.jsonl"), path("dst2")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("skipped line 1"), std::string::npos) << run.err;
+  EXPECT_EQ(size_of(path("dst2")), 40U);
 }
 
 TEST_F(SalvageDumpTest, ADamagedEntryIsReportedAndTheOthersRestored) {
