@@ -129,7 +129,9 @@ int DumpCommand::run(const GlobalOptions& global) {
         return lock.status();
       }
       auto reader = recovery::StoreReader::open(dir_, salvage_);
-      if (!reader && reader.code() == StatusCode::kCorruption && !salvage_) {
+      // WAL damage: say what gets past it (only then does a salvaging read open).
+      if (!reader && reader.code() == StatusCode::kCorruption && !salvage_ &&
+          recovery::StoreReader::open(dir_, true).is_ok()) {
         return Status::corruption(reader.status().detail() +
                                   " (dump --salvage dumps what is readable; snapstore repair repairs the store)");
       }
