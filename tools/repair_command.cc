@@ -27,7 +27,7 @@ CLI::App* RepairCommand::setup(CLI::App& app) {
       "or damage repair cannot mend (RocksDB's files), 2 usage or I/O error, or the store is in use.\n"
       "Examples:\n"
       "  snapstore verify /data/store || snapstore repair /data/store\n"
-      "  snapstore dump --salvage /data/store -o before-repair.dump && snapstore repair /data/store");
+      "  snapstore dump --salvage /data/store -o before-repair.dump; snapstore repair /data/store");
   return sub;
 }
 
