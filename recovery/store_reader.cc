@@ -18,7 +18,7 @@ StoreReader::~StoreReader() {
   }
 }
 
-Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir) {
+Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, bool salvage_wal) {
   wal::Env* env = wal::Env::posix();
   const std::string db_dir = wal::join_path(dir, "db");
   const std::string wal_dir = wal::join_path(dir, "wal");
@@ -68,7 +68,8 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir) {
   if (env->exists(wal_dir)) {
     const std::uint64_t applied = reader->applied_lsn_;
     std::uint64_t previous_last_lsn = 0;
-    auto read = wal::read_log(env, wal_dir, applied, [&](const wal::Batch& batch) -> Status {
+    const auto walk = salvage_wal ? wal::salvage_log : wal::read_log;
+    auto read = walk(env, wal_dir, applied, [&](const wal::Batch& batch) -> Status {
       if (reader->wal_contiguous_from_ == 0 || batch.first_lsn != previous_last_lsn + 1) {
         reader->wal_contiguous_from_ = batch.first_lsn;
       }

@@ -57,8 +57,10 @@ class StoreReader {
  public:
   // InvalidArgument when `dir` holds no store; Corruption naming file and
   // offset when the WAL is damaged beyond a torn tail (which is skipped, as a
-  // read-only open does).
-  static Result<std::unique_ptr<StoreReader>> open(const std::string& dir);
+  // read-only open does). With `salvage_wal` (dump --salvage) WAL damage is
+  // not an error: the reader holds the state up to the last valid record
+  // before it, and wal_summary().damage says where the valid log ends.
+  static Result<std::unique_ptr<StoreReader>> open(const std::string& dir, bool salvage_wal = false);
   ~StoreReader();
 
   // The revision the files hold: the last LSN in the WAL, or applied_lsn.

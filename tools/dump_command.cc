@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <iostream>
 
 #include <unistd.h>
 
@@ -47,6 +48,17 @@ CLI::App* DumpCommand::setup(CLI::App& app) {
   sub->add_option("--since-revision", since_revision_,
                   "Only documents changed after this revision, and the ids deleted since (incremental)")
       ->excludes(index);
+  sub->add_flag("--force", force_, "With -o: replace the file if it exists");
+  sub->add_flag("--salvage", salvage_,
+                "Dump a damaged store: every document up to the first WAL damage, naming on stderr what is "
+                "left out (exit 1 when anything is)")
+      ->excludes(index);
+  sub->footer(
+      "Examples:\n"
+      "  snapstore dump /data/store -o store.dump             binary dump to a file\n"
+      "  snapstore dump /data/store --format jsonl | gzip > store.jsonl.gz\n"
+      "  snapstore dump /data/store | snapstore restore - /data/copy\n"
+      "  snapstore dump --salvage /data/damaged -o rescued.dump");
   return sub;
 }
 
@@ -57,6 +69,16 @@ int DumpCommand::run(const GlobalOptions& global) {
   }
   std::FILE* out = stdout;
   const bool to_file = output_ != "-";
+  if (to_file && !force_ && wal::Env::posix()->exists(output_)) {
+    return report_error("dump", Status::invalid_argument(output_ + " exists; dump does not replace a file "
+                                                         "unless --force is given"));
+  }
+  // Binary bytes would garble the terminal and help nobody.
+  if (!to_file && format == DumpFormat::kMsgpack && ::isatty(STDOUT_FILENO) == 1) {
+    return report_error("dump", Status::invalid_argument("stdout is a terminal: a binary dump goes to a file "
+                                                         "(-o FILE), into a pipe (| snapstore restore - DIR), or "
+                                                         "use --format jsonl"));
+  }
   if (to_file) {
     out = std::fopen(output_.c_str(), "wb");
     if (out == nullptr)
@@ -69,6 +91,7 @@ int DumpCommand::run(const GlobalOptions& global) {
   header.since_revision = since_revision_;
 
   Status status;
+  std::vector<std::string> left_out;  // --salvage: what the dump does not hold
   if (!index_.empty()) {
     status = [&]() -> Status {
       auto min = min_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(min_, "--min");
@@ -105,8 +128,18 @@ int DumpCommand::run(const GlobalOptions& global) {
         }
         return lock.status();
       }
-      auto reader = recovery::StoreReader::open(dir_);
+      auto reader = recovery::StoreReader::open(dir_, salvage_);
+      // WAL damage: say what gets past it (only then does a salvaging read open).
+      if (!reader && reader.code() == StatusCode::kCorruption && !salvage_ &&
+          recovery::StoreReader::open(dir_, true).is_ok()) {
+        return Status::corruption(reader.status().detail() +
+                                  " (dump --salvage dumps what is readable; snapstore repair repairs the store)");
+      }
       if (!reader) return reader.status();
+      if (const auto& damage = (*reader)->wal_summary().damage) {
+        left_out.push_back("the WAL is damaged (" + damage->reason + "): the dump holds the state at revision " +
+                           std::to_string((*reader)->revision()) + "; every record after it is left out");
+      }
       header.revision = (*reader)->revision();
       header.indexes = (*reader)->indexes();
       std::vector<recovery::DeletedDocument> deleted;
@@ -121,7 +154,14 @@ int DumpCommand::run(const GlobalOptions& global) {
         progress.add();
         return writer.add_document(doc.id, doc.version, doc.revision, doc.document);
       });
-      if (!scanned) return scanned;
+      // A document RocksDB cannot read ends the scan; salvage keeps what came
+      // before and says where it stopped.
+      if (!scanned && salvage_ && scanned.code() == StatusCode::kCorruption) {
+        left_out.push_back("reading RocksDB stopped after " + std::to_string(writer.documents()) +
+                           " documents: " + scanned.message() + "; the documents after it are left out");
+      } else if (!scanned) {
+        return scanned;
+      }
       for (const recovery::DeletedDocument& d : deleted) {
         if (Status s = writer.add_deletion(d.id, d.revision); !s) return s;
       }
@@ -145,9 +185,10 @@ int DumpCommand::run(const GlobalOptions& global) {
     if (to_file) std::remove(output_.c_str());
     return report_error("dump", status);
   }
+  for (const std::string& what : left_out) std::cerr << "snapstore dump: left out: " << what << "\n";
   note(global, "dumped " + std::to_string(writer.documents()) + " documents at revision " +
                    std::to_string(header.revision) + " (" + std::to_string(writer.bytes_written()) + " bytes)");
-  return kExitOk;
+  return left_out.empty() ? kExitOk : kExitProblem;
 }
 
 }  // namespace snapstore::tools

@@ -22,6 +22,8 @@ class DumpCommand final : public Command {
   std::string min_;
   std::string max_;
   std::uint64_t since_revision_ = 0;
+  bool force_ = false;
+  bool salvage_ = false;
 };
 
 }  // namespace snapstore::tools

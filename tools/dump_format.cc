@@ -331,6 +331,25 @@ Result<std::unique_ptr<DumpReader>> DumpReader::open(std::FILE* in, std::string 
     return Status::corruption(reader->in_name_ + ": the file is empty");
   }
   const char first = reader->buffer_[0];
+  if (salvage && first != kDumpMagic[0] && first != '{' && reader->ensure(kDumpMagic.size())) {
+    // One or two damaged bytes in the magic still say "binary dump".
+    std::size_t same = 0;
+    for (std::size_t i = 0; i < kDumpMagic.size(); ++i) same += reader->buffer_[i] == kDumpMagic[i] ? 1 : 0;
+    if (same + 2 >= kDumpMagic.size()) {
+      reader->format_ = DumpFormat::kMsgpack;
+      reader->salvage_binary_header("wrong magic");
+      return reader;
+    }
+    // A JSONL dump whose header line lost its opening brace: the next
+    // line still starts like one.
+    const std::size_t newline = reader->buffer_.find('\n');
+    if (newline != std::string::npos && newline + 1 < reader->buffer_.size() &&
+        reader->buffer_[newline + 1] == '{') {
+      reader->format_ = DumpFormat::kJsonl;
+      if (Status s = reader->read_jsonl_header(); !s) return s;
+      return reader;
+    }
+  }
   if (first == kDumpMagic[0]) {
     reader->format_ = DumpFormat::kMsgpack;
     if (Status s = reader->read_binary_header(); !s) return s;
@@ -346,30 +365,83 @@ Result<std::unique_ptr<DumpReader>> DumpReader::open(std::FILE* in, std::string 
 
 Status DumpReader::read_binary_header() {
   if (!ensure(kDumpHeaderPrefix) || std::memcmp(buffer_.data(), kDumpMagic.data(), kDumpMagic.size()) != 0) {
+    if (salvage_ && ensure(kDumpHeaderPrefix)) {
+      salvage_binary_header("wrong magic");
+      return Status::ok();
+    }
     return Status::corruption(in_name_ + ": not a snapstore dump (wrong magic)");
   }
+  // Salvage: every check below that fails is damage to skip, not an error.
+  auto fail = [&](Status status) {
+    if (!salvage_) return status;
+    salvage_binary_header(status.detail());
+    return Status::ok();
+  };
   const std::uint32_t version = base::get_fixed32(buffer_.data() + 8);
   if (version != kDumpFormatVersion) {
-    return Status::invalid_argument(in_name_ + ": dump format version " + std::to_string(version) +
-                                    " is not supported (this snapstore reads version " +
-                                    std::to_string(kDumpFormatVersion) + ")");
+    return fail(Status::invalid_argument(in_name_ + ": dump format version " + std::to_string(version) +
+                                         " is not supported (this snapstore reads version " +
+                                         std::to_string(kDumpFormatVersion) + ")"));
   }
   const std::uint32_t length = base::get_fixed32(buffer_.data() + 12);
-  if (length > kMaxMetadataBytes)
-    return Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible");
+  if (length > kMaxMetadataBytes) {
+    return fail(
+        Status::corruption(in_name_ + ": header: metadata length " + std::to_string(length) + " is implausible"));
+  }
   const std::size_t total = kDumpHeaderPrefix + length + kChecksumSize;
-  if (!ensure(total)) return Status::corruption(in_name_ + ": header: the file ends inside the header (truncated)");
+  if (!ensure(total)) {
+    return fail(Status::corruption(in_name_ + ": header: the file ends inside the header (truncated)"));
+  }
   if (XXH64(buffer_.data(), kDumpHeaderPrefix + length, 0) !=
       base::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
-    return Status::corruption(in_name_ + ": header: checksum mismatch");
+    return fail(Status::corruption(in_name_ + ": header: checksum mismatch"));
   }
   auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
-  if (!metadata) return Status::corruption(in_name_ + ": header: " + metadata.status().detail());
+  if (!metadata) return fail(Status::corruption(in_name_ + ": header: " + metadata.status().detail()));
   auto header = header_from_value(*metadata);
-  if (!header) return Status(header.code(), in_name_ + ": header: " + header.status().detail());
+  if (!header) return fail(Status(header.code(), in_name_ + ": header: " + header.status().detail()));
   header_ = std::move(*header);
   consume(total);
   return Status::ok();
+}
+
+void DumpReader::salvage_binary_header(std::string reason) {
+  header_damaged_ = true;
+  header_ = DumpHeader{};
+  // The metadata may still decode (one flipped byte in a string, or in the
+  // checksum itself): keep it, unverified, rather than lose the index list.
+  std::string kept = "nothing of its metadata could be read";
+  if (ensure(kDumpHeaderPrefix)) {
+    const std::uint32_t length = base::get_fixed32(buffer_.data() + 12);
+    if (length <= kMaxMetadataBytes && ensure(kDumpHeaderPrefix + length)) {
+      auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
+      if (metadata) {
+        if (auto header = header_from_value(*metadata); header) {
+          header_ = std::move(*header);
+          kept = "its metadata still decodes and is used unverified (" + std::to_string(header_.indexes.size()) +
+                 " index definitions)";
+        }
+      }
+    }
+  }
+  skipped_.push_back({"header", reason + "; " + kept});
+  consume(std::min(kDumpHeaderPrefix, buffer_.size() - pos_));
+  resynchronize();
+}
+
+void DumpReader::resynchronize() {
+  while (ensure(kEntryPrefix)) {
+    const auto k = static_cast<EntryKind>(buffer_[pos_]);
+    const std::uint32_t len = base::get_fixed32(buffer_.data() + pos_ + 1);
+    if (k == EntryKind::kTrailer && len == 16) return;
+    if ((k == EntryKind::kDocument || k == EntryKind::kDeletion) && len <= kMaxEntryBody &&
+        ensure(kEntryPrefix + len + kChecksumSize) &&
+        XXH64(buffer_.data() + pos_, kEntryPrefix + len, 0) ==
+            base::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
+      return;
+    }
+    consume(1);
+  }
 }
 
 Result<bool> DumpReader::read_line(std::string& line) {
@@ -395,8 +467,13 @@ Status DumpReader::read_jsonl_header() {
   if (!got) return got.status();
   if (!*got) return Status::corruption(in_name_ + ": line 1: the header line is not terminated (truncated)");
   auto metadata = from_json(line, kMaxDepth);
-  if (!metadata) return Status::corruption(in_name_ + ": line 1: " + metadata.status().detail());
-  auto header = header_from_value(*metadata);
+  Result<DumpHeader> header =
+      metadata ? header_from_value(*metadata) : Result<DumpHeader>(Status::corruption(metadata.status().detail()));
+  if (!header && salvage_) {
+    header_damaged_ = true;
+    skipped_.push_back({"line 1", "the header line: " + header.status().detail()});
+    return Status::ok();
+  }
   if (!header) return Status(header.code(), in_name_ + ": line 1: " + header.status().detail());
   header_ = std::move(*header);
   return Status::ok();
@@ -490,22 +567,10 @@ Result<bool> DumpReader::next_binary(DumpEntry& entry) {
     }
     if (!salvage_) return Status::corruption(in_name_ + ": " + where() + ": " + problem);
     skipped_.push_back({where(), problem});
-    // Resynchronize at the next byte where a whole entry with a good
-    // checksum (or a trailer) starts. The whole-file checksum means nothing
-    // after damage; salvage does not check it.
+    // The whole-file checksum means nothing after damage; salvage does not
+    // check it.
     consume(1);
-    while (ensure(kEntryPrefix)) {
-      const auto k = static_cast<EntryKind>(buffer_[pos_]);
-      const std::uint32_t len = base::get_fixed32(buffer_.data() + pos_ + 1);
-      if (k == EntryKind::kTrailer && len == 16) break;
-      if ((k == EntryKind::kDocument || k == EntryKind::kDeletion) && len <= kMaxEntryBody &&
-          ensure(kEntryPrefix + len + kChecksumSize) &&
-          XXH64(buffer_.data() + pos_, kEntryPrefix + len, 0) ==
-              base::get_fixed64(buffer_.data() + pos_ + kEntryPrefix + len)) {
-        break;
-      }
-      consume(1);
-    }
+    resynchronize();
   }
 }
 

@@ -151,7 +151,10 @@ struct SkippedInput {
 // naming the record number and byte offset (binary) or the line (JSONL).
 // With `salvage`, a damaged entry is skipped (and listed in skipped()) and
 // reading resumes at the next valid one; a missing trailer is then not an
-// error either.
+// error either. A damaged header is skipped too (header_damaged()): reading
+// resumes at the first whole entry with a valid checksum after the magic,
+// and header() holds what the damaged metadata still decodes to, if it
+// does, else defaults (revision 0, no indexes).
 class DumpReader {
  public:
   static Result<std::unique_ptr<DumpReader>> open(std::FILE* in, std::string in_name, bool salvage);
@@ -162,6 +165,8 @@ class DumpReader {
   // The next entry; false after the trailer has been read and checked.
   Result<bool> next(DumpEntry& entry);
   const std::vector<SkippedInput>& skipped() const { return skipped_; }
+  // Salvage only: the header failed its checks, so header() is unverified.
+  bool header_damaged() const { return header_damaged_; }
   std::uint64_t bytes_read() const { return consumed_total_; }
 
  private:
@@ -175,6 +180,12 @@ class DumpReader {
   Result<bool> next_jsonl(DumpEntry& entry);
   Result<bool> read_line(std::string& line);
   Status damaged(std::string where, std::string reason);
+  // Salvage: records a damaged binary header, keeps what its metadata still
+  // decodes to, and moves to the first valid entry.
+  void salvage_binary_header(std::string reason);
+  // Salvage: skips bytes up to where a whole entry with a good checksum, or
+  // a trailer, starts (or the end of the input).
+  void resynchronize();
 
   std::FILE* const in_;
   const std::string in_name_;
@@ -192,6 +203,7 @@ class DumpReader {
   std::uint64_t documents_ = 0;
   std::uint64_t deletions_ = 0;
   bool done_ = false;
+  bool header_damaged_ = false;
   std::vector<SkippedInput> skipped_;
 };
 

@@ -14,6 +14,7 @@
 #include "tools/find_command.h"
 #include "tools/get_command.h"
 #include "tools/insert_command.h"
+#include "tools/repair_command.h"
 #include "tools/restore_command.h"
 #include "tools/stats_command.h"
 #include "tools/update_command.h"
@@ -30,6 +31,7 @@ std::vector<std::unique_ptr<Command>> commands() {
   all.push_back(std::make_unique<snapstore::tools::RestoreCommand>());
   all.push_back(std::make_unique<snapstore::tools::VerifyCommand>());
   all.push_back(std::make_unique<snapstore::tools::WalCommand>());
+  all.push_back(std::make_unique<snapstore::tools::RepairCommand>());
   all.push_back(std::make_unique<snapstore::tools::StatsCommand>());
   all.push_back(std::make_unique<snapstore::tools::GetCommand>());
   all.push_back(std::make_unique<snapstore::tools::InsertCommand>());

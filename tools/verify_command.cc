@@ -1,6 +1,7 @@
 // `snapstore verify` (see verify_command.h). Only reads. Checks, in order:
 //   1. the store opens read-only (this also holds the directory's lock);
 //   2. every WAL record's checksum, and every document inside a record decodes;
+//      then every retained segment on its own, also records below applied_lsn;
 //   3. RocksDB's block checksums, every table file (VerifyChecksum);
 //   4. every document read from the files decodes, has a version >= 1 and a
 //      revision within the store's, and no two share a revision (each
@@ -45,6 +46,11 @@ CLI::App* VerifyCommand::setup(CLI::App& app) {
       "verify", "Check a store offline without changing it: WAL records, RocksDB checksums, documents, indexes");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_flag("--json", json_, "The report as one JSON object");
+  sub->footer(
+      "Exit codes: 0 ok, 1 problems found (each listed), 2 usage or I/O error, or the store is in use.\n"
+      "Examples:\n"
+      "  snapstore verify /data/store\n"
+      "  snapstore verify --json /data/store | jq .problems");
   return sub;
 }
 
@@ -76,6 +82,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
   std::uint64_t wal_operations = 0;
   std::uint64_t wal_segments = 0;
   std::uint64_t floor = 0;
+  std::string torn_tail_at;    // "<segment> at offset <n>" of a torn tail
+  std::string read_log_error;  // the WAL read's Corruption, if any
   auto reader = recovery::StoreReader::open(dir_);
   if (reader) floor = (*reader)->applied_lsn();
   {
@@ -101,13 +109,43 @@ int VerifyCommand::run(const GlobalOptions& global) {
       wal_records = read->records;
       wal_segments = read->segments.size();
       if (read->torn_tail) {
-        report.notes.push_back(
-            "torn WAL tail (never acknowledged; a writable open truncates it): " + read->torn_tail->path + " at byte " +
-            std::to_string(read->torn_tail->offset) + ", " + read->torn_tail->reason);
+        torn_tail_at = read->torn_tail->path + " at offset " + std::to_string(read->torn_tail->offset);
+        const std::uint64_t first_lost = wal::torn_tail_first_lsn(*read);
+        if (reader && first_lost <= floor) {
+          // RocksDB holds those records, so they were written whole: this is
+          // damage to the file, not a write a crash interrupted.
+          report.problem("WAL: " + torn_tail_at + ": " + read->torn_tail->reason + ", in records RocksDB already " +
+                         "holds (LSN " + std::to_string(first_lost) + " <= applied_lsn " + std::to_string(floor) +
+                         "): nothing is lost, but the file is damaged (a writable open cuts it off)");
+        } else {
+          report.notes.push_back("torn WAL tail (never acknowledged; a writable open truncates it): " +
+                                 read->torn_tail->path + " at byte " + std::to_string(read->torn_tail->offset) + ", " +
+                                 read->torn_tail->reason);
+        }
       }
     } else {
       report.problem("WAL: " + read.status().message());
+      read_log_error = read.status().message();
     }
+  }
+
+  // 2b. Every retained segment's checksums, also those of records RocksDB
+  // already holds: the read above stops caring about those once they lie
+  // below applied_lsn, but damage there is still damage in the files.
+  std::uint64_t checked_segments = 0;
+  std::uint64_t checked_records = 0;
+  if (auto checks = wal::check_segments(env, wal::join_path(dir_, "wal")); checks) {
+    for (const wal::SegmentCheck& check : *checks) {
+      ++checked_segments;
+      checked_records += check.records;
+      if (check.damage.empty()) continue;
+      const std::string where = check.path + " at offset " + std::to_string(check.damage_offset);
+      if (torn_tail_at == where || read_log_error.find(where) != std::string::npos) continue;  // reported above
+      report.problem("WAL segment " + where + ": " + check.damage + " (" + std::to_string(check.records) +
+                     " valid records before it)");
+    }
+  } else {
+    report.problem("WAL: " + checks.status().message());
   }
 
   // 3. RocksDB's own checksums.
@@ -228,6 +266,8 @@ int VerifyCommand::run(const GlobalOptions& global) {
                {"wal_segments", wal_segments},
                {"wal_records", wal_records},
                {"wal_operations", wal_operations},
+               {"wal_segments_checked", checked_segments},
+               {"wal_records_checked", checked_records},
                {"indexes", std::move(indexes)},
                {"problem_count", report.problem_count},
                {"problems", Array(report.problems.begin(), report.problems.end())},
@@ -237,7 +277,9 @@ int VerifyCommand::run(const GlobalOptions& global) {
     std::cout << dir_ << ": " << (ok ? "ok" : "PROBLEMS FOUND") << "\n"
               << "  revision " << revision << ", " << document_count << " documents, " << definitions.size()
               << " indexes, " << wal_records << " WAL records (" << wal_operations << " operations) in " << wal_segments
-              << " segments\n";
+              << " segments\n"
+              << "  checked every checksum of " << checked_segments << " WAL segments (" << checked_records
+              << " records), also those RocksDB already holds\n";
     for (const std::string& n : report.notes) std::cout << "  note: " << n << "\n";
     for (const std::string& p : report.problems) std::cout << "  problem: " << p << "\n";
     if (report.problem_count > report.problems.size()) {

@@ -1,7 +1,8 @@
 // `snapstore wal` (see wal_command.h): one line per operation, in LSN order,
 // like RocksDB's `ldb dump_wal`. Every record's checksum is verified before
 // it is decoded; the last line says how the log ends (clean, a torn tail, or
-// corruption with file and offset).
+// corruption with file and offset). Damage in any retained segment, also
+// one whose records RocksDB already holds, is named and exits 1.
 #include "tools/wal_command.h"
 
 #include <iostream>
@@ -39,10 +40,20 @@ CLI::App* WalCommand::setup(CLI::App& app) {
   sub->add_option("--from", from_, "First LSN to list");
   sub->add_option("--to", to_, "Last LSN to list");
   sub->add_flag("--json", json_, "One JSON object per line");
+  sub->footer(
+      "Exit codes: 0 the log reads cleanly (a torn tail is reported, not an error), 1 damage (named by file\n"
+      "and offset, also in segments whose records RocksDB already holds), 2 usage or I/O error.\n"
+      "Examples:\n"
+      "  snapstore wal /data/store --from 100 --to 200\n"
+      "  snapstore wal --json /data/store | jq 'select(.type == \"delete\")'");
   return sub;
 }
 
 int WalCommand::run(const GlobalOptions&) {
+  if (from_ > to_) {
+    return report_error("wal", Status::invalid_argument("--from " + std::to_string(from_) + " is above --to " +
+                                                        std::to_string(to_) + ": nothing to list"));
+  }
   wal::Env* env = wal::Env::posix();
   if (!env->exists(wal::join_path(dir_, "db")))
     return report_error("wal", Status::invalid_argument("no store at " + dir_));
@@ -94,6 +105,25 @@ int WalCommand::run(const GlobalOptions&) {
     return report_error("wal", read.status());
   }
   const wal::ReadSummary& summary = *read;
+  // Damage that read_log passes over because the mirror holds those LSNs
+  // (a sealed segment below applied_lsn) is still damage: say so, with
+  // file and offset, rather than start the listing silently after it.
+  auto checks = wal::check_segments(env, wal_dir);
+  if (!checks) return report_error("wal", checks.status());
+  std::vector<std::string> damage;
+  if (summary.torn_tail && floor > 0 && wal::torn_tail_first_lsn(summary) <= floor) {
+    damage.push_back(summary.torn_tail->path + " at offset " + std::to_string(summary.torn_tail->offset) + ": " +
+                     summary.torn_tail->reason + ", in records RocksDB already holds (LSN " +
+                     std::to_string(wal::torn_tail_first_lsn(summary)) + " <= applied_lsn " + std::to_string(floor) +
+                     "): not a torn write");
+  }
+  for (const wal::SegmentCheck& check : *checks) {
+    if (check.damage.empty()) continue;
+    if (summary.torn_tail && summary.torn_tail->path == check.path && summary.torn_tail->offset == check.damage_offset)
+      continue;
+    damage.push_back(check.path + " at offset " + std::to_string(check.damage_offset) + ": " + check.damage +
+                     " (the records from there to the end of that segment are not listed)");
+  }
   if (json_) {
     Object end{{"end", summary.torn_tail ? "torn_tail" : "clean"},
                {"records", summary.records},
@@ -106,6 +136,10 @@ int WalCommand::run(const GlobalOptions&) {
                                 {"bytes", summary.torn_tail->bytes},
                                 {"reason", summary.torn_tail->reason}};
     }
+    if (!damage.empty()) {
+      end["end"] = "damage";
+      end["damage"] = Array(damage.begin(), damage.end());
+    }
     std::cout << to_json(end) << "\n";
   } else {
     std::cout << "# " << summary.records << " records in " << summary.segments.size() << " segments, LSN "
@@ -115,8 +149,10 @@ int WalCommand::run(const GlobalOptions&) {
                 << summary.torn_tail->bytes << " bytes: " << summary.torn_tail->reason << ")";
     }
     std::cout << "\n";
+    for (const std::string& d : damage) std::cout << "# damage: " << d << "\n";
   }
-  return kExitOk;
+  for (const std::string& d : damage) std::cerr << "snapstore wal: damaged WAL segment " << d << "\n";
+  return damage.empty() ? kExitOk : kExitProblem;
 }
 
 }  // namespace snapstore::tools

@@ -255,6 +255,61 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
 
 }  // namespace
 
+std::uint64_t torn_tail_first_lsn(const ReadSummary& summary) {
+  if (!summary.torn_tail || summary.segments.empty()) return 0;
+  return std::max(summary.last_lsn + 1, summary.segments.back().first_lsn);
+}
+
+Result<std::vector<SegmentCheck>> check_segments(Env* env, const std::string& dir) {
+  auto segments = list_segments(env, dir);
+  if (!segments) return segments.status();
+  std::vector<SegmentCheck> checks;
+  for (const SegmentInfo& segment : *segments) {
+    SegmentCheck& check = checks.emplace_back();
+    check.path = segment.path;
+    auto content = env->read_file(segment.path);
+    if (!content) return content.status();
+    const std::string_view data(*content);
+    if (data.size() < kSegmentHeaderSize) {
+      check.damage = "segment header truncated to " + std::to_string(data.size()) + " bytes";
+      continue;
+    }
+    if (Status s = check_header(segment, data); !s) {
+      check.damage = s.detail();
+      continue;
+    }
+    std::uint64_t expected_lsn = segment.first_lsn;
+    std::size_t offset = kSegmentHeaderSize;
+    while (offset < data.size() && check.damage.empty()) {
+      RecordView view;
+      const Parse parse = parse_record(data, offset, view);
+      if (parse == Parse::kZeroed && all_zero(data.substr(offset))) break;  // preallocated space
+      if (parse != Parse::kRecord) {
+        check.damage = parse == Parse::kZeroed ? std::string("zeroed space between records") : view.problem;
+        break;
+      }
+      if (view.type == static_cast<std::uint8_t>(RecordType::kBatch)) {
+        auto batch = decode_payload(view.payload);
+        if (!batch) {
+          check.damage = batch.status().detail();
+        } else if (batch->first_lsn != expected_lsn) {
+          check.damage =
+              "record has LSN " + std::to_string(batch->first_lsn) + ", expected LSN " + std::to_string(expected_lsn);
+        } else {
+          expected_lsn = batch->last_lsn() + 1;
+          ++check.records;
+        }
+      } else if (!(view.type & kIgnorableTypeBit)) {
+        check.damage = "unknown record type " + std::to_string(view.type);
+      }
+      if (!check.damage.empty()) break;
+      offset += view.size;
+    }
+    if (!check.damage.empty()) check.damage_offset = offset;
+  }
+  return checks;
+}
+
 Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
   return walk_log(env, dir, floor_lsn, visit, /*salvage=*/false);
 }

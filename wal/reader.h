@@ -81,4 +81,25 @@ Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t flo
 // was visited. (A segment of a newer format version is still an error.)
 Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
 
+// The first LSN a torn tail held (what a writable open cuts off): the one
+// after the last valid record, or the last segment's first LSN when that
+// segment holds no valid record. 0 without a torn tail.
+std::uint64_t torn_tail_first_lsn(const ReadSummary& summary);
+
+// One segment as check_segments() found it.
+struct SegmentCheck {
+  std::string path;
+  std::uint64_t records = 0;  // checksum-valid records before any damage
+  // Empty when every record checked out up to the end of the file or to
+  // zeroed (preallocated) space; else the first damage and its offset.
+  std::string damage;
+  std::uint64_t damage_offset = 0;
+};
+
+// Every segment of `dir`, each on its own: its header and every record's
+// checksum and decoding, whatever LSNs the mirror already holds (verify's
+// view; read_log() stops caring about a segment once its LSNs are below the
+// floor). Nothing is visited; LSN order across segments is read_log()'s job.
+Result<std::vector<SegmentCheck>> check_segments(Env* env, const std::string& dir);
+
 }  // namespace snapstore::wal
