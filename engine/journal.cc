@@ -10,10 +10,6 @@
 namespace snapstore::engine {
 namespace {
 
-constexpr std::string_view kLockFile = "LOCK";
-constexpr std::string_view kWalDir = "wal";
-constexpr std::string_view kDbDir = "db";
-
 // Makes a shortened segment durable: truncate, then sync the file itself.
 Status truncate_durably(wal::Env* env, const std::string& path, std::uint64_t size) {
   if (Status s = env->truncate(path, size); !s) return s;
@@ -91,39 +87,25 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<Journal> journal(new Journal(dir, options, storage.wal));
   wal::Env* env = journal->env_;
-  const std::string wal_dir = wal::join_path(dir, kWalDir);
-  const std::string db_dir = wal::join_path(dir, kDbDir);
 
   // 1. The directory, and its lock: one open store per directory.
-  if (!env->exists(dir)) {
-    if (!options.create_if_missing || options.read_only) {
-      return Status::invalid_argument("no store at " + dir + " (and Options::create_if_missing is off)");
-    }
-    if (Status s = env->create_dir(dir); !s) return s;
-  }
-  auto lock = env->lock_file(wal::join_path(dir, kLockFile));
-  if (!lock) return lock.status();
-  journal->lock_ = std::move(*lock);
-  const bool exists = env->exists(db_dir);
-  if (exists && options.error_if_exists) {
-    return Status::invalid_argument("a store already exists at " + dir + " (Options::error_if_exists is on)");
-  }
-  if (!exists && options.read_only) return Status::invalid_argument("no store at " + dir);
-  if (!options.read_only) {
-    if (Status s = env->create_dir(wal_dir); !s) return s;
-    if (!exists) {
-      if (Status s = env->sync_dir(dir); !s) return s;
-    }
-  }
+  recovery::StoreDirOptions dir_options;
+  dir_options.create_if_missing = options.create_if_missing;
+  dir_options.error_if_exists = options.error_if_exists;
+  dir_options.read_only = options.read_only;
+  dir_options.lock_timeout = options.lock_timeout;
+  auto store_dir = recovery::StoreDir::open(env, dir, dir_options);
+  if (!store_dir) return store_dir.status();
+  journal->dir_lock_ = std::move(*store_dir);
+  const std::string wal_dir = journal->dir_lock_->wal_dir();
 
   // 2. RocksDB: documents and index definitions as of applied_lsn.
   recovery::MirrorOptions mirror_options;
-  mirror_options.read_only = options.read_only;
   mirror_options.max_lag_bytes = options.max_mirror_lag_bytes;
   mirror_options.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
   mirror_options.checkpoint_interval = std::chrono::seconds(options.checkpoint_interval_seconds);
   mirror_options.rocksdb_env = storage.rocksdb;
-  auto mirror = recovery::Mirror::open(env, db_dir, wal_dir, mirror_options);
+  auto mirror = journal->dir_lock_->open_mirror(mirror_options);
   if (!mirror) return mirror.status();
   journal->mirror_ = std::move(*mirror);
   const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
@@ -278,7 +260,7 @@ Status Journal::close() {
     if (status.is_ok()) status = s;
     mirror_.reset();
   }
-  lock_.reset();
+  dir_lock_.reset();
   return status;
 }
 

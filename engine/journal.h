@@ -1,4 +1,5 @@
-// Journal: what makes a Store durable. It owns the directory lock, the WAL
+// Journal: what makes a Store durable. It holds the directory (recovery's
+// StoreDir: creation rules and the lock), the WAL
 // writer and the RocksDB mirror, runs the open-time recovery (docs/RECOVERY.md)
 // and appends each mutation to the WAL before the engine makes it visible.
 //
@@ -20,6 +21,7 @@
 
 #include "engine/storage_env.h"
 #include "recovery/mirror.h"
+#include "recovery/store_dir.h"
 #include "snapstore/options.h"
 #include "snapstore/store.h"
 #include "wal/env.h"
@@ -63,7 +65,7 @@ class Journal {
   const std::string dir_;
   const Options options_;
   const bool read_only_;
-  std::unique_ptr<wal::FileLock> lock_;
+  std::unique_ptr<recovery::StoreDir> dir_lock_;  // the directory and its lock, released last
   std::unique_ptr<recovery::Mirror> mirror_;
   std::unique_ptr<wal::LogWriter> writer_;
   std::uint64_t recovered_lsn_ = 0;  // read-only stores: the last LSN recovered

@@ -9,6 +9,7 @@
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/rocksdb_status.h"
+#include "recovery/store_dir.h"
 
 namespace snapstore::recovery {
 StoreReader::~StoreReader() {
@@ -20,9 +21,9 @@ StoreReader::~StoreReader() {
 
 Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir) {
   wal::Env* env = wal::Env::posix();
-  const std::string db_dir = wal::join_path(dir, "db");
-  const std::string wal_dir = wal::join_path(dir, "wal");
-  if (!env->exists(db_dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
+  const std::string db_dir = db_dir_path(dir);
+  const std::string wal_dir = wal_dir_path(dir);
+  if (!is_store(env, dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
   std::unique_ptr<StoreReader> reader(new StoreReader());
 
   rocksdb::DBOptions db_options;

@@ -1,0 +1,141 @@
+// The store directory (recovery/store_dir.h): only create_if_missing creates
+// a store, only in a missing or empty directory (or one an interrupted
+// creation left); anything else is refused with nothing written. The lock:
+// every refusal names the holder's pid, lock_timeout waits for it, read-only
+// opens share it.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "recovery/store_dir.h"
+#include "snapstore/store.h"
+#include "testutil/temp_dir.h"
+
+namespace snapstore {
+namespace {
+
+namespace fs = std::filesystem;
+using testutil::TempDir;
+
+std::set<std::string> entries(const std::string& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+Options quick_options() {
+  Options options;
+  options.durability = Durability::kNone;
+  options.wal_segment_bytes = 1 << 20;
+  options.open_threads = 1;
+  return options;
+}
+
+TEST(StoreDirTest, EveryNameComesFromTheLayout) {
+  EXPECT_EQ(recovery::lock_path("s"), "s/LOCK");
+  EXPECT_EQ(recovery::wal_dir_path("s/"), "s/wal");
+  EXPECT_EQ(recovery::db_dir_path("a/s"), "a/s/db");
+  EXPECT_EQ(recovery::damaged_path("s/wal/1.log"), "s/wal/1.log.damaged");
+  EXPECT_EQ(recovery::temporary_path("x"), "x.tmp");
+  EXPECT_EQ(recovery::restore_temp_prefix("a/b/store"), "a/b/.store.restore-");
+  EXPECT_EQ(recovery::restore_temp_prefix("store"), ".store.restore-");
+}
+
+TEST(StoreDirTest, ADirectoryThatIsNotAStoreIsRefusedAndLeftUntouched) {
+  TempDir dir;
+  const std::string foreign = dir / "foreign";
+  fs::create_directory(foreign);
+  std::ofstream(foreign + "/notes.txt") << "mine";
+  for (bool create : {false, true}) {
+    Options options = quick_options();
+    options.create_if_missing = create;
+    auto store = Store::open(foreign, options);
+    ASSERT_EQ(store.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(store.status().message().find(foreign + " is not a snapstore store"), std::string::npos)
+        << store.status().message();
+    EXPECT_NE(store.status().message().find("notes.txt"), std::string::npos);
+    EXPECT_EQ(entries(foreign), std::set<std::string>{"notes.txt"});
+  }
+}
+
+TEST(StoreDirTest, AnEmptyDirectoryBecomesAStoreOnlyWithCreateIfMissing) {
+  TempDir dir;
+  const std::string empty = dir / "empty";
+  fs::create_directory(empty);
+  Options options = quick_options();
+  options.create_if_missing = false;
+  auto refused = Store::open(empty, options);
+  ASSERT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("no store at " + empty), std::string::npos);
+  EXPECT_TRUE(entries(empty).empty());
+
+  options.read_only = true;
+  EXPECT_EQ(Store::open(empty, options).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(entries(empty).empty());
+
+  options = quick_options();
+  auto created = Store::open(empty, options);
+  ASSERT_TRUE(created.is_ok()) << created.status().message();
+  ASSERT_TRUE(created->insert(Document{{"a", 1}}).is_ok());
+  created->close();
+  EXPECT_EQ(entries(empty), (std::set<std::string>{"LOCK", "db", "wal"}));
+}
+
+TEST(StoreDirTest, MissingParentIsNotCreated) {
+  TempDir dir;
+  auto store = Store::open(dir / "missing/store", quick_options());
+  ASSERT_EQ(store.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("parent directory " + dir / "missing" + " does not exist"),
+            std::string::npos)
+      << store.status().message();
+  EXPECT_FALSE(fs::exists(dir / "missing"));
+}
+
+TEST(StoreDirTest, AnInterruptedCreationIsFinished) {
+  TempDir dir;
+  const std::string half = dir / "half";
+  fs::create_directory(half);
+  std::ofstream(half + "/LOCK") << "12345\n";
+  fs::create_directory(half + "/wal");
+  Options options = quick_options();
+  options.create_if_missing = false;
+  EXPECT_EQ(Store::open(half, options).code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(half + "/db"));
+  auto store = Store::open(half, quick_options());
+  ASSERT_TRUE(store.is_ok()) << store.status().message();
+  ASSERT_TRUE(store->insert(Document{{"a", 1}}).is_ok());
+  store->close();
+  auto again = Store::open(half, options);
+  ASSERT_TRUE(again.is_ok()) << again.status().message();
+  EXPECT_EQ(again->revision(), 1U);
+}
+
+TEST(StoreDirTest, AWalWithoutItsMirrorIsNotOverwritten) {
+  TempDir dir;
+  const std::string broken = dir / "broken";
+  fs::create_directories(broken + "/wal");
+  std::ofstream(broken + "/wal/00000000000000000001.log") << "segment";
+  auto store = Store::open(broken, quick_options());
+  ASSERT_EQ(store.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("not a complete store"), std::string::npos) << store.status().message();
+  EXPECT_EQ(entries(broken), std::set<std::string>{"wal"});
+}
+
+TEST(StoreDirTest, ErrorIfExists) {
+  TempDir dir;
+  ASSERT_TRUE(Store::open(dir.path(), quick_options()).is_ok());
+  Options options = quick_options();
+  options.error_if_exists = true;
+  auto store = Store::open(dir.path(), options);
+  ASSERT_EQ(store.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("already exists"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace snapstore
