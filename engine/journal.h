@@ -4,7 +4,8 @@
 // and appends each mutation to the WAL before the engine makes it visible.
 //
 // The engine stays the only owner of documents and indexes: recovery hands it
-// documents, index definitions and replayed WAL batches through RecoverySink.
+// documents, index definitions and replayed WAL operations through
+// RecoverySink.
 //
 // Thread safety: append(), flush() and the accessors from any thread;
 // close() once.
@@ -21,6 +22,7 @@
 
 #include "engine/storage_env.h"
 #include "recovery/mirror.h"
+#include "recovery/replay.h"
 #include "recovery/store_dir.h"
 #include "snapstore/options.h"
 #include "snapstore/store.h"
@@ -30,12 +32,9 @@
 
 namespace snapstore::engine {
 
-// Receives the recovered state: first the mirror's (as a LoadSink), then every
-// WAL batch after the mirror's applied_lsn.
-class RecoverySink : public recovery::LoadSink {
- public:
-  virtual Status on_batch(const wal::Batch& batch) = 0;
-};
+// Receives the recovered state: first the mirror's (as a LoadSink), then the
+// operations of every WAL batch after the mirror's applied_lsn.
+class RecoverySink : public recovery::LoadSink, public recovery::OperationVisitor {};
 
 class Journal {
  public:

@@ -96,6 +96,8 @@ class StoreReader {
     std::string document;
   };
 
+  class OverlayBuilder;
+
   StoreReader() = default;
   Status merge_scan(std::uint64_t since, const DocumentVisitor& visit) const;
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "recovery/store_dir.h"
+#include "wal/env.h"
 #include "snapstore/store.h"
 #include "testutil/temp_dir.h"
 
@@ -135,6 +136,118 @@ TEST(StoreDirTest, ErrorIfExists) {
   auto store = Store::open(dir.path(), options);
   ASSERT_EQ(store.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(store.status().message().find("already exists"), std::string::npos);
+}
+
+TEST(StoreDirTest, LockTimeoutWaitsForTheHolder) {
+  TempDir dir;
+  auto holder = std::make_unique<Store>(std::move(Store::open(dir.path(), quick_options()).value()));
+  Options options = quick_options();
+  options.lock_timeout = std::chrono::milliseconds(5000);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    holder->close();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto waited = Store::open(dir.path(), options);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  release.join();
+  ASSERT_TRUE(waited.is_ok()) << waited.status().message();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+}
+
+TEST(StoreDirTest, LockTimeoutEndsInBusyNamingTheHolder) {
+  TempDir dir;
+  auto holder = Store::open(dir.path(), quick_options());
+  ASSERT_TRUE(holder.is_ok());
+  Options options = quick_options();
+  options.lock_timeout = std::chrono::milliseconds(400);
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = Store::open(dir.path(), options);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(refused.code(), StatusCode::kBusy);
+  EXPECT_NE(refused.status().message().find("(pid " + std::to_string(::getpid()) + ")"), std::string::npos)
+      << refused.status().message();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(400));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+}
+
+TEST(StoreDirTest, ReadOnlyOpensShareTheLockAndKeepWritersOut) {
+  TempDir dir;
+  {
+    auto store = Store::open(dir.path(), quick_options());
+    ASSERT_TRUE(store.is_ok());
+    ASSERT_TRUE(store->insert(Document{{"a", 1}}).is_ok());
+  }
+  Options read_only = quick_options();
+  read_only.read_only = true;
+  auto first = Store::open(dir.path(), read_only);
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  auto second = Store::open(dir.path(), read_only);
+  ASSERT_TRUE(second.is_ok()) << second.status().message();
+  auto writer = Store::open(dir.path(), quick_options());
+  ASSERT_EQ(writer.code(), StatusCode::kBusy);
+  // Shared holders write nothing into LOCK: the kernel's lock table names them.
+  EXPECT_NE(writer.status().message().find(std::to_string(::getpid())), std::string::npos)
+      << writer.status().message();
+  first->close();
+  second->close();
+  auto now_free = Store::open(dir.path(), quick_options());
+  ASSERT_TRUE(now_free.is_ok()) << now_free.status().message();
+  EXPECT_EQ(Store::open(dir.path(), read_only).code(), StatusCode::kBusy);
+}
+
+// Many processes race for one store: every refusal names a pid, including
+// those that come while the winner is between taking the lock and writing
+// its pid into LOCK.
+TEST(StoreDirTest, EveryRefusalInARaceNamesThePid) {
+  TempDir dir;
+  ASSERT_TRUE(Store::open(dir.path(), quick_options()).is_ok());
+  constexpr int kRounds = 30;
+  constexpr int kRacers = 4;
+  int refusals = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    int pipes[kRacers][2];
+    pid_t pids[kRacers];
+    for (int r = 0; r < kRacers; ++r) {
+      ASSERT_EQ(::pipe(pipes[r]), 0);
+      pids[r] = ::fork();  // before any RocksDB thread exists in the child's copy
+      ASSERT_GE(pids[r], 0);
+      if (pids[r] == 0) {
+        ::close(pipes[r][0]);
+        auto lock = wal::Env::posix()->lock_file(recovery::lock_path(dir.path()), wal::LockOptions{});
+        const std::string message = lock ? "ok " + std::to_string(::getpid()) : lock.status().message();
+        if (lock) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        (void)!::write(pipes[r][1], message.data(), message.size());
+        ::_exit(0);
+      }
+      ::close(pipes[r][1]);
+    }
+    std::vector<std::string> messages;
+    std::set<std::string> winners;
+    for (int r = 0; r < kRacers; ++r) {
+      std::string message;
+      char buffer[512];
+      ssize_t n = 0;
+      while ((n = ::read(pipes[r][0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
+      ::close(pipes[r][0]);
+      int status = 0;
+      ::waitpid(pids[r], &status, 0);
+      if (message.starts_with("ok ")) {
+        winners.insert(message.substr(3));
+      } else {
+        messages.push_back(message);
+      }
+    }
+    // A refusal names a winner of this round, never an earlier holder.
+    for (const std::string& message : messages) {
+      ++refusals;
+      const std::size_t at = message.find("(pid ");
+      ASSERT_NE(at, std::string::npos) << message;
+      const std::string pid = message.substr(at + 5, message.find(')', at) - at - 5);
+      EXPECT_TRUE(winners.contains(pid)) << message;
+    }
+  }
+  EXPECT_GT(refusals, 0);
 }
 
 }  // namespace
