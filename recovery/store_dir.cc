@@ -129,6 +129,10 @@ Result<std::unique_ptr<StoreDir>> StoreDir::open(wal::Env* env, const std::strin
   }
 
   auto locked = env->lock_file(lock_path(dir), wal::LockOptions{false, options.lock_timeout});
+  if (!locked && locked.code() == StatusCode::kIOError) {
+    return Status::io_error("cannot open the store at " + dir + " for writing (" + locked.status().detail() +
+                            "); a read-only open (Options::read_only, the CLI's read commands) needs no write access");
+  }
   if (!locked) return locked.status();
   store->lock_ = std::move(*locked);
   // Another process may have finished creating it while this one waited.

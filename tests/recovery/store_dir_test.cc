@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -248,6 +249,42 @@ TEST(StoreDirTest, EveryRefusalInARaceNamesThePid) {
     }
   }
   EXPECT_GT(refusals, 0);
+}
+
+// Nothing anywhere in the directory changes: no file created, none written
+// (RocksDB's info log included), so read-only media work.
+TEST(StoreDirTest, ReadOnlyOpenWritesNothing) {
+  TempDir dir;
+  {
+    auto store = Store::open(dir.path(), quick_options());
+    ASSERT_TRUE(store.is_ok());
+    ASSERT_TRUE(store->insert(Document{{"a", 1}}).is_ok());
+    ASSERT_TRUE(store->create_index("by_a", {"a"}).is_ok());
+  }
+  auto files = [&] {
+    std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> state;
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+      const auto size = entry.is_regular_file() ? entry.file_size() : 0;
+      state[entry.path().string()] = {size, entry.last_write_time()};
+    }
+    return state;
+  };
+  const auto before = files();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a write would show in the mtimes
+  Options options = quick_options();
+  options.read_only = true;
+  {
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store.is_ok()) << store.status().message();
+    EXPECT_EQ(store->revision(), 2U);
+  }
+  EXPECT_EQ(files(), before);
+
+  // A copy without LOCK (never opened for writing there) is read unlocked.
+  fs::remove(dir / "LOCK");
+  auto unlocked = Store::open(dir.path(), options);
+  ASSERT_TRUE(unlocked.is_ok()) << unlocked.status().message();
+  EXPECT_FALSE(fs::exists(dir / "LOCK"));
 }
 
 }  // namespace
