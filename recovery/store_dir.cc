@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "wal/reader.h"
 
 namespace snapstore::recovery {
 namespace {

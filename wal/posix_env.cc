@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -90,6 +91,7 @@ std::string lock_holders(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return {};
   std::vector<long> pids;
+  std::vector<long> inode_only;
   if (std::FILE* locks = std::fopen("/proc/locks", "re")) {
     char line[256];
     while (std::fgets(line, sizeof line, locks) != nullptr) {
@@ -103,10 +105,16 @@ std::string lock_holders(int fd) {
       if (std::strstr(line, "->") != nullptr) continue;
       if (std::sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &major, &minor, &inode) != 5) continue;
       if (std::strcmp(kind, "FLOCK") != 0 || inode != static_cast<unsigned long long>(st.st_ino)) continue;
-      if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+      if (pid <= 0) continue;  // a holder outside this pid namespace shows as 0
+      // The device too where it agrees with stat's (not on overlayfs, whose
+      // locks sit on the file underneath).
+      const bool same_device = major == ::major(st.st_dev) && minor == ::minor(st.st_dev);
+      std::vector<long>& list = same_device ? pids : inode_only;
+      if (std::find(list.begin(), list.end(), pid) == list.end()) list.push_back(pid);
     }
     std::fclose(locks);
   }
+  if (pids.empty()) pids = std::move(inode_only);
   if (pids.empty()) {
     char buffer[32] = {};
     const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
