@@ -1,21 +1,17 @@
 // `snapstore crashtest`: crashes a store again and again while a randomized
 // multi-threaded workload writes to it, and after every crash checks the
-// recovered store against the acknowledgements of all cycles so far (the
-// crash oracle of fault/oracle.h; docs/GUARANTEES.md describes the run).
+// recovered store against the acknowledgements of all cycles so far
+// (docs/GUARANTEES.md describes the run).
 //
-//   default        a child process (this binary, hidden --child mode) runs
-//                  the workload and reports over a pipe; the parent SIGKILLs
-//                  it at a random moment, reopens the store and checks
-//   --power-loss   the same cycles in-process on the fault-injecting Envs:
-//                  power off, stop the writers, cut the power, reopen, check
-//   --kill-points  one cycle per named kill point: the child SIGKILLs itself
-//                  at the Nth hit of the point; a point never reached fails
+//   default        kill -9 of a child process at a random moment
+//   --power-loss   power cuts in-process on the fault-injecting file systems
+//   --kill-points  one cycle per named kill point
 //
-// The seed is printed first; the same seed replays the same plan (kill
-// moments, operation choices), though thread scheduling still varies.
-// `--inject-bug ack-unwritten` (hidden) is the harness's self-test: the
-// workload reports one insert as acknowledged without performing it, and
-// the run must fail naming that document.
+// A thin command over the harness of fault/crash_harness.h: it parses the
+// options, prints the seed first, runs the harness and prints its report
+// (text or --json). A cycle's child is this binary again, started with the
+// hidden --child options, which it hands back to fault::run_crash_child.
+// `--inject-bug ack-unwritten` (hidden) is the harness's self-test.
 //
 // Thread safety: see command.h.
 #pragma once
