@@ -5,71 +5,9 @@
 #include <chrono>
 
 #include "base/kill_point.h"
-#include "wal/reader.h"
+#include "recovery/replay.h"
 
 namespace snapstore::engine {
-namespace {
-
-constexpr std::string_view kLockFile = "LOCK";
-constexpr std::string_view kWalDir = "wal";
-constexpr std::string_view kDbDir = "db";
-
-// Makes a shortened segment durable: truncate, then sync the file itself.
-Status truncate_durably(wal::Env* env, const std::string& path, std::uint64_t size) {
-  if (Status s = env->truncate(path, size); !s) return s;
-  auto file = env->reopen_file(path);
-  if (!file) return file.status();
-  if (Status s = (*file)->sync(); !s) return s;
-  return (*file)->close();
-}
-
-// Copies `from` to `to` so that `to` exists only complete: through a
-// temporary file, synced, then renamed (the caller syncs the directory).
-Status copy_durably(wal::Env* env, const std::string& from, const std::string& to) {
-  auto content = env->read_file(from);
-  if (!content) return content.status();
-  const std::string temporary = to + ".tmp";
-  if (env->exists(temporary)) {
-    if (Status s = env->remove(temporary); !s) return s;
-  }
-  auto file = env->create_file(temporary);
-  if (!file) return file.status();
-  if (Status s = (*file)->append(*content); !s) return s;
-  if (Status s = (*file)->sync(); !s) return s;
-  if (Status s = (*file)->close(); !s) return s;
-  return env->rename(temporary, to);
-}
-
-// RecoveryPolicy::kRepair: the log ends at `damage`. The damaged segment is
-// copied aside and cut there; every later segment is renamed aside. Each
-// step leaves a state from which repairing again reaches the same end.
-Status set_damage_aside(wal::Env* env, const std::string& wal_dir, const wal::Damage& damage,
-                        std::vector<wal::SegmentInfo>& segments, OpenReport& report) {
-  report.repaired_file = damage.path;
-  report.repaired_offset = damage.offset;
-  report.repaired_first_lost_lsn = damage.expected_lsn;
-  report.repaired_reason = damage.reason;
-  for (std::size_t i = damage.segment; i < segments.size(); ++i) {
-    const wal::SegmentInfo& segment = segments[i];
-    const std::string aside = segment.path + ".damaged";
-    const bool keep_prefix = i == damage.segment && damage.offset > 0;
-    report.repaired_bytes_dropped += keep_prefix ? segment.size - damage.offset : segment.size;
-    if (keep_prefix) {
-      if (!env->exists(aside)) {
-        if (Status s = copy_durably(env, segment.path, aside); !s) return s;
-      }
-      if (Status s = truncate_durably(env, segment.path, damage.offset); !s) return s;
-    } else if (Status s = env->rename(segment.path, aside); !s) {
-      return s;
-    }
-    report.set_aside.push_back(aside);
-  }
-  if (Status s = env->sync_dir(wal_dir); !s) return s;
-  segments.resize(damage.offset > 0 ? damage.segment + 1 : damage.segment);
-  return Status::ok();
-}
-
-}  // namespace
 
 Journal::Journal(std::string dir, const Options& options, wal::Env* env)
     : env_(env != nullptr ? env : wal::Env::posix()),
@@ -91,39 +29,25 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<Journal> journal(new Journal(dir, options, storage.wal));
   wal::Env* env = journal->env_;
-  const std::string wal_dir = wal::join_path(dir, kWalDir);
-  const std::string db_dir = wal::join_path(dir, kDbDir);
 
   // 1. The directory, and its lock: one open store per directory.
-  if (!env->exists(dir)) {
-    if (!options.create_if_missing || options.read_only) {
-      return Status::invalid_argument("no store at " + dir + " (and Options::create_if_missing is off)");
-    }
-    if (Status s = env->create_dir(dir); !s) return s;
-  }
-  auto lock = env->lock_file(wal::join_path(dir, kLockFile));
-  if (!lock) return lock.status();
-  journal->lock_ = std::move(*lock);
-  const bool exists = env->exists(db_dir);
-  if (exists && options.error_if_exists) {
-    return Status::invalid_argument("a store already exists at " + dir + " (Options::error_if_exists is on)");
-  }
-  if (!exists && options.read_only) return Status::invalid_argument("no store at " + dir);
-  if (!options.read_only) {
-    if (Status s = env->create_dir(wal_dir); !s) return s;
-    if (!exists) {
-      if (Status s = env->sync_dir(dir); !s) return s;
-    }
-  }
+  recovery::StoreDirOptions dir_options;
+  dir_options.create_if_missing = options.create_if_missing;
+  dir_options.error_if_exists = options.error_if_exists;
+  dir_options.read_only = options.read_only;
+  dir_options.lock_timeout = options.lock_timeout;
+  auto store_dir = recovery::StoreDir::open(env, dir, dir_options);
+  if (!store_dir) return store_dir.status();
+  journal->dir_lock_ = std::move(*store_dir);
+  const std::string wal_dir = journal->dir_lock_->wal_dir();
 
   // 2. RocksDB: documents and index definitions as of applied_lsn.
   recovery::MirrorOptions mirror_options;
-  mirror_options.read_only = options.read_only;
   mirror_options.max_lag_bytes = options.max_mirror_lag_bytes;
   mirror_options.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
   mirror_options.checkpoint_interval = std::chrono::seconds(options.checkpoint_interval_seconds);
   mirror_options.rocksdb_env = storage.rocksdb;
-  auto mirror = recovery::Mirror::open(env, db_dir, wal_dir, mirror_options);
+  auto mirror = journal->dir_lock_->open_mirror(mirror_options);
   if (!mirror) return mirror.status();
   journal->mirror_ = std::move(*mirror);
   const std::uint64_t applied_lsn = journal->mirror_->applied_lsn();
@@ -133,31 +57,20 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
 
   // 3. The WAL after applied_lsn, replayed in order; the mirror gets the
   // replayed batches again so that its applied_lsn catches up.
-  std::uint64_t last_lsn = applied_lsn;
   std::vector<wal::Batch> replayed;
-  wal::ReadSummary summary;
   const bool repair = options.recovery_policy == RecoveryPolicy::kRepair && !options.read_only;
-  if (env->exists(wal_dir)) {
-    auto read =
-        (repair ? wal::salvage_log : wal::read_log)(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
-          if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
-          if (batch.first_lsn != last_lsn + 1) {
-            return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
-                                      " but RocksDB holds the state up to LSN " + std::to_string(last_lsn) +
-                                      " (records in between are missing)");
-          }
-          if (Status s = sink.on_batch(batch); !s) return s;
-          last_lsn = batch.last_lsn();
-          ++report.records_replayed;
-          if (!options.read_only) replayed.push_back(batch);
-          return Status::ok();
-        });
-    if (!read) return read.status();
-    summary = std::move(*read);
-  }
+  auto replay = recovery::replay_wal(env, wal_dir, applied_lsn, repair, [&](const wal::Batch& batch) -> Status {
+    if (Status s = recovery::visit_operations(batch, sink); !s) return s;
+    ++report.records_replayed;
+    if (!options.read_only) replayed.push_back(batch);
+    return Status::ok();
+  });
+  if (!replay) return replay.status();
+  const std::uint64_t last_lsn = replay->last_lsn;
+  wal::ReadSummary& summary = replay->summary;
   report.last_lsn = last_lsn;
   if (summary.damage) {
-    if (Status s = set_damage_aside(env, wal_dir, *summary.damage, summary.segments, report); !s) return s;
+    if (Status s = recovery::set_damage_aside(env, wal_dir, *summary.damage, summary.segments, report); !s) return s;
   }
 
   // 4. A torn tail holds nothing acknowledged: cut it off (read-only: skip it).
@@ -167,16 +80,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
     report.torn_tail_bytes = summary.torn_tail->bytes;
     report.torn_tail_reason = summary.torn_tail->reason;
     if (!options.read_only) {
-      SNAPSTORE_KILL_POINT("recovery.before_truncate");
-      Status s = summary.torn_tail->offset == 0
-                     ? env->remove(summary.torn_tail->path)
-                     : truncate_durably(env, summary.torn_tail->path, summary.torn_tail->offset);
-      if (!s) return s;
-      if (summary.torn_tail->offset == 0) {
-        summary.segments.pop_back();
-        if (Status d = env->sync_dir(wal_dir); !d) return d;
-      }
-      SNAPSTORE_KILL_POINT("recovery.after_truncate");
+      if (Status s = recovery::cut_torn_tail(env, wal_dir, *summary.torn_tail, summary.segments); !s) return s;
     }
   }
 
@@ -278,7 +182,7 @@ Status Journal::close() {
     if (status.is_ok()) status = s;
     mirror_.reset();
   }
-  lock_.reset();
+  dir_lock_.reset();
   return status;
 }
 

@@ -1,9 +1,11 @@
-// Journal: what makes a Store durable. It owns the directory lock, the WAL
+// Journal: what makes a Store durable. It holds the directory (recovery's
+// StoreDir: creation rules and the lock), the WAL
 // writer and the RocksDB mirror, runs the open-time recovery (docs/RECOVERY.md)
 // and appends each mutation to the WAL before the engine makes it visible.
 //
 // The engine stays the only owner of documents and indexes: recovery hands it
-// documents, index definitions and replayed WAL batches through RecoverySink.
+// documents, index definitions and replayed WAL operations through
+// RecoverySink.
 //
 // Thread safety: append(), flush() and the accessors from any thread;
 // close() once.
@@ -20,6 +22,8 @@
 
 #include "engine/storage_env.h"
 #include "recovery/mirror.h"
+#include "recovery/replay.h"
+#include "recovery/store_dir.h"
 #include "snapstore/options.h"
 #include "snapstore/store.h"
 #include "wal/env.h"
@@ -28,12 +32,9 @@
 
 namespace snapstore::engine {
 
-// Receives the recovered state: first the mirror's (as a LoadSink), then every
-// WAL batch after the mirror's applied_lsn.
-class RecoverySink : public recovery::LoadSink {
- public:
-  virtual Status on_batch(const wal::Batch& batch) = 0;
-};
+// Receives the recovered state: first the mirror's (as a LoadSink), then the
+// operations of every WAL batch after the mirror's applied_lsn.
+class RecoverySink : public recovery::LoadSink, public recovery::OperationVisitor {};
 
 class Journal {
  public:
@@ -63,7 +64,7 @@ class Journal {
   const std::string dir_;
   const Options options_;
   const bool read_only_;
-  std::unique_ptr<wal::FileLock> lock_;
+  std::unique_ptr<recovery::StoreDir> dir_lock_;  // the directory and its lock, released last
   std::unique_ptr<recovery::Mirror> mirror_;
   std::unique_ptr<wal::LogWriter> writer_;
   std::uint64_t recovered_lsn_ = 0;  // read-only stores: the last LSN recovered

@@ -155,7 +155,7 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<std::uint64_t> commit(std::vector<wal::Operation>& ops);
   // ReadOnly InvalidArgument for a read-only durable store, ok otherwise.
   Status check_writable() const;
-  class Recovery;
+  class OpenSink;  // the engine's load sink (store_open.cc)
   // The current snapshot of `id`, or nullptr. Needs state_mutex_ (shared or more).
   SnapshotPtr current(std::string_view id) const;
   // Every current snapshot in id order. Needs state_mutex_ exclusive.

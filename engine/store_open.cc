@@ -1,6 +1,6 @@
 // Opening a durable store: the engine's side of recovery. The Journal reads
-// RocksDB and the WAL (docs/RECOVERY.md); this sink turns what it hands over
-// into the document table and the indexes.
+// RocksDB and the WAL (docs/RECOVERY.md); OpenSink, the engine's load sink,
+// turns what it hands over into the document table and the indexes.
 //
 // RocksDB's documents arrive on several loading threads at once, one Loader
 // each: a Loader decodes each document once (only when there are indexes),
@@ -58,9 +58,9 @@ void run_parallel(std::size_t n, std::size_t threads, const Fn& fn) {
 
 }  // namespace
 
-class StoreCore::Recovery final : public RecoverySink {
+class StoreCore::OpenSink final : public RecoverySink {
  public:
-  Recovery(StoreCore& core, const Options& options, Clock::time_point started)
+  OpenSink(StoreCore& core, const Options& options, Clock::time_point started)
       : core_(core),
         options_(options),
         started_(started),
@@ -97,31 +97,22 @@ class StoreCore::Recovery final : public RecoverySink {
     return Status::ok();
   }
 
-  Status on_batch(const wal::Batch& batch) override {
-    std::uint64_t lsn = batch.first_lsn;
-    for (const wal::Operation& op : batch.ops) {
-      Status status;
-      switch (op.type) {
-        case wal::OpType::kInsert:
-        case wal::OpType::kUpdate:
-          status = put(Snapshot{DocId(op.key), op.document, op.version, lsn});
-          break;
-        case wal::OpType::kDelete:
-          status = remove(op.key);
-          break;
-        case wal::OpType::kCreateIndex: {
-          auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields);
-          core_.backfill(*idx);
-          core_.indexes_.insert_or_assign(op.key, std::move(idx));
-          break;
-        }
-        case wal::OpType::kDropIndex:
-          core_.indexes_.erase(op.key);
-          break;
-      }
-      if (!status) return status;
-      ++lsn;
-    }
+  // The WAL tail, one operation at a time (recovery::visit_operations).
+  Status put(const wal::Operation& op, std::uint64_t lsn) override {
+    return install(Snapshot{DocId(op.key), op.document, op.version, lsn});
+  }
+
+  Status remove(const wal::Operation& op, std::uint64_t) override { return erase(op.key); }
+
+  Status create_index(const wal::Operation& op, std::uint64_t) override {
+    auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields);
+    core_.backfill(*idx);
+    core_.indexes_.insert_or_assign(op.key, std::move(idx));
+    return Status::ok();
+  }
+
+  Status drop_index(const wal::Operation& op, std::uint64_t) override {
+    core_.indexes_.erase(op.key);
     return Status::ok();
   }
 
@@ -133,7 +124,7 @@ class StoreCore::Recovery final : public RecoverySink {
 
   // A replayed insert or update: the new snapshot, and the document's move
   // in every index (from its old key, if it had one).
-  Status put(Snapshot snapshot) {
+  Status install(Snapshot snapshot) {
     if (Status s = value::make_checked_document(snapshot.bytes, options_.max_nesting_depth); !s) {
       return Status::corruption("WAL record for " + quoted_id(snapshot.id) + ": " + s.message());
     }
@@ -150,7 +141,7 @@ class StoreCore::Recovery final : public RecoverySink {
     return Status::ok();
   }
 
-  Status remove(const std::string& id) {
+  Status erase(const std::string& id) {
     Table::accessor acc;
     if (!core_.table_.find(acc, id)) return Status::ok();
     const auto keys = core_.keys_of(*acc->second);
@@ -210,9 +201,9 @@ class StoreCore::Recovery final : public RecoverySink {
   std::atomic<Clock::rep> next_progress_{0};  // written under progress_mutex_
 };
 
-class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
+class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
  public:
-  explicit Loader(Recovery& recovery) : recovery_(recovery), entries_(recovery.paths_.size()) {}
+  explicit Loader(OpenSink& sink) : recovery_(sink), entries_(sink.paths_.size()) {}
 
   Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
                      std::string_view document) override {
@@ -247,14 +238,14 @@ class StoreCore::Recovery::Loader final : public recovery::DocumentLoader {
     bytes_ = 0;
   }
 
-  Recovery& recovery_;
+  OpenSink& recovery_;
   std::vector<std::vector<index::OrderedIndex::Entry>> entries_;  // per index, in definitions_ order
   index::Key key_scratch_;                                        // reused by every document's keys
   std::uint64_t documents_ = 0;                                   // not yet added to the totals
   std::uint64_t bytes_ = 0;
 };
 
-std::unique_ptr<recovery::DocumentLoader> StoreCore::Recovery::make_loader() {
+std::unique_ptr<recovery::DocumentLoader> StoreCore::OpenSink::make_loader() {
   // Every definition has arrived before the first loader is made.
   if (paths_.size() != definitions_.size()) {
     paths_.clear();
@@ -276,12 +267,12 @@ Result<std::shared_ptr<StoreCore>> StoreCore::open(const std::string& dir, const
   if (Status s = validate_options(options); !s) return s;
   if (dir.empty()) return Status::invalid_argument("Store::open needs a directory");
   auto core = std::make_shared<StoreCore>(options, 0);
-  Recovery recovery(*core, options, started);
+  OpenSink sink(*core, options, started);
   OpenReport report;
-  auto journal = Journal::open(dir, options, env, recovery, report);
+  auto journal = Journal::open(dir, options, env, sink, report);
   if (!journal) return journal.status();
-  report.documents_loaded = recovery.documents_loaded();
-  report.indexes_loaded = recovery.indexes_loaded();
+  report.documents_loaded = sink.documents_loaded();
+  report.indexes_loaded = sink.indexes_loaded();
   core->journal_ = std::move(*journal);
   core->revision_.store(report.last_lsn, std::memory_order_release);
   core->open_report_ = std::move(report);

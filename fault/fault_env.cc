@@ -361,8 +361,9 @@ class FaultEnv final : public wal::Env {
     if (s) state_->truncated(path, size);
     return s;
   }
-  Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path) override {
-    return target_->lock_file(path);
+  Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path,
+                                                   const wal::LockOptions& options) override {
+    return target_->lock_file(path, options);
   }
 
  private:

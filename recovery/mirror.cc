@@ -13,6 +13,7 @@
 #include "base/kill_point.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
+#include "recovery/replay.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/reader.h"
 
@@ -408,37 +409,51 @@ void Mirror::run() {
   }
 }
 
+namespace {
+
+// One applied operation, written into a RocksDB WriteBatch.
+class WriteBatchBuilder final : public OperationVisitor {
+ public:
+  WriteBatchBuilder(rocksdb::WriteBatch& write, rocksdb::ColumnFamilyHandle* docs, rocksdb::ColumnFamilyHandle* meta)
+      : write_(write), docs_(docs), meta_(meta) {}
+
+  Status put(const wal::Operation& op, std::uint64_t lsn) override {
+    value_.clear();
+    put_fixed64(value_, op.version);
+    put_fixed64(value_, lsn);
+    value_.append(op.document);
+    return checked(write_.Put(docs_, op.key, value_));
+  }
+  Status remove(const wal::Operation& op, std::uint64_t) override { return checked(write_.Delete(docs_, op.key)); }
+  Status create_index(const wal::Operation& op, std::uint64_t) override {
+    return checked(write_.Put(meta_, std::string(kIndexKeyPrefix) + op.key, encode_index_fields(op.fields)));
+  }
+  Status drop_index(const wal::Operation& op, std::uint64_t) override {
+    return checked(write_.Delete(meta_, std::string(kIndexKeyPrefix) + op.key));
+  }
+
+ private:
+  static Status checked(const rocksdb::Status& s) {
+    return s.ok() ? Status::ok() : from_rocksdb(s, "build a RocksDB write batch");
+  }
+
+  rocksdb::WriteBatch& write_;
+  rocksdb::ColumnFamilyHandle* const docs_;
+  rocksdb::ColumnFamilyHandle* const meta_;
+  std::string value_;
+};
+
+}  // namespace
+
 Status Mirror::apply(const std::vector<Queued>& batches) {
   rocksdb::WriteBatch write;
-  std::string value;
+  WriteBatchBuilder builder(write, docs_, meta_);
   for (const Queued& queued : batches) {
     auto batch = wal::decode_payload(queued.payload);
     if (!batch) return batch.status();
-    std::uint64_t lsn = batch->first_lsn;
-    for (const wal::Operation& op : batch->ops) {
-      switch (op.type) {
-        case wal::OpType::kInsert:
-        case wal::OpType::kUpdate:
-          value.clear();
-          put_fixed64(value, op.version);
-          put_fixed64(value, lsn);
-          value.append(op.document);
-          write.Put(docs_, op.key, value);
-          break;
-        case wal::OpType::kDelete:
-          write.Delete(docs_, op.key);
-          break;
-        case wal::OpType::kCreateIndex:
-          write.Put(meta_, std::string(kIndexKeyPrefix) + op.key, encode_index_fields(op.fields));
-          break;
-        case wal::OpType::kDropIndex:
-          write.Delete(meta_, std::string(kIndexKeyPrefix) + op.key);
-          break;
-      }
-      ++lsn;
-    }
+    if (Status s = visit_operations(*batch, builder); !s) return s;
   }
-  value.clear();
+  std::string value;
   put_fixed64(value, batches.back().last_lsn);
   write.Put(meta_, kAppliedLsnKey, value);
   rocksdb::WriteOptions write_options;

@@ -8,9 +8,41 @@
 
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
+#include "recovery/replay.h"
 #include "recovery/rocksdb_status.h"
+#include "recovery/store_dir.h"
 
 namespace snapstore::recovery {
+
+// The WAL's effects after applied_lsn, by id, and the index definitions.
+class StoreReader::OverlayBuilder final : public OperationVisitor {
+ public:
+  OverlayBuilder(std::map<std::string, Overlay, std::less<>>& overlay,
+                 std::map<std::string, std::vector<std::string>>& definitions)
+      : overlay_(overlay), definitions_(definitions) {}
+
+  Status put(const wal::Operation& op, std::uint64_t lsn) override {
+    overlay_.insert_or_assign(op.key, Overlay{false, op.version, lsn, op.document});
+    return Status::ok();
+  }
+  Status remove(const wal::Operation& op, std::uint64_t lsn) override {
+    overlay_.insert_or_assign(op.key, Overlay{true, op.version, lsn, {}});
+    return Status::ok();
+  }
+  Status create_index(const wal::Operation& op, std::uint64_t) override {
+    definitions_.insert_or_assign(op.key, op.fields);
+    return Status::ok();
+  }
+  Status drop_index(const wal::Operation& op, std::uint64_t) override {
+    definitions_.erase(op.key);
+    return Status::ok();
+  }
+
+ private:
+  std::map<std::string, Overlay, std::less<>>& overlay_;
+  std::map<std::string, std::vector<std::string>>& definitions_;
+};
+
 StoreReader::~StoreReader() {
   if (db_) {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
@@ -20,9 +52,9 @@ StoreReader::~StoreReader() {
 
 Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, bool salvage_wal) {
   wal::Env* env = wal::Env::posix();
-  const std::string db_dir = wal::join_path(dir, "db");
-  const std::string wal_dir = wal::join_path(dir, "wal");
-  if (!env->exists(db_dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
+  const std::string db_dir = db_dir_path(dir);
+  const std::string wal_dir = wal_dir_path(dir);
+  if (!is_store(env, dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
   std::unique_ptr<StoreReader> reader(new StoreReader());
 
   rocksdb::DBOptions db_options;
@@ -64,51 +96,25 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
   }
 
   // The WAL after applied_lsn, applied to an overlay exactly as open replays it.
-  std::uint64_t last_lsn = reader->applied_lsn_;
-  if (env->exists(wal_dir)) {
-    const std::uint64_t applied = reader->applied_lsn_;
-    std::uint64_t previous_last_lsn = 0;
-    const auto walk = salvage_wal ? wal::salvage_log : wal::read_log;
-    auto read = walk(env, wal_dir, applied, [&](const wal::Batch& batch) -> Status {
-      if (reader->wal_contiguous_from_ == 0 || batch.first_lsn != previous_last_lsn + 1) {
-        reader->wal_contiguous_from_ = batch.first_lsn;
-      }
-      previous_last_lsn = batch.last_lsn();
-      std::uint64_t lsn = batch.first_lsn;
-      for (const wal::Operation& op : batch.ops) {
-        if (op.type == wal::OpType::kDelete) reader->wal_deletions_.push_back({op.key, lsn});
-        ++lsn;
-      }
-      if (batch.last_lsn() <= applied) return Status::ok();
-      if (batch.first_lsn != last_lsn + 1) {
-        return Status::corruption("WAL in " + wal_dir + " continues at LSN " + std::to_string(batch.first_lsn) +
-                                  " but RocksDB holds the state up to LSN " + std::to_string(last_lsn));
-      }
-      lsn = batch.first_lsn;
-      for (const wal::Operation& op : batch.ops) {
-        switch (op.type) {
-          case wal::OpType::kInsert:
-          case wal::OpType::kUpdate:
-            reader->overlay_.insert_or_assign(op.key, Overlay{false, op.version, lsn, op.document});
-            break;
-          case wal::OpType::kDelete:
-            reader->overlay_.insert_or_assign(op.key, Overlay{true, op.version, lsn, {}});
-            break;
-          case wal::OpType::kCreateIndex:
-            definitions.insert_or_assign(op.key, op.fields);
-            break;
-          case wal::OpType::kDropIndex:
-            definitions.erase(op.key);
-            break;
+  std::uint64_t previous_last_lsn = 0;
+  OverlayBuilder overlay(reader->overlay_, definitions);
+  auto replay = replay_wal(
+      env, wal_dir, reader->applied_lsn_, salvage_wal,
+      [&](const wal::Batch& batch) { return visit_operations(batch, overlay); },
+      [&](const wal::Batch& batch) {
+        if (reader->wal_contiguous_from_ == 0 || batch.first_lsn != previous_last_lsn + 1) {
+          reader->wal_contiguous_from_ = batch.first_lsn;
         }
-        ++lsn;
-      }
-      last_lsn = batch.last_lsn();
-      return Status::ok();
-    });
-    if (!read) return read.status();
-    reader->wal_ = std::move(*read);
-  }
+        previous_last_lsn = batch.last_lsn();
+        std::uint64_t lsn = batch.first_lsn;
+        for (const wal::Operation& op : batch.ops) {
+          if (op.type == wal::OpType::kDelete) reader->wal_deletions_.push_back({op.key, lsn});
+          ++lsn;
+        }
+      });
+  if (!replay) return replay.status();
+  const std::uint64_t last_lsn = replay->last_lsn;
+  reader->wal_ = std::move(replay->summary);
   reader->revision_ = last_lsn;
   for (auto& [name, fields] : definitions) reader->indexes_.push_back({name, std::move(fields)});
   return reader;

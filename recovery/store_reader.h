@@ -5,9 +5,10 @@
 // id order straight from RocksDB's bytes — what dump and verify need, at the
 // speed of a RocksDB scan rather than a full load.
 //
-// The caller must hold the directory's LOCK (wal::Env::lock_file) for as long
-// as the reader is used: a writer appending meanwhile could leave a WAL tail
-// that is being written, and a checkpoint could retire segments under it.
+// The caller must hold the directory's lock, shared at least
+// (StoreDir::open_for_reading), for as long as the reader is used: a writer
+// appending meanwhile could leave a WAL tail that is being written, and a
+// checkpoint could retire segments under it.
 //
 // Thread safety: const methods may be called from several threads.
 #pragma once
@@ -97,6 +98,8 @@ class StoreReader {
     std::uint64_t revision = 0;
     std::string document;
   };
+
+  class OverlayBuilder;
 
   StoreReader() = default;
   Status merge_scan(std::uint64_t since, const DocumentVisitor& visit) const;

@@ -35,8 +35,19 @@ void note(const GlobalOptions& global, const std::string& message) {
   if (!global.quiet) std::cerr << message << "\n";
 }
 
+namespace {
+std::chrono::milliseconds lock_wait{0};
+}  // namespace
+
+void set_lock_wait(std::chrono::milliseconds wait) { lock_wait = wait; }
+
+Result<std::unique_ptr<recovery::StoreDir>> lock_for_reading(const std::string& dir) {
+  return recovery::StoreDir::open_for_reading(dir, lock_wait);
+}
+
 Result<Store> open_store(const std::string& dir, bool writable, bool create) {
   Options options;
+  options.lock_timeout = lock_wait;
   options.read_only = !writable;
   options.create_if_missing = writable && create;
   auto store = Store::open(dir, options);

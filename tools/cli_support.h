@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "recovery/store_dir.h"
 #include "snapstore/status.h"
 #include "snapstore/store.h"
 #include "tools/command.h"
@@ -25,10 +26,18 @@ int report_error(std::string_view command, const Status& status);
 // Prints a message to stderr unless quiet.
 void note(const GlobalOptions& global, const std::string& message);
 
+// How long every command waits for a store another process holds (--wait);
+// set once by main before the command runs, so that each command's
+// open_store and lock_for_reading honour it without passing it along.
+void set_lock_wait(std::chrono::milliseconds wait);
+
 // Store::open with the tools' settings: read-only unless `writable`, and
 // creating a missing store only when `create`. Busy names the directory and
 // the holder's pid.
 Result<Store> open_store(const std::string& dir, bool writable, bool create = false);
+// The directory's lock, shared, for the tools that read a store's files
+// directly (dump, verify, wal): writers are kept out, readers are not.
+Result<std::unique_ptr<recovery::StoreDir>> lock_for_reading(const std::string& dir);
 
 // {"_id": ..., "_version": ..., "_revision": ..., "data": {...}}: the JSONL
 // dump's document line, also what get and find print.

@@ -22,6 +22,7 @@ inline constexpr int kExitUsage = 2;
 // Options every subcommand shares.
 struct GlobalOptions {
   bool quiet = false;
+  double wait_seconds = 0;  // --wait: how long to wait for a store another process holds
 };
 
 class Command {

@@ -64,7 +64,7 @@ CLI::App* DumpCommand::setup(CLI::App& app) {
 
 int DumpCommand::run(const GlobalOptions& global) {
   const DumpFormat format = format_ == "jsonl" ? DumpFormat::kJsonl : DumpFormat::kMsgpack;
-  if (!wal::Env::posix()->exists(wal::join_path(dir_, "db"))) {
+  if (!recovery::is_store(wal::Env::posix(), dir_)) {
     return report_error("dump", Status::invalid_argument("no store at " + dir_));
   }
   std::FILE* out = stdout;
@@ -118,13 +118,13 @@ int DumpCommand::run(const GlobalOptions& global) {
     }();
   } else {
     status = [&]() -> Status {
-      // The directory's lock for the whole dump: no writer can append to the
-      // WAL or retire segments while it is read.
-      auto lock = wal::Env::posix()->lock_file(wal::join_path(dir_, "LOCK"));
+      // The directory's lock, shared, for the whole dump: no writer can
+      // append to the WAL or retire segments while it is read.
+      auto lock = lock_for_reading(dir_);
       if (!lock) {
         if (lock.code() == StatusCode::kBusy) {
           return Status::busy("the store at " + dir_ + " is in use by another process (" + lock.status().detail() +
-                              "); dump reads only a store that no process has open");
+                              "); dump reads only a store that no process has open for writing");
         }
         return lock.status();
       }

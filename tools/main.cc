@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "tools/cli_support.h"
 #include "tools/command.h"
 #include "tools/crashtest_command.h"
 #include "tools/create_index_command.h"
@@ -51,9 +52,12 @@ int main(int argc, char** argv) {
       "snapstore: dump, restore, verify, inspect and crash-test snapstore stores.\n"
       "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
   app.require_subcommand(1);
-  app.fallthrough();  // --quiet also after the subcommand
+  app.fallthrough();  // --quiet and --wait also after the subcommand
   snapstore::tools::GlobalOptions global;
   app.add_flag("-q,--quiet", global.quiet, "No progress bar or notes on stderr (errors are still printed)");
+  app.add_option("--wait", global.wait_seconds,
+                 "Seconds to wait for a store another process holds before giving up (default 0: at once)")
+      ->check(CLI::Range(0.0, 86400.0));
 
   std::vector<std::unique_ptr<Command>> all = commands();
   std::vector<std::pair<CLI::App*, Command*>> registered;
@@ -64,6 +68,8 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? snapstore::tools::kExitOk : snapstore::tools::kExitUsage;
   }
+  snapstore::tools::set_lock_wait(
+      std::chrono::milliseconds(static_cast<std::int64_t>(global.wait_seconds * 1000.0 + 0.5)));
   for (auto& [sub, command] : registered) {
     if (sub->parsed()) return command->run(global);
   }

@@ -21,6 +21,7 @@
 #include <iostream>
 
 #include "recovery/bulk_loader.h"
+#include "recovery/store_dir.h"
 #include "tools/cli_support.h"
 #include "tools/dump_format.h"
 
@@ -178,7 +179,7 @@ int RestoreCommand::run(const GlobalOptions& global) {
     in = std::fopen(input_.c_str(), "rb");
     if (in == nullptr) return report_error("restore", Status::io_error("open " + input_ + ": " + std::strerror(errno)));
   }
-  std::string temp = (parent / ("." + target.filename().string() + ".restore-XXXXXX")).string();
+  std::string temp = (parent / (recovery::restore_temp_prefix(target.filename().string()) + "XXXXXX")).string();
   if (::mkdtemp(temp.data()) == nullptr) {
     if (from_file) std::fclose(in);
     return report_error("restore", Status::io_error("create a directory beside " + dir_ + ": " + std::strerror(errno)));
@@ -204,8 +205,8 @@ int RestoreCommand::run(const GlobalOptions& global) {
                                       std::to_string(header.since_revision) +
                                       " (an incremental dump); restore needs a full dump");
     }
-    if (Status s = wal::Env::posix()->create_dir(wal::join_path(temp, "wal")); !s) return s;
-    auto loader = recovery::BulkLoader::create(wal::join_path(temp, "db"));
+    if (Status s = wal::Env::posix()->create_dir(recovery::wal_dir_path(temp)); !s) return s;
+    auto loader = recovery::BulkLoader::create(recovery::db_dir_path(temp));
     if (!loader) return loader.status();
     std::error_code size_error;
     std::uint64_t input_size = from_file ? fs::file_size(input_, size_error) : 0;

@@ -57,12 +57,12 @@ CLI::App* VerifyCommand::setup(CLI::App& app) {
 int VerifyCommand::run(const GlobalOptions& global) {
   Report report;
   wal::Env* env = wal::Env::posix();
-  if (!env->exists(wal::join_path(dir_, "db")))
+  if (!recovery::is_store(env, dir_))
     return report_error("verify", Status::invalid_argument("no store at " + dir_));
 
   // 1. The store itself, read-only; it holds the lock while we look at the files.
   std::optional<Store> store;
-  std::unique_ptr<wal::FileLock> own_lock;
+  std::unique_ptr<recovery::StoreDir> own_lock;
   {
     auto opened = open_store(dir_, false);
     if (opened) {
@@ -71,7 +71,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
       return report_error("verify", opened.status());
     } else {
       report.problem("the store does not open: " + opened.status().message());
-      auto lock = env->lock_file(wal::join_path(dir_, "LOCK"));
+      auto lock = lock_for_reading(dir_);
       if (!lock) return report_error("verify", lock.status());
       own_lock = std::move(*lock);
     }
@@ -87,7 +87,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
   auto reader = recovery::StoreReader::open(dir_);
   if (reader) floor = (*reader)->applied_lsn();
   {
-    auto read = wal::read_log(env, wal::join_path(dir_, "wal"), floor, [&](const wal::Batch& batch) -> Status {
+    auto read = wal::read_log(env, recovery::wal_dir_path(dir_), floor, [&](const wal::Batch& batch) -> Status {
       std::uint64_t lsn = batch.first_lsn;
       for (const wal::Operation& op : batch.ops) {
         ++wal_operations;

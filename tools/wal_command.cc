@@ -55,9 +55,9 @@ int WalCommand::run(const GlobalOptions&) {
                                                         std::to_string(to_) + ": nothing to list"));
   }
   wal::Env* env = wal::Env::posix();
-  if (!env->exists(wal::join_path(dir_, "db")))
+  if (!recovery::is_store(env, dir_))
     return report_error("wal", Status::invalid_argument("no store at " + dir_));
-  auto lock = env->lock_file(wal::join_path(dir_, "LOCK"));
+  auto lock = lock_for_reading(dir_);
   if (!lock) {
     if (lock.code() == StatusCode::kBusy) {
       return report_error("wal", Status::busy("the store at " + dir_ + " is in use by another process (" +
@@ -70,7 +70,7 @@ int WalCommand::run(const GlobalOptions&) {
   std::uint64_t floor = 0;
   if (auto reader = recovery::StoreReader::open(dir_); reader) floor = (*reader)->applied_lsn();
 
-  const std::string wal_dir = wal::join_path(dir_, "wal");
+  const std::string wal_dir = recovery::wal_dir_path(dir_);
   auto read = wal::read_log(env, wal_dir, floor, [&](const wal::Batch& batch) -> Status {
     std::uint64_t lsn = batch.first_lsn;
     for (const wal::Operation& op : batch.ops) {

@@ -8,6 +8,7 @@
 // thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,17 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// How Env::lock_file locks.
+struct LockOptions {
+  // false: an exclusive lock; the file is created if missing and the
+  // holder's pid written into it. true: a shared lock on the existing file,
+  // opened read-only (nothing is created or written, so it works on
+  // read-only media); shared holders exclude exclusive ones and vice versa.
+  bool shared = false;
+  // How long to wait for a holder to let go before Busy; 0: not at all.
+  std::chrono::milliseconds timeout{0};
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -63,10 +75,10 @@ class Env {
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   virtual Status remove(const std::string& path) = 0;
   virtual Status truncate(const std::string& path, std::uint64_t size) = 0;
-  // An exclusive advisory lock on `path` (created if missing) that a second
-  // locker, in this process or another, cannot take: it gets Busy naming the
-  // path and the holder's pid when known. The pid is written into the file.
-  virtual Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) = 0;
+  // An advisory lock on `path` (see LockOptions) that a conflicting locker,
+  // in this process or another, cannot take: it gets Busy naming the path and
+  // the holder's pid.
+  virtual Result<std::unique_ptr<FileLock>> lock_file(const std::string& path, const LockOptions& options) = 0;
 };
 
 // "dir/name"

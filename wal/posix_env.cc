@@ -4,9 +4,15 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "wal/env.h"
@@ -70,6 +76,57 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
 };
+
+// How long a refused locker keeps looking for the holder's pid.
+constexpr std::chrono::milliseconds kHolderGrace{2000};
+
+bool process_exists(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+// "pid N" or "pids N, M" of the processes holding a lock on the file open at
+// `fd`, empty when none is found. The kernel's lock table (/proc/locks) names
+// every holder, shared ones included, from the moment the lock is taken; the
+// pid an exclusive holder writes into the file is the fallback where the
+// table is unavailable, trusted only while that process exists.
+std::string lock_holders(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {};
+  std::vector<long> pids;
+  std::vector<long> inode_only;
+  if (std::FILE* locks = std::fopen("/proc/locks", "re")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, locks) != nullptr) {
+      // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; lines with "->"
+      // are waiters, not holders.
+      char kind[16] = {};
+      long pid = 0;
+      unsigned major = 0;
+      unsigned minor = 0;
+      unsigned long long inode = 0;
+      if (std::strstr(line, "->") != nullptr) continue;
+      if (std::sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &major, &minor, &inode) != 5) continue;
+      if (std::strcmp(kind, "FLOCK") != 0 || inode != static_cast<unsigned long long>(st.st_ino)) continue;
+      if (pid <= 0) continue;  // a holder outside this pid namespace shows as 0
+      // The device too where it agrees with stat's (not on overlayfs, whose
+      // locks sit on the file underneath).
+      const bool same_device = major == ::major(st.st_dev) && minor == ::minor(st.st_dev);
+      std::vector<long>& list = same_device ? pids : inode_only;
+      if (std::find(list.begin(), list.end(), pid) == list.end()) list.push_back(pid);
+    }
+    std::fclose(locks);
+  }
+  if (pids.empty()) pids = std::move(inode_only);
+  if (pids.empty()) {
+    char buffer[32] = {};
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    char* end = nullptr;
+    const long pid = n > 0 ? std::strtol(buffer, &end, 10) : 0;
+    if (process_exists(pid)) pids.push_back(pid);
+  }
+  std::string text;
+  for (const long pid : pids) text += (text.empty() ? "" : ", ") + std::to_string(pid);
+  if (text.empty()) return text;
+  return (pids.size() == 1 ? "pid " : "pids ") + text;
+}
 
 class PosixFileLock final : public FileLock {
  public:
@@ -172,26 +229,37 @@ class PosixEnv final : public Env {
     return Status::ok();
   }
 
-  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path, const LockOptions& options) override {
+    const int fd = options.shared ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC)
+                                  : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return io_error("open lock file", path, errno);
     // flock locks belong to the open file description, so a second open in
     // this same process is refused too (fcntl locks would let it through).
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int operation = (options.shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + options.timeout;
+    while (::flock(fd, operation) != 0) {
       const int err = errno;
-      std::string holder;
-      char buffer[32] = {};
-      const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
-      if (n > 0) holder.assign(buffer, static_cast<std::size_t>(n));
-      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-      ::close(fd);
-      if (err == EWOULDBLOCK) {
-        std::string detail = path + " is locked by another open store";
-        if (!holder.empty()) detail += " (pid " + holder + ")";
-        return Status::busy(detail);
+      if (err == EINTR) continue;
+      if (err != EWOULDBLOCK) {
+        ::close(fd);
+        return io_error("lock", path, err);
       }
-      return io_error("lock", path, err);
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        // A holder that has just taken the lock may not have written its pid
+        // yet, and one that is letting go leaves no trace: try again for a
+        // moment rather than refuse without naming the holder.
+        std::string holder = lock_holders(fd);
+        if (!holder.empty() || now >= deadline + kHolderGrace) {
+          ::close(fd);
+          if (holder.empty()) holder = "pid unknown";
+          return Status::busy(path + " is locked by another open store (" + holder + ")");
+        }
+      }
+      ::usleep(now >= deadline ? 1000 : 5000);
     }
+    if (options.shared) return std::unique_ptr<FileLock>(new PosixFileLock(fd));
     const std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
       const int err = errno;

@@ -3,6 +3,7 @@
 // acknowledged only after fdatasync, with bounded log and memory.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -69,16 +70,28 @@ struct Options {
   // The background sync interval of Durability::kPeriodic. Default: 100 ms.
   std::uint32_t periodic_sync_ms = 100;
 
-  // Create the directory and an empty store when missing. Default: true.
+  // Create an empty store when the directory is missing or empty (or holds
+  // only what an interrupted creation left). A directory that holds anything
+  // else and is not a store is refused with InvalidArgument, and nothing is
+  // written into it; a missing parent directory is not created. Off: a
+  // missing store is InvalidArgument. Default: true.
   bool create_if_missing = true;
 
   // Fail with InvalidArgument when a store already exists. Default: false.
   bool error_if_exists = false;
 
-  // Open without writing anything: writes fail with InvalidArgument, a torn
-  // WAL tail is skipped rather than truncated, nothing is checkpointed. The
-  // directory is still locked. Default: false.
+  // Open without writing anything anywhere in the directory, so that a store
+  // on read-only media or without write permission can be read: writes fail
+  // with InvalidArgument, a torn WAL tail is skipped rather than truncated,
+  // nothing is checkpointed, no file is created. The directory's LOCK is
+  // locked shared (read-only opens exclude writers, not each other); a
+  // directory without a LOCK file is read unlocked. Default: false.
   bool read_only = false;
+
+  // How long Store::open waits for another process (or Store) holding the
+  // directory's lock to let go; 0 means it fails at once with Busy. Busy
+  // names the holder's pid either way. Default: 0.
+  std::chrono::milliseconds lock_timeout{0};
 
   // A WAL segment is closed and a new one started past this size.
   // Default: 64 MiB.

@@ -322,7 +322,9 @@ class SlowSyncEnv final : public Env {
   Status rename(const std::string& from, const std::string& to) override { return base_->rename(from, to); }
   Status remove(const std::string& path) override { return base_->remove(path); }
   Status truncate(const std::string& path, std::uint64_t size) override { return base_->truncate(path, size); }
-  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override { return base_->lock_file(path); }
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path, const LockOptions& options) override {
+    return base_->lock_file(path, options);
+  }
 
  private:
   class SlowSyncFile final : public WritableFile {
