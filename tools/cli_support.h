@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +18,11 @@
 
 namespace snapstore::tools {
 
-// 1 for problems in the data (Corruption, not-found and exists errors,
-// invalid documents), 2 for usage, I/O and Busy.
+// The exit-code rule (command.h): 2 when the command could not run as given
+// (bad input of any kind — usage, malformed JSON, a document that is not an
+// object, an invalid argument — I/O errors, a store in use), 1 when it ran
+// and the data answered with a problem (not found, already exists,
+// corruption).
 int exit_code_for(const Status& status);
 // Prints "snapstore <command>: <message>" to stderr; returns exit_code_for().
 int report_error(std::string_view command, const Status& status);
@@ -38,8 +42,18 @@ Result<IndexKey> parse_key(std::string_view json, std::string_view what);
 // Reads all of `path`, or stdin for "-".
 Result<std::string> read_input(const std::string& path);
 
+// 1,234,567
+std::string thousands(std::uint64_t n);
+// 512 bytes, 1.5 KiB, 61.0 MiB, 2.00 GiB
+std::string human_bytes(std::uint64_t n);
+// The footer of a subcommand's --help: "Example:" and the lines given.
+std::string examples(std::initializer_list<std::string_view> lines);
+
 // Count, rate and ETA on stderr, redrawn at most every 200 ms — only when
-// stderr is a terminal and the command is not quiet.
+// stderr is a terminal, stdout is not a pipe and the command is not quiet.
+// The pipe rule keeps one bar per terminal when tools are piped together
+// (`snapstore dump s | snapstore restore - t`): only the last command of a
+// pipeline, whose stdout is the terminal or a file, draws one.
 class Progress {
  public:
   Progress(const GlobalOptions& global, std::string label, std::uint64_t expected_total);
