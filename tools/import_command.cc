@@ -108,16 +108,18 @@ int ImportCommand::run(const GlobalOptions& global) {
       if (!text.empty() && text.back() == '\r') text.pop_back();
       if (text.find_first_not_of(" \t") == std::string::npos) continue;
       auto value = from_json(text);
+      Status bad;
       if (!value) {
-        if (Status s = refuse(line, value.status()); !s) return s;
-        continue;
+        bad = value.status();
+      } else if (!value->is_object()) {
+        bad = Status::invalid_document("a document must be an object, got " + std::string(value->type_name()));
       }
-      if (!value->is_object()) {
-        if (Status s = refuse(line, Status::invalid_document(std::string("a document must be an object, got ") +
-                                                             std::string(value->type_name())));
-            !s) {
-          return s;
+      if (!bad.is_ok()) {
+        // Stopping: the lines before this one are imported first.
+        if (!skip_bad_) {
+          if (Status s = flush(); !s) return s;
         }
+        if (Status s = refuse(line, bad); !s) return s;
         continue;
       }
       batch_texts.push_back(text);
