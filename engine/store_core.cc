@@ -408,8 +408,10 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   ReadLock state(state_mutex_, /*write=*/true);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
-  if (name.empty()) return Status::invalid_argument("an index name must not be empty");
   if (fields.empty()) return Status::empty_index(index_detail(name) + " has no fields");
+  // go-store allows these three (SPEC IDX-04); snapstore refuses them as the
+  // mistakes they are (DECISIONS D55).
+  if (name.empty()) return Status::invalid_argument("an index name must not be empty");
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].empty()) {
       return Status::invalid_argument(index_detail(name) + ": field " + std::to_string(i + 1) + " is empty");
