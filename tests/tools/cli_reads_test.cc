@@ -2,8 +2,14 @@
 // stats read RocksDB and the WAL after applied_lsn), checked against the
 // library's answers on the same files; and the CLI a user expects: exit
 // codes, --version, help examples, find's key check, stats' units, import.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <rocksdb/db.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -307,6 +313,68 @@ TEST_F(CliReadsTest, ImportLoadsJsonLinesAndNamesTheFirstBadLine) {
   ToolRun nowhere = tool_.run({"import", path("nowhere"), path("good.jsonl")});
   EXPECT_EQ(nowhere.exit_code, 2) << nowhere.err;
   EXPECT_FALSE(fs::exists(path("nowhere"))) << "import never creates a store";
+}
+
+// Runs the tool with stderr on a pseudo-terminal and stdout into a pipe (as
+// in `snapstore dump s | snapstore restore - t`) or /dev/null; returns what
+// reached the terminal.
+std::string terminal_stderr(const std::vector<std::string>& args, bool stdout_to_pipe) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) return "no pty";
+  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  int out[2] = {-1, -1};
+  if (stdout_to_pipe) {
+    if (::pipe(out) != 0) return "no pipe";
+  } else {
+    out[1] = ::open("/dev/null", O_WRONLY);
+  }
+  std::vector<std::string> storage = {SNAPSTORE_TOOL};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, slave, 2);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(slave);
+  ::close(out[1]);
+  if (spawned != 0) return "no spawn";
+  std::string terminal;
+  char buffer[4096];
+  bool exited = false;
+  while (true) {
+    pollfd fds[2] = {{master, POLLIN, 0}, {out[0], POLLIN, 0}};
+    ::poll(fds, out[0] >= 0 ? 2 : 1, 50);
+    if ((fds[0].revents & POLLIN) != 0) {
+      const ssize_t n = ::read(master, buffer, sizeof buffer);
+      if (n > 0) terminal.append(buffer, static_cast<std::size_t>(n));
+    }
+    if (out[0] >= 0 && (fds[1].revents & (POLLIN | POLLHUP)) != 0 && ::read(out[0], buffer, sizeof buffer) <= 0) {
+      ::close(out[0]);
+      out[0] = -1;
+    }
+    if (exited && (fds[0].revents & POLLIN) == 0) break;
+    int status = 0;
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
+  }
+  if (out[0] >= 0) ::close(out[0]);
+  ::close(master);
+  return terminal;
+}
+
+// One progress bar per terminal when tools are piped together: a command
+// whose stdout is a pipe draws none; the one at the end of the pipeline does.
+TEST_F(CliReadsTest, NoProgressBarFromACommandWritingIntoAPipe) {
+  ASSERT_EQ(tool_.run({"insert", "--create", path("s"), "{\"a\": 1}"}).exit_code, 0);
+  const std::string piped = terminal_stderr({"dump", path("s")}, true);
+  EXPECT_EQ(piped.find("dump:"), std::string::npos) << piped;
+  const std::string to_file = terminal_stderr({"dump", path("s"), "-o", path("a.dump")}, false);
+  EXPECT_NE(to_file.find("dump:"), std::string::npos) << to_file;
 }
 
 }  // namespace
