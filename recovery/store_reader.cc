@@ -235,16 +235,15 @@ Result<std::vector<StoreReader::Match>> StoreReader::select(std::string_view nam
   return matches;
 }
 
-Result<std::vector<DocumentResult>> StoreReader::decode_all(std::vector<Match> matches) const {
-  std::vector<DocumentResult> results;
-  results.reserve(matches.size());
+Status StoreReader::visit_all(std::vector<Match> matches, const ResultVisitor& visit) {
   for (Match& m : matches) {
-    results.push_back(DocumentResult{std::move(m.id), value::scan::decode_object(value::scan::bytes_of(m.document)),
-                                     m.version, m.revision});
-    m.document.clear();
-    m.document.shrink_to_fit();
+    DocumentResult doc{std::move(m.id), value::scan::decode_object(value::scan::bytes_of(m.document)), m.version,
+                       m.revision};
+    // Each match's bytes go as soon as it is handed out.
+    m = Match{};
+    if (Status s = visit(doc); !s) return s;
   }
-  return results;
+  return Status::ok();
 }
 
 namespace {
@@ -264,21 +263,43 @@ std::function<bool(const std::vector<Value>&)> range_filter(const std::vector<Va
 
 }  // namespace
 
-Result<std::vector<DocumentResult>> StoreReader::lookup(std::string_view name,
-                                                        const std::vector<Value>& values) const {
+Status StoreReader::visit_equal(std::string_view name, const std::vector<Value>& values,
+                                const ResultVisitor& visit) const {
   auto definition = index(name);
   if (!definition) return definition.status();
-  if (values.size() != definition->fields.size() || has_null(values)) return std::vector<DocumentResult>{};
+  if (values.size() != definition->fields.size() || has_null(values)) return Status::ok();
   auto matches = select(name, equal_filter(values), false, nullptr);
   if (!matches) return matches.status();
-  return decode_all(std::move(*matches));
+  return visit_all(std::move(*matches), visit);
+}
+
+Status StoreReader::visit_range(std::string_view name, const std::vector<Value>& min, const std::vector<Value>& max,
+                                const ResultVisitor& visit) const {
+  auto matches = select(name, range_filter(min, max), false, nullptr);
+  if (!matches) return matches.status();
+  return visit_all(std::move(*matches), visit);
+}
+
+Result<std::vector<DocumentResult>> StoreReader::lookup(std::string_view name,
+                                                        const std::vector<Value>& values) const {
+  std::vector<DocumentResult> results;
+  Status s = visit_equal(name, values, [&](const DocumentResult& doc) {
+    results.push_back(doc);
+    return Status::ok();
+  });
+  if (!s) return s;
+  return results;
 }
 
 Result<std::vector<DocumentResult>> StoreReader::lookup_range(std::string_view name, const std::vector<Value>& min,
                                                               const std::vector<Value>& max) const {
-  auto matches = select(name, range_filter(min, max), false, nullptr);
-  if (!matches) return matches.status();
-  return decode_all(std::move(*matches));
+  std::vector<DocumentResult> results;
+  Status s = visit_range(name, min, max, [&](const DocumentResult& doc) {
+    results.push_back(doc);
+    return Status::ok();
+  });
+  if (!s) return s;
+  return results;
 }
 
 Result<std::uint64_t> StoreReader::count_equal(std::string_view name, const std::vector<Value>& values) const {

@@ -110,6 +110,13 @@ class StoreReader {
   Result<std::vector<DocumentResult>> lookup(std::string_view index, const std::vector<Value>& values) const;
   Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const std::vector<Value>& min,
                                                    const std::vector<Value>& max) const;
+  // The same documents handed to `visit` one at a time, each decoded only
+  // when its turn comes (what the CLI's find prints as it goes); a non-ok
+  // Status from `visit` stops and is returned.
+  using ResultVisitor = std::function<Status(const DocumentResult& doc)>;
+  Status visit_equal(std::string_view index, const std::vector<Value>& values, const ResultVisitor& visit) const;
+  Status visit_range(std::string_view index, const std::vector<Value>& min, const std::vector<Value>& max,
+                     const ResultVisitor& visit) const;
   // How many documents lookup() / lookup_range() would return, without
   // decoding or keeping them.
   Result<std::uint64_t> count_equal(std::string_view index, const std::vector<Value>& values) const;
@@ -147,7 +154,7 @@ class StoreReader {
   using KeyFilter = std::function<bool(const std::vector<Value>& key)>;
   Result<std::vector<Match>> select(std::string_view index, const KeyFilter& keep, bool count_only,
                                     std::uint64_t* counted) const;
-  Result<std::vector<DocumentResult>> decode_all(std::vector<Match> matches) const;
+  static Status visit_all(std::vector<Match> matches, const ResultVisitor& visit);
 
   StoreReader() = default;
   Status merge_scan(std::uint64_t since, const DocumentVisitor& visit) const;

@@ -55,12 +55,17 @@ int FindCommand::run(const GlobalOptions&) {
   if (!reader) return report_error("find", reader.status());
   auto index = (*reader)->index(index_);
   if (!index) return report_error("find", index.status());
-  Result<std::vector<DocumentResult>> found = std::vector<DocumentResult>{};
+  // Each document is printed as its turn comes, not collected first.
+  auto print = [](const DocumentResult& doc) {
+    std::cout << document_json(doc) << "\n";
+    return Status::ok();
+  };
+  Status found;
   if (!equals_.empty()) {
     auto key = parse_key(equals_, "--eq");
     if (!key) return report_error("find", key.status());
     if (Status s = check_key_length(*index, *key, "--eq", true); !s) return report_error("find", s);
-    found = (*reader)->lookup(index_, key->values());
+    found = (*reader)->visit_equal(index_, key->values(), print);
   } else {
     auto min = min_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(min_, "--min");
     if (!min) return report_error("find", min.status());
@@ -68,10 +73,9 @@ int FindCommand::run(const GlobalOptions&) {
     auto max = max_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(max_, "--max");
     if (!max) return report_error("find", max.status());
     if (Status s = check_key_length(*index, *max, "--max", false); !s) return report_error("find", s);
-    found = (*reader)->lookup_range(index_, min->values(), max->values());
+    found = (*reader)->visit_range(index_, min->values(), max->values(), print);
   }
-  if (!found) return report_error("find", found.status());
-  for (const DocumentResult& doc : *found) std::cout << document_json(doc) << "\n";
+  if (!found) return report_error("find", found);
   return kExitOk;
 }
 
