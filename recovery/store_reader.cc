@@ -280,8 +280,7 @@ Status StoreReader::visit_range(std::string_view name, const std::vector<Value>&
   return visit_all(std::move(*matches), visit);
 }
 
-Result<std::vector<DocumentResult>> StoreReader::lookup(std::string_view name,
-                                                        const std::vector<Value>& values) const {
+Result<std::vector<DocumentResult>> StoreReader::lookup(std::string_view name, const std::vector<Value>& values) const {
   std::vector<DocumentResult> results;
   Status s = visit_equal(name, values, [&](const DocumentResult& doc) {
     results.push_back(doc);

@@ -63,6 +63,19 @@ Result<IndexKey> parse_key(std::string_view json, std::string_view what) {
   return IndexKey(parsed->as_array());
 }
 
+Status check_key_length(std::string_view index, const std::vector<std::string>& fields, const IndexKey& key,
+                        std::string_view option, bool exact) {
+  const std::size_t n = fields.size();
+  if (key.size() <= n && (!exact || key.size() == n)) return Status::ok();
+  std::string names;
+  for (std::size_t i = 0; i < n; ++i) names += (i ? ", " : "") + fields[i];
+  std::string message = std::string(option) + " has " + std::to_string(key.size()) + " value" +
+                        (key.size() == 1 ? "" : "s") + " but index \"" + std::string(index) + "\" has " +
+                        std::to_string(n) + " field" + (n == 1 ? "" : "s") + " (" + names + ")";
+  if (exact && key.size() < n) message += "; for a prefix use --min and --max with the same values";
+  return Status::invalid_argument(message);
+}
+
 Result<std::string> read_input(const std::string& path) {
   if (path == "-") {
     std::ostringstream text;

@@ -39,6 +39,12 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create = fa
 std::string document_json(const DocumentResult& doc);
 // A key given on the command line: a JSON array of the key's values.
 Result<IndexKey> parse_key(std::string_view json, std::string_view what);
+// InvalidArgument naming the index's fields when `key` (given as `option`)
+// has more values than the index has fields, or, when `exact`, any other
+// number: the library answers such keys with nothing (go-store's
+// semantics), which on the command line would read as "no match".
+Status check_key_length(std::string_view index, const std::vector<std::string>& fields, const IndexKey& key,
+                        std::string_view option, bool exact);
 // Reads all of `path`, or stdin for "-".
 Result<std::string> read_input(const std::string& path);
 

@@ -38,27 +38,19 @@ int CountCommand::run(const GlobalOptions&) {
   } else {
     auto index = (*reader)->index(index_);
     if (!index) return report_error("count", index.status());
-    const std::size_t fields = index->fields.size();
-    auto too_long = [&](const IndexKey& key, std::string_view what, bool exact) -> Status {
-      if (key.size() > fields || (exact && key.size() != fields)) {
-        return Status::invalid_argument(std::string(what) + " has " + std::to_string(key.size()) +
-                                        " values but index \"" + index_ + "\" has " + std::to_string(fields) +
-                                        " field(s)");
-      }
-      return Status::ok();
-    };
     if (!key_.empty()) {
       auto key = parse_key(key_, "the key");
       if (!key) return report_error("count", key.status());
-      if (Status s = too_long(*key, "the key", true); !s) return report_error("count", s);
+      if (Status s = check_key_length(index_, index->fields, *key, "the key", true); !s)
+        return report_error("count", s);
       counted = (*reader)->count_equal(index_, key->values());
     } else {
       auto min = min_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(min_, "--min");
       if (!min) return report_error("count", min.status());
-      if (Status s = too_long(*min, "--min", false); !s) return report_error("count", s);
+      if (Status s = check_key_length(index_, index->fields, *min, "--min", false); !s) return report_error("count", s);
       auto max = max_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(max_, "--max");
       if (!max) return report_error("count", max.status());
-      if (Status s = too_long(*max, "--max", false); !s) return report_error("count", s);
+      if (Status s = check_key_length(index_, index->fields, *max, "--max", false); !s) return report_error("count", s);
       counted = (*reader)->count_range(index_, min->values(), max->values());
     }
   }

@@ -7,11 +7,12 @@
 // document at a time, so the refusal names its line too.
 #include "tools/import_command.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sys/stat.h>
 
 #include "tools/cli_support.h"
 
@@ -28,10 +29,11 @@ CLI::App* ImportCommand::setup(CLI::App& app) {
       "import", "Insert JSON lines (one document per line) into an existing store, in atomic batches");
   sub->add_option("dir", dir_, "Store directory (an existing store; create one with insert --create)")->required();
   sub->add_option("file", input_, "A JSON-lines file, or - for stdin")->required();
-  sub->add_flag("--skip-bad", skip_bad_,
-                "Report bad lines on stderr and go on (default: stop at the first, after importing the lines before it)");
-  sub->footer(examples({"snapstore import ./my-data people.jsonl",
-                        "zcat people.jsonl.gz | snapstore import --skip-bad ./my-data -"}));
+  sub->add_flag(
+      "--skip-bad", skip_bad_,
+      "Report bad lines on stderr and go on (default: stop at the first, after importing the lines before it)");
+  sub->footer(examples(
+      {"snapstore import ./my-data people.jsonl", "zcat people.jsonl.gz | snapstore import --skip-bad ./my-data -"}));
   return sub;
 }
 
@@ -95,8 +97,9 @@ int ImportCommand::run(const GlobalOptions& global) {
     batch_texts.clear();
     batch_bytes = 0;
     if (input_bytes > 0 && bytes_read > 0) {
-      progress.set_total(static_cast<std::uint64_t>(static_cast<double>(imported + skipped) *
-                                                    static_cast<double>(input_bytes) / static_cast<double>(bytes_read)));
+      progress.set_total(
+          static_cast<std::uint64_t>(static_cast<double>(imported + skipped) * static_cast<double>(input_bytes) /
+                                     static_cast<double>(bytes_read)));
     }
     return Status::ok();
   };

@@ -32,8 +32,7 @@ int IndexesCommand::run(const GlobalOptions&) {
   if (json_) {
     Array list;
     for (std::size_t i = 0; i < indexes.size(); ++i) {
-      Object index{{"name", indexes[i].name},
-                   {"fields", Array(indexes[i].fields.begin(), indexes[i].fields.end())}};
+      Object index{{"name", indexes[i].name}, {"fields", Array(indexes[i].fields.begin(), indexes[i].fields.end())}};
       if (entries_) index["entries"] = entries[i];
       list.push_back(std::move(index));
     }

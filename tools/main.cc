@@ -51,12 +51,11 @@ std::vector<std::unique_ptr<Command>> commands() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "snapstore " SNAPSTORE_VERSION
-      ": dump, restore, verify, inspect, edit and crash-test snapstore stores.\n"
-      "Exit codes: 0 ok; 1 the data answered with a problem (not found, already exists, damage found);\n"
-      "2 the command could not run as given (bad input: usage, malformed JSON, a document that is not\n"
-      "an object, an invalid argument; an I/O error; the store in use by another process)."};
+  CLI::App app{"snapstore " SNAPSTORE_VERSION
+               ": dump, restore, verify, inspect, edit and crash-test snapstore stores.\n"
+               "Exit codes: 0 ok; 1 the data answered with a problem (not found, already exists, damage found);\n"
+               "2 the command could not run as given (bad input: usage, malformed JSON, a document that is not\n"
+               "an object, an invalid argument; an I/O error; the store in use by another process)."};
   app.set_version_flag("--version", "snapstore " SNAPSTORE_VERSION, "Print the version and exit");
   app.footer(
       "\nExamples:\n"
