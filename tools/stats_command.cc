@@ -77,8 +77,8 @@ int StatsCommand::run(const GlobalOptions&) {
   std::cout << "store            " << dir_ << "\n"
             << "documents        " << thousands(totals->documents) << " (" << human_bytes(totals->document_bytes)
             << " of msgpack)\n"
-            << "revision         " << thousands(reader.revision()) << " (RocksDB holds up to "
-            << thousands(reader.applied_lsn()) << "; the WAL the " << thousands(lsns_after_applied) << " after it)\n";
+            << "revision         " << thousands(reader.revision()) << " (RocksDB holds "
+            << thousands(reader.applied_lsn()) << ", the WAL " << thousands(lsns_after_applied) << " more)\n";
   for (std::size_t i = 0; i < definitions.size(); ++i) {
     std::cout << "index            " << definitions[i].name << " (";
     for (std::size_t f = 0; f < definitions[i].fields.size(); ++f) {
