@@ -418,7 +418,7 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (fields[j] == fields[i]) {
-        return Status::invalid_argument(index_detail(name) + ": field " + quoted(fields[i]) + " appears twice");
+        return Status::invalid_argument(index_detail(name) + ": field \"" + fields[i] + "\" appears twice");
       }
     }
   }
