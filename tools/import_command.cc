@@ -111,6 +111,14 @@ int ImportCommand::run(const GlobalOptions& global) {
       if (!text.empty() && text.back() == '\r') text.pop_back();
       if (text.find_first_not_of(" \t") == std::string::npos) continue;
       auto value = from_json(text);
+      if (value && value->is_object() && imported + skipped == 0 && batch.empty() &&
+          value->as_object().contains("snapstore_dump")) {
+        // A JSONL dump's header: its lines carry ids and versions that an
+        // import would bury inside new documents.
+        return Status::invalid_argument(
+            (input_ == "-" ? std::string("stdin") : input_) +
+            " is a snapstore dump; load it with `snapstore restore` into a new directory");
+      }
       Status bad;
       if (!value) {
         bad = value.status();

@@ -314,6 +314,12 @@ TEST_F(CliReadsTest, ImportLoadsJsonLinesAndNamesTheFirstBadLine) {
   EXPECT_NE(skipped.err.find("stdin line 5"), std::string::npos) << skipped.err;
   EXPECT_EQ(tool_.run({"count", path("s")}).out, "2507\n");
 
+  ASSERT_EQ(tool_.run({"dump", path("s"), "--format", "jsonl", "-o", path("dump.jsonl")}).exit_code, 0);
+  ToolRun dump = tool_.run({"import", path("s"), path("dump.jsonl")});
+  EXPECT_EQ(dump.exit_code, 2) << dump.err;
+  EXPECT_NE(dump.err.find("snapstore restore"), std::string::npos) << dump.err;
+  EXPECT_EQ(tool_.run({"count", path("s")}).out, "2507\n");
+
   ToolRun nowhere = tool_.run({"import", path("nowhere"), path("good.jsonl")});
   EXPECT_EQ(nowhere.exit_code, 2) << nowhere.err;
   EXPECT_FALSE(fs::exists(path("nowhere"))) << "import never creates a store";
