@@ -49,6 +49,10 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create) {
   return store;
 }
 
+Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir) {
+  return recovery::StoreReader::open_locked(dir);
+}
+
 std::string document_json(const DocumentResult& doc) {
   return "{\"_id\":" + to_json(Value(doc.id)) + ",\"_version\":" + std::to_string(doc.version) +
          ",\"_revision\":" + std::to_string(doc.revision) + ",\"data\":" + to_json(Value(doc.data)) + "}";

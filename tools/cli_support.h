@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "recovery/store_reader.h"
 #include "snapstore/status.h"
 #include "snapstore/store.h"
 #include "tools/command.h"
@@ -33,6 +35,11 @@ void note(const GlobalOptions& global, const std::string& message);
 // creating a missing store only when `create`. Busy names the directory and
 // the holder's pid.
 Result<Store> open_store(const std::string& dir, bool writable, bool create = false);
+
+// The files of the store at `dir` read without loading it (get, find, count,
+// indexes, stats), under the directory's lock for the reader's lifetime.
+// Busy names the directory and the holder's pid.
+Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir);
 
 // {"_id": ..., "_version": ..., "_revision": ..., "data": {...}}: the JSONL
 // dump's document line, also what get and find print.

@@ -28,7 +28,7 @@ CLI::App* CountCommand::setup(CLI::App& app) {
 }
 
 int CountCommand::run(const GlobalOptions&) {
-  auto reader = recovery::StoreReader::open_locked(dir_);
+  auto reader = open_reader(dir_);
   if (!reader) return report_error("count", reader.status());
   Result<std::uint64_t> counted = std::uint64_t{0};
   if (index_.empty()) {

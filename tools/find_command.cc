@@ -26,7 +26,7 @@ CLI::App* FindCommand::setup(CLI::App& app) {
 }
 
 int FindCommand::run(const GlobalOptions&) {
-  auto reader = recovery::StoreReader::open_locked(dir_);
+  auto reader = open_reader(dir_);
   if (!reader) return report_error("find", reader.status());
   auto index = (*reader)->index(index_);
   if (!index) return report_error("find", index.status());

@@ -19,7 +19,7 @@ CLI::App* GetCommand::setup(CLI::App& app) {
 }
 
 int GetCommand::run(const GlobalOptions&) {
-  auto reader = recovery::StoreReader::open_locked(dir_);
+  auto reader = open_reader(dir_);
   if (!reader) return report_error("get", reader.status());
   auto doc = (*reader)->get(id_);
   if (!doc) return report_error("get", doc.status());

@@ -20,7 +20,7 @@ CLI::App* IndexesCommand::setup(CLI::App& app) {
 }
 
 int IndexesCommand::run(const GlobalOptions&) {
-  auto reader = recovery::StoreReader::open_locked(dir_);
+  auto reader = open_reader(dir_);
   if (!reader) return report_error("indexes", reader.status());
   const std::vector<recovery::IndexDefinition>& indexes = (*reader)->indexes();
   std::vector<std::uint64_t> entries;

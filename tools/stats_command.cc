@@ -23,7 +23,7 @@ CLI::App* StatsCommand::setup(CLI::App& app) {
 }
 
 int StatsCommand::run(const GlobalOptions&) {
-  auto opened = recovery::StoreReader::open_locked(dir_);
+  auto opened = open_reader(dir_);
   if (!opened) return report_error("stats", opened.status());
   const recovery::StoreReader& reader = **opened;
   auto totals = reader.totals();
