@@ -317,6 +317,16 @@ Result<std::uint64_t> StoreReader::count_range(std::string_view name, const std:
   return n;
 }
 
+Result<std::uint64_t> StoreReader::count() const {
+  std::uint64_t n = 0;
+  Status scanned = scan([&n](const StoredDocument&) {
+    ++n;
+    return Status::ok();
+  });
+  if (!scanned) return scanned;
+  return n;
+}
+
 Result<StoreTotals> StoreReader::totals() const {
   StoreTotals totals;
   totals.index_entries.assign(indexes_.size(), 0);

@@ -122,6 +122,8 @@ class StoreReader {
   Result<std::uint64_t> count_equal(std::string_view index, const std::vector<Value>& values) const;
   Result<std::uint64_t> count_range(std::string_view index, const std::vector<Value>& min,
                                     const std::vector<Value>& max) const;
+  // Every document at revision(), counted exactly (no document is decoded).
+  Result<std::uint64_t> count() const;
   // Documents, their bytes and each index's entries, counted exactly.
   Result<StoreTotals> totals() const;
 

@@ -32,9 +32,7 @@ int CountCommand::run(const GlobalOptions&) {
   if (!reader) return report_error("count", reader.status());
   Result<std::uint64_t> counted = std::uint64_t{0};
   if (index_.empty()) {
-    auto totals = (*reader)->totals();
-    if (!totals) return report_error("count", totals.status());
-    counted = totals->documents;
+    counted = (*reader)->count();
   } else {
     auto index = (*reader)->index(index_);
     if (!index) return report_error("count", index.status());
