@@ -409,6 +409,19 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
   if (fields.empty()) return Status::empty_index(index_detail(name) + " has no fields");
+  // go-store allows these three (SPEC IDX-04); snapstore refuses them as the
+  // mistakes they are (DECISIONS D55).
+  if (name.empty()) return Status::invalid_argument("an index name must not be empty");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].empty()) {
+      return Status::invalid_argument(index_detail(name) + ": field " + std::to_string(i + 1) + " is empty");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (fields[j] == fields[i]) {
+        return Status::invalid_argument(index_detail(name) + ": field \"" + fields[i] + "\" appears twice");
+      }
+    }
+  }
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
   auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);

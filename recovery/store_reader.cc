@@ -6,11 +6,14 @@
 
 #include <algorithm>
 
+#include "index/key.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/replay.h"
 #include "recovery/rocksdb_status.h"
 #include "recovery/store_dir.h"
+#include "value/msgpack_codec.h"
+#include "value/msgpack_scan.h"
 
 namespace snapstore::recovery {
 
@@ -118,6 +121,232 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
   reader->revision_ = last_lsn;
   for (auto& [name, fields] : definitions) reader->indexes_.push_back({name, std::move(fields)});
   return reader;
+}
+
+Result<std::unique_ptr<StoreReader>> StoreReader::open_locked(const std::string& dir,
+                                                             std::chrono::milliseconds lock_timeout) {
+  // Refuses a directory that holds no store before locking anything in it.
+  auto store_dir = StoreDir::open_for_reading(dir, lock_timeout);
+  if (!store_dir) return store_dir.status();
+  auto reader = open(dir);
+  if (!reader) return reader.status();
+  (*reader)->store_dir_ = std::move(*store_dir);
+  return reader;
+}
+
+namespace {
+
+// The nesting a stored document may have: Options::max_nesting_depth's
+// default, which a CLI-opened store uses too.
+constexpr std::size_t kMaxDepth = 100;
+
+std::string quoted_id(std::string_view id) { return "id \"" + std::string(id) + "\""; }
+
+// `bytes` as a document ValueViews may read: unchanged when they pass
+// check_document, else re-encoded into `scratch` (another writer's key
+// order); Corruption naming the id when they are not a document.
+Result<std::string_view> checked(std::string_view id, std::string_view bytes, std::string& scratch) {
+  if (value::scan::check_document(bytes, kMaxDepth)) return bytes;
+  scratch.assign(bytes);
+  if (Status s = value::make_checked_document(scratch, kMaxDepth); !s) {
+    return Status::corruption("stored " + quoted_id(id) + ": " + s.message());
+  }
+  return std::string_view(scratch);
+}
+
+ValueView view_of(std::string_view checked_bytes) {
+  return detail::ViewAccess::of(value::scan::bytes_of(checked_bytes));
+}
+
+bool has_null(const std::vector<Value>& values) {
+  return std::any_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); });
+}
+
+}  // namespace
+
+Result<DocumentResult> StoreReader::get(std::string_view id) const {
+  std::string bytes;
+  DocumentResult result;
+  result.id = std::string(id);
+  if (const auto it = overlay_.find(id); it != overlay_.end()) {
+    if (it->second.deleted) return Status::document_not_found(quoted_id(id));
+    bytes = it->second.document;
+    result.version = it->second.version;
+    result.revision = it->second.revision;
+  } else {
+    rocksdb::ReadOptions read_options;
+    read_options.verify_checksums = true;
+    std::string value;
+    const rocksdb::Status s = db_->Get(read_options, docs_, rocksdb::Slice(id.data(), id.size()), &value);
+    if (s.IsNotFound()) return Status::document_not_found(quoted_id(id));
+    if (!s.ok()) return from_rocksdb(s, "read " + quoted_id(id) + " in RocksDB");
+    if (value.size() < kDocHeaderSize) {
+      return Status::corruption("document \"" + std::string(id) + "\" in RocksDB: value of " +
+                                std::to_string(value.size()) + " bytes is shorter than its header");
+    }
+    result.version = get_fixed64(value.data());
+    result.revision = get_fixed64(value.data() + 8);
+    bytes = value.substr(kDocHeaderSize);
+  }
+  if (Status s = value::make_checked_document(bytes, kMaxDepth); !s) {
+    return Status::corruption("stored " + quoted_id(id) + ": " + s.message());
+  }
+  result.data = value::scan::decode_object(value::scan::bytes_of(bytes));
+  return result;
+}
+
+Result<IndexDefinition> StoreReader::index(std::string_view name) const {
+  for (const IndexDefinition& definition : indexes_) {
+    if (definition.name == name) return definition;
+  }
+  return Status::index_not_found("index \"" + std::string(name) + "\"");
+}
+
+Result<std::vector<StoreReader::Match>> StoreReader::select(std::string_view name, const KeyFilter& keep,
+                                                            bool count_only, std::uint64_t* counted) const {
+  auto definition = index(name);
+  if (!definition) return definition.status();
+  const std::vector<index::FieldPath> paths = index::parse_field_paths(definition->fields);
+  std::vector<Match> matches;
+  std::uint64_t n = 0;
+  index::Key scratch;
+  std::string recoded;
+  Status scanned = scan([&](const StoredDocument& doc) -> Status {
+    auto bytes = checked(doc.id, doc.document, recoded);
+    if (!bytes) return bytes.status();
+    auto key = index::key_values(view_of(*bytes), paths, scratch);
+    if (!key) return Status::ok();
+    // key_values may leave the values in place (one field): own them.
+    std::vector<Value> owned(key->begin(), key->end());
+    if (!keep(owned)) return Status::ok();
+    ++n;
+    if (!count_only) {
+      matches.push_back(Match{std::move(owned), std::string(doc.id), doc.version, doc.revision, std::string(*bytes)});
+    }
+    return Status::ok();
+  });
+  if (!scanned) return scanned;
+  // The scan ran in id order, so a stable sort by key leaves ties in id
+  // order, as the index's (key, id) order has them.
+  std::stable_sort(matches.begin(), matches.end(),
+                   [](const Match& a, const Match& b) { return index::compare_keys(a.key, b.key) < 0; });
+  if (counted != nullptr) *counted = n;
+  return matches;
+}
+
+Status StoreReader::visit_all(std::vector<Match> matches, const ResultVisitor& visit) {
+  for (Match& m : matches) {
+    DocumentResult doc{std::move(m.id), value::scan::decode_object(value::scan::bytes_of(m.document)), m.version,
+                       m.revision};
+    // Each match's bytes go as soon as it is handed out.
+    m = Match{};
+    if (Status s = visit(doc); !s) return s;
+  }
+  return Status::ok();
+}
+
+namespace {
+
+// find_equal's and find_range's filters (index/ordered_index.cc).
+std::function<bool(const std::vector<Value>&)> equal_filter(const std::vector<Value>& values) {
+  return [&values](const std::vector<Value>& key) { return index::compare_keys(key, values) == 0; };
+}
+
+std::function<bool(const std::vector<Value>&)> range_filter(const std::vector<Value>& min,
+                                                            const std::vector<Value>& max) {
+  return [&min, &max](const std::vector<Value>& key) {
+    return (min.empty() || index::compare_to_bound(key, min) >= 0) &&
+           (max.empty() || index::compare_to_bound(key, max) <= 0);
+  };
+}
+
+}  // namespace
+
+Status StoreReader::visit_equal(std::string_view name, const std::vector<Value>& values,
+                                const ResultVisitor& visit) const {
+  auto definition = index(name);
+  if (!definition) return definition.status();
+  if (values.size() != definition->fields.size() || has_null(values)) return Status::ok();
+  auto matches = select(name, equal_filter(values), false, nullptr);
+  if (!matches) return matches.status();
+  return visit_all(std::move(*matches), visit);
+}
+
+Status StoreReader::visit_range(std::string_view name, const std::vector<Value>& min, const std::vector<Value>& max,
+                                const ResultVisitor& visit) const {
+  auto matches = select(name, range_filter(min, max), false, nullptr);
+  if (!matches) return matches.status();
+  return visit_all(std::move(*matches), visit);
+}
+
+Result<std::vector<DocumentResult>> StoreReader::lookup(std::string_view name, const std::vector<Value>& values) const {
+  std::vector<DocumentResult> results;
+  Status s = visit_equal(name, values, [&](const DocumentResult& doc) {
+    results.push_back(doc);
+    return Status::ok();
+  });
+  if (!s) return s;
+  return results;
+}
+
+Result<std::vector<DocumentResult>> StoreReader::lookup_range(std::string_view name, const std::vector<Value>& min,
+                                                              const std::vector<Value>& max) const {
+  std::vector<DocumentResult> results;
+  Status s = visit_range(name, min, max, [&](const DocumentResult& doc) {
+    results.push_back(doc);
+    return Status::ok();
+  });
+  if (!s) return s;
+  return results;
+}
+
+Result<std::uint64_t> StoreReader::count_equal(std::string_view name, const std::vector<Value>& values) const {
+  auto definition = index(name);
+  if (!definition) return definition.status();
+  if (values.size() != definition->fields.size() || has_null(values)) return std::uint64_t{0};
+  std::uint64_t n = 0;
+  if (auto matches = select(name, equal_filter(values), true, &n); !matches) return matches.status();
+  return n;
+}
+
+Result<std::uint64_t> StoreReader::count_range(std::string_view name, const std::vector<Value>& min,
+                                               const std::vector<Value>& max) const {
+  std::uint64_t n = 0;
+  if (auto matches = select(name, range_filter(min, max), true, &n); !matches) return matches.status();
+  return n;
+}
+
+Result<std::uint64_t> StoreReader::count() const {
+  std::uint64_t n = 0;
+  Status scanned = scan([&n](const StoredDocument&) {
+    ++n;
+    return Status::ok();
+  });
+  if (!scanned) return scanned;
+  return n;
+}
+
+Result<StoreTotals> StoreReader::totals() const {
+  StoreTotals totals;
+  totals.index_entries.assign(indexes_.size(), 0);
+  std::vector<std::vector<index::FieldPath>> paths;
+  for (const IndexDefinition& definition : indexes_) paths.push_back(index::parse_field_paths(definition.fields));
+  index::Key scratch;
+  std::string recoded;
+  Status scanned = scan([&](const StoredDocument& doc) -> Status {
+    ++totals.documents;
+    totals.document_bytes += doc.document.size();
+    if (paths.empty()) return Status::ok();
+    auto bytes = checked(doc.id, doc.document, recoded);
+    if (!bytes) return bytes.status();
+    const ValueView data = view_of(*bytes);
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (index::key_values(data, paths[i], scratch)) ++totals.index_entries[i];
+    }
+    return Status::ok();
+  });
+  if (!scanned) return scanned;
+  return totals;
 }
 
 Status StoreReader::scan(const DocumentVisitor& visit) const { return merge_scan(0, visit); }

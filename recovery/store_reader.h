@@ -3,7 +3,9 @@
 // its applied_lsn held in memory as an overlay. Together they are the state a
 // Store::open would recover (the state at the last valid WAL record), read in
 // id order straight from RocksDB's bytes — what dump and verify need, at the
-// speed of a RocksDB scan rather than a full load.
+// speed of a RocksDB scan rather than a full load. The CLI's get, find, count
+// and stats answer from it too: a point get is one RocksDB Get after the
+// overlay, and an index query is a scan that extracts each document's key.
 //
 // The caller must hold the directory's lock, shared at least
 // (StoreDir::open_for_reading), for as long as the reader is used: a writer
@@ -13,6 +15,7 @@
 // Thread safety: const methods may be called from several threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,6 +26,9 @@
 #include <vector>
 
 #include "snapstore/status.h"
+#include "snapstore/store.h"
+#include "recovery/store_dir.h"
+#include "snapstore/value.h"
 #include "wal/reader.h"
 
 namespace rocksdb {
@@ -54,6 +60,13 @@ struct DeletedDocument {
 // Called per document in id order; a non-ok Status stops the scan and is returned.
 using DocumentVisitor = std::function<Status(const StoredDocument& doc)>;
 
+// Exact figures of one full scan (what `snapstore stats` prints).
+struct StoreTotals {
+  std::uint64_t documents = 0;
+  std::uint64_t document_bytes = 0;          // msgpack bytes of the documents
+  std::vector<std::uint64_t> index_entries;  // per index, in indexes() order
+};
+
 class StoreReader {
  public:
   // InvalidArgument when `dir` holds no store; Corruption naming file and
@@ -62,6 +75,13 @@ class StoreReader {
   // not an error: the reader holds the state up to the last valid record
   // before it, and wal_summary().damage says where the valid log ends.
   static Result<std::unique_ptr<StoreReader>> open(const std::string& dir, bool salvage_wal = false);
+  // open() for a caller that does not hold the lock: takes the directory's
+  // lock shared (recovery::StoreDir::open_for_reading, waiting up to
+  // `lock_timeout`) for the reader's lifetime; Busy names the holder when
+  // another process has the store open for writing. Touches nothing in a
+  // directory that holds no store.
+  static Result<std::unique_ptr<StoreReader>> open_locked(const std::string& dir,
+                                                          std::chrono::milliseconds lock_timeout);
   ~StoreReader();
 
   // The revision the files hold: the last LSN in the WAL, or applied_lsn.
@@ -84,6 +104,36 @@ class StoreReader {
   // from which revision on deletions are known.
   Result<std::vector<DeletedDocument>> deletions_since(std::uint64_t since) const;
 
+  // The document at revision(), decoded (a deep copy, as Store::get returns
+  // it): the overlay first, then one RocksDB Get. DocumentNotFound when
+  // absent; Corruption naming the id when its stored bytes are not a document.
+  Result<DocumentResult> get(std::string_view id) const;
+  // The index's definition, or IndexNotFound.
+  Result<IndexDefinition> index(std::string_view name) const;
+  // Store::lookup and Store::lookup_range over the files: the same documents
+  // in the same order (index order, ties in id order), found by one scan
+  // that reads each document's key in place. Exactly as many values as
+  // fields and no null, or nothing matches (go-store's semantics).
+  Result<std::vector<DocumentResult>> lookup(std::string_view index, const std::vector<Value>& values) const;
+  Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const std::vector<Value>& min,
+                                                   const std::vector<Value>& max) const;
+  // The same documents handed to `visit` one at a time, each decoded only
+  // when its turn comes (what the CLI's find prints as it goes); a non-ok
+  // Status from `visit` stops and is returned.
+  using ResultVisitor = std::function<Status(const DocumentResult& doc)>;
+  Status visit_equal(std::string_view index, const std::vector<Value>& values, const ResultVisitor& visit) const;
+  Status visit_range(std::string_view index, const std::vector<Value>& min, const std::vector<Value>& max,
+                     const ResultVisitor& visit) const;
+  // How many documents lookup() / lookup_range() would return, without
+  // decoding or keeping them.
+  Result<std::uint64_t> count_equal(std::string_view index, const std::vector<Value>& values) const;
+  Result<std::uint64_t> count_range(std::string_view index, const std::vector<Value>& min,
+                                    const std::vector<Value>& max) const;
+  // Every document at revision(), counted exactly (no document is decoded).
+  Result<std::uint64_t> count() const;
+  // Documents, their bytes and each index's entries, counted exactly.
+  Result<StoreTotals> totals() const;
+
   // RocksDB's estimate of the documents it holds (for progress bars).
   std::uint64_t estimated_documents() const;
   // A RocksDB property of the docs family ("rocksdb.stats", ...), empty if unknown.
@@ -100,6 +150,21 @@ class StoreReader {
   };
 
   class OverlayBuilder;
+  // A member of an index query: its key, and the document as stored.
+  struct Match {
+    std::vector<Value> key;
+    std::string id;
+    std::uint64_t version = 0;
+    std::uint64_t revision = 0;
+    std::string document;  // checked msgpack (value::scan::check_document)
+  };
+  // Calls `keep` with each document's key for `fields` (documents without
+  // one are skipped); a true answer puts the document in the result, in
+  // index order then id order, unless `count_only` (then only counted).
+  using KeyFilter = std::function<bool(const std::vector<Value>& key)>;
+  Result<std::vector<Match>> select(std::string_view index, const KeyFilter& keep, bool count_only,
+                                    std::uint64_t* counted) const;
+  static Status visit_all(std::vector<Match> matches, const ResultVisitor& visit);
 
   StoreReader() = default;
   Status merge_scan(std::uint64_t since, const DocumentVisitor& visit) const;
@@ -115,6 +180,7 @@ class StoreReader {
   std::vector<DeletedDocument> wal_deletions_;           // every delete in the WAL, in LSN order
   std::uint64_t wal_contiguous_from_ = 0;                // the WAL holds every record from this LSN on
   std::vector<IndexDefinition> indexes_;
+  std::unique_ptr<StoreDir> store_dir_;  // open_locked(): its lock is held while the reader lives
 };
 
 }  // namespace snapstore::recovery

@@ -1,6 +1,7 @@
 // Shared helpers of the subcommands (see cli_support.h).
 #include "tools/cli_support.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,8 @@ int exit_code_for(const Status& status) {
     case StatusCode::kIOError:
     case StatusCode::kBusy:
     case StatusCode::kInvalidArgument:
+    case StatusCode::kInvalidDocument:
+    case StatusCode::kEmptyIndex:
     case StatusCode::kStoreClosed:
       return kExitUsage;
     default:
@@ -57,6 +60,14 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create) {
   return store;
 }
 
+Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir) {
+  auto reader = recovery::StoreReader::open_locked(dir, lock_wait);
+  if (!reader && reader.code() == StatusCode::kBusy) {
+    return Status::busy("the store at " + dir + " is in use by another process: " + reader.status().detail());
+  }
+  return reader;
+}
+
 std::string document_json(const DocumentResult& doc) {
   return "{\"_id\":" + to_json(Value(doc.id)) + ",\"_version\":" + std::to_string(doc.version) +
          ",\"_revision\":" + std::to_string(doc.revision) + ",\"data\":" + to_json(Value(doc.data)) + "}";
@@ -71,6 +82,19 @@ Result<IndexKey> parse_key(std::string_view json, std::string_view what) {
   return IndexKey(parsed->as_array());
 }
 
+Status check_key_length(std::string_view index, const std::vector<std::string>& fields, const IndexKey& key,
+                        std::string_view option, bool exact) {
+  const std::size_t n = fields.size();
+  if (key.size() <= n && (!exact || key.size() == n)) return Status::ok();
+  std::string names;
+  for (std::size_t i = 0; i < n; ++i) names += (i ? ", " : "") + fields[i];
+  std::string message = std::string(option) + " has " + std::to_string(key.size()) + " value" +
+                        (key.size() == 1 ? "" : "s") + " but index \"" + std::string(index) + "\" has " +
+                        std::to_string(n) + " field" + (n == 1 ? "" : "s") + " (" + names + ")";
+  if (exact && key.size() < n) message += "; for a prefix use --min and --max with the same values";
+  return Status::invalid_argument(message);
+}
+
 Result<std::string> read_input(const std::string& path) {
   if (path == "-") {
     std::ostringstream text;
@@ -82,8 +106,54 @@ Result<std::string> read_input(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+std::string thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string human_bytes(std::uint64_t n) {
+  if (n < 1024) return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(n) / 1024;
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, value < 10 ? "%.2f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string examples(std::initializer_list<std::string_view> lines) {
+  std::string out = "\nExample";
+  out += lines.size() > 1 ? "s:\n" : ":\n";
+  for (std::string_view line : lines) {
+    out += "  ";
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+namespace {
+
+// A pipe or socket: another program reads what we print.
+bool stdout_is_pipe() {
+  struct stat st {};
+  if (::fstat(STDOUT_FILENO, &st) != 0) return false;
+  return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+}  // namespace
+
 Progress::Progress(const GlobalOptions& global, std::string label, std::uint64_t expected_total)
-    : enabled_(!global.quiet && ::isatty(STDERR_FILENO) == 1),
+    : enabled_(!global.quiet && ::isatty(STDERR_FILENO) == 1 && !stdout_is_pipe()),
       label_(std::move(label)),
       total_(expected_total),
       started_(std::chrono::steady_clock::now()),

@@ -7,19 +7,25 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "recovery/store_dir.h"
+#include "recovery/store_reader.h"
 #include "snapstore/status.h"
 #include "snapstore/store.h"
 #include "tools/command.h"
 
 namespace snapstore::tools {
 
-// 1 for problems in the data (Corruption, not-found and exists errors,
-// invalid documents), 2 for usage, I/O and Busy.
+// The exit-code rule (command.h): 2 when the command could not run as given
+// (bad input of any kind — usage, malformed JSON, a document that is not an
+// object, an invalid argument — I/O errors, a store in use), 1 when it ran
+// and the data answered with a problem (not found, already exists,
+// corruption).
 int exit_code_for(const Status& status);
 // Prints "snapstore <command>: <message>" to stderr; returns exit_code_for().
 int report_error(std::string_view command, const Status& status);
@@ -39,16 +45,37 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create = fa
 // directly (dump, verify, wal): writers are kept out, readers are not.
 Result<std::unique_ptr<recovery::StoreDir>> lock_for_reading(const std::string& dir);
 
+// The files of the store at `dir` read without loading it (get, find, count,
+// indexes, stats), under the directory's lock for the reader's lifetime.
+// Busy names the directory and the holder's pid.
+Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir);
+
 // {"_id": ..., "_version": ..., "_revision": ..., "data": {...}}: the JSONL
 // dump's document line, also what get and find print.
 std::string document_json(const DocumentResult& doc);
 // A key given on the command line: a JSON array of the key's values.
 Result<IndexKey> parse_key(std::string_view json, std::string_view what);
+// InvalidArgument naming the index's fields when `key` (given as `option`)
+// has more values than the index has fields, or, when `exact`, any other
+// number: the library answers such keys with nothing (go-store's
+// semantics), which on the command line would read as "no match".
+Status check_key_length(std::string_view index, const std::vector<std::string>& fields, const IndexKey& key,
+                        std::string_view option, bool exact);
 // Reads all of `path`, or stdin for "-".
 Result<std::string> read_input(const std::string& path);
 
+// 1,234,567
+std::string thousands(std::uint64_t n);
+// 512 bytes, 1.5 KiB, 61.0 MiB, 2.00 GiB
+std::string human_bytes(std::uint64_t n);
+// The footer of a subcommand's --help: "Example:" and the lines given.
+std::string examples(std::initializer_list<std::string_view> lines);
+
 // Count, rate and ETA on stderr, redrawn at most every 200 ms — only when
-// stderr is a terminal and the command is not quiet.
+// stderr is a terminal, stdout is not a pipe and the command is not quiet.
+// The pipe rule keeps one bar per terminal when tools are piped together
+// (`snapstore dump s | snapstore restore - t`): only the last command of a
+// pipeline, whose stdout is the terminal or a file, draws one.
 class Progress {
  public:
   Progress(const GlobalOptions& global, std::string label, std::uint64_t expected_total);

@@ -3,10 +3,12 @@
 // its options on the CLI11 app; run() does the work once the command line
 // has parsed and returns the process exit code.
 //
-// Exit codes, for every subcommand: 0 ok, 1 a problem found in the data (a
-// failed verify, a damaged dump, a missing document), 2 a usage or I/O error
-// (including a store held by another process). Data goes to stdout, messages
-// to stderr.
+// Exit codes, for every subcommand (DECISIONS D54): 0 ok; 1 the command ran
+// and the data answered with a problem (a missing document or index, one
+// that already exists, damage: a failed verify, a damaged dump); 2 the
+// command could not run as given: usage, any bad input (malformed JSON, a
+// document that is not an object, an invalid argument), an I/O error, a
+// store held by another process. Data goes to stdout, messages to stderr.
 //
 // Thread safety: commands run one per process, on the main thread.
 #pragma once

@@ -10,6 +10,9 @@ CLI::App* CreateIndexCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("name", name_, "Index name")->required();
   sub->add_option("fields", fields_, "Fields, in key order")->required();
+  sub->footer(examples({"snapstore create-index ./my-data by_city city",
+                        "snapstore create-index ./my-data by_city_age city age",
+                        "snapstore create-index ./my-data by_zip address.zip"}));
   return sub;
 }
 

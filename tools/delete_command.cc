@@ -11,6 +11,7 @@ CLI::App* DeleteCommand::setup(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("delete", "Remove a document; prints {\"_id\", \"_version\", \"_revision\"}");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("id", id_, "Document id")->required();
+  sub->footer(examples({"snapstore delete ./my-data 0190a5b2-7c1e-7d3f-8a4b-1c2d3e4f5a6b"}));
   return sub;
 }
 

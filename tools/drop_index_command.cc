@@ -9,6 +9,7 @@ CLI::App* DropIndexCommand::setup(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("drop-index", "Remove an index");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("name", name_, "Index name")->required();
+  sub->footer(examples({"snapstore drop-index ./my-data by_city"}));
   return sub;
 }
 

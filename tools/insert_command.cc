@@ -12,6 +12,8 @@ CLI::App* InsertCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_flag("--create", create_, "Create the store when the directory holds none");
   sub->add_option("document", document_, "The document as JSON text, or - to read it from stdin (default)");
+  sub->footer(examples({"snapstore insert --create ./my-data '{\"name\": \"Ann\", \"age\": 30}'",
+                        "echo '{\"name\": \"Bob\"}' | snapstore insert ./my-data"}));
   return sub;
 }
 

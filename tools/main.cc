@@ -7,6 +7,7 @@
 
 #include "tools/cli_support.h"
 #include "tools/command.h"
+#include "tools/count_command.h"
 #include "tools/crashtest_command.h"
 #include "tools/create_index_command.h"
 #include "tools/delete_command.h"
@@ -14,6 +15,8 @@
 #include "tools/dump_command.h"
 #include "tools/find_command.h"
 #include "tools/get_command.h"
+#include "tools/import_command.h"
+#include "tools/indexes_command.h"
 #include "tools/insert_command.h"
 #include "tools/repair_command.h"
 #include "tools/restore_command.h"
@@ -39,6 +42,9 @@ std::vector<std::unique_ptr<Command>> commands() {
   all.push_back(std::make_unique<snapstore::tools::UpdateCommand>());
   all.push_back(std::make_unique<snapstore::tools::DeleteCommand>());
   all.push_back(std::make_unique<snapstore::tools::FindCommand>());
+  all.push_back(std::make_unique<snapstore::tools::CountCommand>());
+  all.push_back(std::make_unique<snapstore::tools::IndexesCommand>());
+  all.push_back(std::make_unique<snapstore::tools::ImportCommand>());
   all.push_back(std::make_unique<snapstore::tools::CreateIndexCommand>());
   all.push_back(std::make_unique<snapstore::tools::DropIndexCommand>());
   all.push_back(std::make_unique<snapstore::tools::CrashtestCommand>());
@@ -48,9 +54,19 @@ std::vector<std::unique_ptr<Command>> commands() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "snapstore: dump, restore, verify, inspect and crash-test snapstore stores.\n"
-      "Exit codes: 0 ok, 1 a problem found in the data, 2 a usage or I/O error (also: store in use)."};
+  CLI::App app{"snapstore " SNAPSTORE_VERSION
+               ": dump, restore, verify, inspect, edit and crash-test snapstore stores.\n"
+               "Exit codes: 0 ok; 1 the data answered with a problem (not found, already exists, damage found);\n"
+               "2 the command could not run as given (bad input: usage, malformed JSON, a document that is not\n"
+               "an object, an invalid argument; an I/O error; the store in use by another process)."};
+  app.set_version_flag("--version", "snapstore " SNAPSTORE_VERSION, "Print the version and exit");
+  app.footer(
+      "\nExamples:\n"
+      "  snapstore insert --create ./my-data '{\"name\": \"Ann\", \"city\": \"NY\"}'\n"
+      "  snapstore create-index ./my-data by_city city\n"
+      "  snapstore find ./my-data by_city --eq '[\"NY\"]'\n"
+      "  snapstore dump ./my-data -o backup.snapdump\n"
+      "Run 'snapstore COMMAND --help' for a command's options and examples.");
   app.require_subcommand(1);
   app.fallthrough();  // --quiet and --wait also after the subcommand
   snapstore::tools::GlobalOptions global;

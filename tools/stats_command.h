@@ -17,6 +17,7 @@ class StatsCommand final : public Command {
  private:
   std::string dir_;
   bool json_ = false;
+  bool rocksdb_ = false;
 };
 
 }  // namespace snapstore::tools

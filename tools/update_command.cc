@@ -12,6 +12,7 @@ CLI::App* UpdateCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("id", id_, "Document id")->required();
   sub->add_option("document", document_, "The new document as JSON text, or - to read it from stdin (default)");
+  sub->footer(examples({"snapstore update ./my-data 0190a5b2-7c1e-7d3f-8a4b-1c2d3e4f5a6b '{\"name\": \"Ann\", \"age\": 31}'"}));
   return sub;
 }
 

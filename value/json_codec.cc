@@ -352,7 +352,18 @@ class JsonBuilder {
   bool boolean(bool b) { return emit(Value(b)); }
   bool number_integer(Json::number_integer_t n) { return emit(Value(n)); }
   bool number_unsigned(Json::number_unsigned_t n) { return emit(Value(n)); }
-  bool number_float(Json::number_float_t d, const Json::string_t& /*text*/) { return emit(Value(d)); }
+  bool number_float(Json::number_float_t d, const Json::string_t& text) {
+    // nlohmann turns an integer literal outside int64 and uint64 into a
+    // double, silently rounding it; a literal without fraction or exponent
+    // is refused instead, naming where it is.
+    if (text.find_first_of(".eE") == std::string::npos) {
+      return fail("integer " + text + (path().empty() ? std::string() : " in field " + path()) +
+                      " is outside the 64-bit range (-2^63 to 2^64-1); write it as a string, or as a "
+                      "double with a fraction or exponent",
+                  offset() >= text.size() ? offset() - text.size() : 0);
+    }
+    return emit(Value(d));
+  }
   bool string(Json::string_t& s) { return emit(Value(std::move(s))); }
   bool binary(Json::binary_t& /*bytes*/) { return fail("binary values are not JSON", offset()); }
 
@@ -404,6 +415,21 @@ class JsonBuilder {
   };
 
   std::size_t offset() const { return static_cast<std::size_t>(*furthest_ - begin_); }
+
+  // Where the value being read sits: "address.zip", "tags[2]", "\"x\"" for
+  // a top-level field; empty at the top level.
+  std::string path() const {
+    std::string out;
+    for (const Frame& frame : frames_) {
+      if (frame.is_object) {
+        if (!out.empty()) out += '.';
+        out += frame.key;
+      } else {
+        out += '[' + std::to_string(frame.array.size()) + ']';
+      }
+    }
+    return out.empty() ? out : '"' + out + '"';
+  }
 
   bool open(bool is_object) {
     const std::size_t start = offset() > 0 ? offset() - 1 : 0;  // the bracket was the last byte read

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "snapstore/value.h"
@@ -151,8 +152,21 @@ TEST(JsonCodecTest, IntegersAreExact) {
   EXPECT_TRUE(parse("9223372036854775808").is_uint());
   EXPECT_EQ(parse("9007199254740993"), Value(std::int64_t{9007199254740993}));
   EXPECT_TRUE(parse("-0").is_int());
-  // Past uint64 JSON numbers can only be doubles.
-  EXPECT_TRUE(parse("18446744073709551616").is_double());
+  // Past uint64 and int64 an integer is refused, naming where it is, rather
+  // than silently rounded to a double; with a fraction or exponent it is one.
+  EXPECT_TRUE(parse("18446744073709551616.0").is_double());
+  EXPECT_TRUE(parse("1e30").is_double());
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"18446744073709551616", ""},
+           {"-9223372036854775809", ""},
+           {R"({"x": 123456789012345678901234567890})", "field \"x\""},
+           {R"({"a": {"b": [1, -99999999999999999999999]}})", "field \"a.b[1]\""}}) {
+    auto r = from_json(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("outside the 64-bit range"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(where), std::string::npos) << r.status().message();
+  }
 }
 
 TEST(JsonCodecTest, DoublesStayDoubles) {
