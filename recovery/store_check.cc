@@ -1,6 +1,7 @@
 #include "recovery/store_check.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -41,10 +42,32 @@ WalCheck check_wal(const std::string& dir, std::optional<std::uint64_t> applied_
   const std::uint64_t floor = applied_lsn.value_or(0);
   std::string torn_tail_at;    // "<segment> at offset <n>" of a torn tail
   std::string read_log_error;  // the WAL read's Corruption, if any
+  // Per document written in the WAL: its version after the last operation
+  // seen (0 once deleted), to find version jumps. Forgotten at a gap in the
+  // LSNs (allowed below applied_lsn), where operations may be missing.
+  std::unordered_map<std::string, std::uint64_t> versions;
+  std::uint64_t next_lsn = 0;
   auto read = wal::read_log(env, wal_dir, floor, [&](const wal::Batch& batch) -> Status {
+    if (batch.first_lsn != next_lsn) versions.clear();
+    next_lsn = batch.first_lsn + batch.ops.size();
     std::uint64_t lsn = batch.first_lsn;
     for (const wal::Operation& op : batch.ops) {
       ++result.operations;
+      if (op.type == wal::OpType::kUpdate || op.type == wal::OpType::kDelete) {
+        if (auto known = versions.find(op.key); known != versions.end()) {
+          const std::uint64_t expected = known->second + (op.type == wal::OpType::kUpdate ? 1 : 0);
+          if (known->second == 0) {
+            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(op_name(op.type)) + " of \"" + op.key +
+                    "\", which an earlier record deleted");
+          } else if (op.version != expected) {
+            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(op_name(op.type)) + " of \"" + op.key +
+                    "\" has version " + std::to_string(op.version) + ", expected " + std::to_string(expected) +
+                    " (its version before was " + std::to_string(known->second) + ")");
+          }
+        }
+      }
+      if (op.type == wal::OpType::kInsert || op.type == wal::OpType::kUpdate) versions[op.key] = op.version;
+      if (op.type == wal::OpType::kDelete) versions[op.key] = 0;
       if (op.type == wal::OpType::kInsert || op.type == wal::OpType::kUpdate) {
         if (auto doc = value::decode_document(op.document, kMaxDepth); !doc) {
           problem("WAL LSN " + std::to_string(lsn) + ": the document of \"" + op.key +

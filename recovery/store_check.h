@@ -4,8 +4,10 @@
 // never read a WAL record or an index key themselves.
 //
 // - check_wal: every record's checksum and LSN order after the mirror's
-//   applied_lsn, every document inside decodes, inserts are version 1, and
-//   every retained segment on its own (also records RocksDB already holds).
+//   applied_lsn, every document inside decodes, versions follow on (an
+//   insert is version 1, an update one above the document's version before,
+//   a delete carries it, nothing follows a delete but an insert), and every
+//   retained segment on its own (also records RocksDB already holds).
 // - DocumentCheck: per stored document, that it decodes, its version and
 //   revision are sane and no two documents share a revision; and each index
 //   rebuilt from those documents, for comparison with the opened store's.

@@ -1,6 +1,7 @@
 // `snapstore verify` (see verify_command.h). Only reads. Checks, in order:
 //   1. the store opens read-only (this also holds the directory's lock);
-//   2. every WAL record's checksum, and every document inside a record decodes;
+//   2. every WAL record's checksum, every document inside a record decodes,
+//      and each document's versions follow on from record to record;
 //      then every retained segment on its own, also records below applied_lsn;
 //   3. RocksDB's block checksums, every table file (VerifyChecksum);
 //   4. every document read from the files decodes, has a version >= 1 and a

@@ -15,6 +15,7 @@
 #include "recovery/tool_interface.h"
 #include "snapstore/store.h"
 #include "testutil/temp_dir.h"
+#include "wal/writer.h"
 
 namespace snapstore {
 namespace {
@@ -136,6 +137,39 @@ TEST(StoreCheckTest, AFlippedByteInRecordsRocksDbHoldsIsAProblemNamingTheSegment
   ASSERT_FALSE(listing->damage.empty());
   EXPECT_NE(listing->damage.front().find(segments.front() + " at offset "), std::string::npos)
       << listing->damage.front();
+}
+
+TEST(StoreCheckTest, AVersionThatDoesNotFollowOnIsNamed) {
+  TempDir dir;
+  const std::string path = dir / "s";
+  fs::create_directories(recovery::wal_dir_path(path));
+  std::string doc;
+  ASSERT_TRUE(recovery::encode_document(Object{{"a", 1}}, doc, 100));
+  {
+    auto writer = wal::LogWriter::open(wal::Env::posix(), recovery::wal_dir_path(path), 1, wal::WriterOptions{}, nullptr);
+    ASSERT_TRUE(writer) << writer.status().message();
+    using wal::OpType;
+    const std::vector<std::vector<wal::Operation>> batches{
+        {{OpType::kInsert, "a", 1, doc, {}}, {OpType::kInsert, "b", 1, doc, {}}},
+        {{OpType::kUpdate, "a", 2, doc, {}}},
+        {{OpType::kUpdate, "a", 4, doc, {}}},  // LSN 4: a jump from 2
+        {{OpType::kDelete, "b", 1, {}, {}}},
+        {{OpType::kUpdate, "b", 2, doc, {}}},  // LSN 6: after its delete
+        {{OpType::kDelete, "a", 3, {}, {}}},   // LSN 7: a is at 4
+        {{OpType::kUpdate, "c", 9, doc, {}}},  // a document the WAL has not seen: unknown before
+    };
+    for (const auto& ops : batches) ASSERT_TRUE((*writer)->append(wal::encode_operations(ops), ops.size()));
+    ASSERT_TRUE((*writer)->close());
+  }
+  std::vector<std::string> problems;
+  const recovery::WalCheck wal =
+      recovery::check_wal(path, std::nullopt, [&](std::string p) { problems.push_back(std::move(p)); });
+  EXPECT_EQ(wal.records, 7U);
+  EXPECT_EQ(wal.operations, 8U);
+  EXPECT_EQ(problems, (std::vector<std::string>{
+                          "WAL LSN 4: update of \"a\" has version 4, expected 3 (its version before was 2)",
+                          "WAL LSN 6: update of \"b\", which an earlier record deleted",
+                          "WAL LSN 7: delete of \"a\" has version 3, expected 4 (its version before was 4)"}));
 }
 
 TEST(StoreCheckTest, TheListingNamesEveryOperationInLsnOrder) {
