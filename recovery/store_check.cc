@@ -14,9 +14,9 @@ namespace snapstore::recovery {
 namespace {
 
 // Documents deeper than this are refused (the engine's own limit is lower).
-constexpr std::size_t kMaxDepth = 1000;
+constexpr std::size_t kCheckMaxDepth = 1000;
 
-std::string_view op_name(wal::OpType type) {
+std::string_view operation_name(wal::OpType type) {
   switch (type) {
     case wal::OpType::kInsert:
       return "insert";
@@ -57,10 +57,10 @@ WalCheck check_wal(const std::string& dir, std::optional<std::uint64_t> applied_
         if (auto known = versions.find(op.key); known != versions.end()) {
           const std::uint64_t expected = known->second + (op.type == wal::OpType::kUpdate ? 1 : 0);
           if (known->second == 0) {
-            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(op_name(op.type)) + " of \"" + op.key +
+            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(operation_name(op.type)) + " of \"" + op.key +
                     "\", which an earlier record deleted");
           } else if (op.version != expected) {
-            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(op_name(op.type)) + " of \"" + op.key +
+            problem("WAL LSN " + std::to_string(lsn) + ": " + std::string(operation_name(op.type)) + " of \"" + op.key +
                     "\" has version " + std::to_string(op.version) + ", expected " + std::to_string(expected) +
                     " (its version before was " + std::to_string(known->second) + ")");
           }
@@ -69,7 +69,7 @@ WalCheck check_wal(const std::string& dir, std::optional<std::uint64_t> applied_
       if (op.type == wal::OpType::kInsert || op.type == wal::OpType::kUpdate) versions[op.key] = op.version;
       if (op.type == wal::OpType::kDelete) versions[op.key] = 0;
       if (op.type == wal::OpType::kInsert || op.type == wal::OpType::kUpdate) {
-        if (auto doc = value::decode_document(op.document, kMaxDepth); !doc) {
+        if (auto doc = value::decode_document(op.document, kCheckMaxDepth); !doc) {
           problem("WAL LSN " + std::to_string(lsn) + ": the document of \"" + op.key +
                   "\" does not decode: " + doc.status().detail());
         }
@@ -143,7 +143,7 @@ DocumentCheck::~DocumentCheck() = default;
 std::optional<Object> DocumentCheck::check(const StoredDocument& doc,
                                            const std::function<void(std::string)>& problem) {
   const std::string id(doc.id);
-  auto data = value::decode_document(doc.document, kMaxDepth);
+  auto data = value::decode_document(doc.document, kCheckMaxDepth);
   if (!data) problem("document \"" + id + "\" does not decode: " + data.status().detail());
   if (doc.version == 0) problem("document \"" + id + "\" has version 0");
   if (doc.revision == 0 || doc.revision > revision_) {
@@ -187,7 +187,7 @@ Result<WalListing> list_wal(const std::string& dir, std::uint64_t applied_lsn, s
       WalEntry entry;
       entry.lsn = this_lsn;
       entry.batch_lsn = batch.first_lsn;
-      entry.op = op_name(op.type);
+      entry.op = operation_name(op.type);
       entry.on_index = op.type == wal::OpType::kCreateIndex || op.type == wal::OpType::kDropIndex;
       entry.key = op.key;
       entry.version = op.version;
