@@ -72,6 +72,11 @@ std::string restore_temp_prefix(std::string_view target) {
 
 bool is_store(wal::Env* env, const std::string& dir) { return env->exists(db_dir_path(dir)); }
 
+bool is_store(const std::string& dir) { return is_store(wal::Env::posix(), dir); }
+bool path_exists(const std::string& path) { return wal::Env::posix()->exists(path); }
+Status create_directory(const std::string& dir) { return wal::Env::posix()->create_dir(dir); }
+Status sync_directory(const std::string& dir) { return wal::Env::posix()->sync_dir(dir); }
+
 StoreDir::~StoreDir() = default;
 
 Result<std::unique_ptr<StoreDir>> StoreDir::open(wal::Env* env, const std::string& dir,

@@ -36,6 +36,9 @@ inline constexpr std::string_view kTemporarySuffix = ".tmp";
 // restore builds a store in "<parent>/.<target>.restore-XXXXXX" and renames
 // it to <target> when complete.
 inline constexpr std::string_view kRestoreTempInfix = ".restore-";
+// Inside that directory, the file a live restore holds an flock on (with its
+// pid), so that another restore tells a live one's directory from a killed one's.
+inline constexpr std::string_view kRestoreLockName = ".restore.lock";
 
 std::string lock_path(std::string_view dir);
 std::string wal_dir_path(std::string_view dir);
@@ -48,6 +51,14 @@ std::string restore_temp_prefix(std::string_view target);
 
 // Whether `dir` holds a store: its db/ directory exists.
 bool is_store(wal::Env* env, const std::string& dir);
+
+// ---- The file operations the tools need, on the POSIX file system. ----
+bool is_store(const std::string& dir);
+bool path_exists(const std::string& path);
+// IOError naming the path. sync_directory makes the entries created,
+// renamed or removed in `dir` durable.
+Status create_directory(const std::string& dir);
+Status sync_directory(const std::string& dir);
 
 struct StoreDirOptions {
   // Create a store when `dir` is missing, empty, or an interrupted creation.

@@ -15,11 +15,9 @@
 
 #include <unistd.h>
 
-#include "recovery/store_reader.h"
+#include "recovery/tool_interface.h"
 #include "tools/cli_support.h"
 #include "tools/dump_format.h"
-#include "value/msgpack_codec.h"
-#include "wal/env.h"
 
 namespace snapstore::tools {
 namespace {
@@ -64,12 +62,12 @@ CLI::App* DumpCommand::setup(CLI::App& app) {
 
 int DumpCommand::run(const GlobalOptions& global) {
   const DumpFormat format = format_ == "jsonl" ? DumpFormat::kJsonl : DumpFormat::kMsgpack;
-  if (!recovery::is_store(wal::Env::posix(), dir_)) {
+  if (!recovery::is_store(dir_)) {
     return report_error("dump", Status::invalid_argument("no store at " + dir_));
   }
   std::FILE* out = stdout;
   const bool to_file = output_ != "-";
-  if (to_file && !force_ && wal::Env::posix()->exists(output_)) {
+  if (to_file && !force_ && recovery::path_exists(output_)) {
     return report_error("dump", Status::invalid_argument(output_ + " exists; dump does not replace a file "
                                                          "unless --force is given"));
   }
@@ -110,7 +108,7 @@ int DumpCommand::run(const GlobalOptions& global) {
       std::string encoded;
       for (const DocumentResult& doc : *found) {
         encoded.clear();
-        if (Status s = value::encode_msgpack(doc.data, encoded, SIZE_MAX); !s) return s;
+        if (Status s = recovery::encode_document(doc.data, encoded, SIZE_MAX); !s) return s;
         if (Status s = writer.add_document(doc.id, doc.version, doc.revision, encoded); !s) return s;
         progress.add();
       }
@@ -178,7 +176,7 @@ int DumpCommand::run(const GlobalOptions& global) {
   }
   if (to_file && status.is_ok()) {
     const std::filesystem::path parent = std::filesystem::absolute(output_).parent_path();
-    if (Status s = wal::Env::posix()->sync_dir(parent.string()); !s) status = s;
+    if (Status s = recovery::sync_directory(parent.string()); !s) status = s;
   }
   if (!status) {
     // A dump that did not finish has no trailer; remove it so nobody keeps it.

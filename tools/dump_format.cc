@@ -10,7 +10,6 @@
 
 #include "base/little_endian.h"
 #include "snapstore/value.h"
-#include "value/msgpack_codec.h"
 
 namespace snapstore::tools {
 namespace {
@@ -211,7 +210,7 @@ Status DumpWriter::begin(const DumpHeader& header) {
   const Value metadata = header_to_value(header);
   if (format_ == DumpFormat::kJsonl) return write(to_json(metadata) + "\n");
   std::string encoded;
-  if (Status s = value::encode_msgpack(metadata, encoded, kMaxDepth); !s) return s;
+  if (Status s = recovery::encode_value(metadata, encoded, kMaxDepth); !s) return s;
   std::string bytes(kDumpMagic.data(), kDumpMagic.size());
   base::put_fixed32(bytes, header.format_version);
   base::put_fixed32(bytes, static_cast<std::uint32_t>(encoded.size()));
@@ -225,7 +224,7 @@ Status DumpWriter::add_document(std::string_view id, std::uint64_t version, std:
   ++documents_;
   scratch_.clear();
   if (format_ == DumpFormat::kJsonl) {
-    auto data = value::decode_document(document, kMaxDepth);
+    auto data = recovery::decode_document(document, kMaxDepth);
     if (!data) return Status::corruption("document \"" + std::string(id) + "\": " + data.status().detail());
     scratch_ += "{\"_id\":";
     scratch_ += to_json(Value(id));
@@ -396,7 +395,7 @@ Status DumpReader::read_binary_header() {
       base::get_fixed64(buffer_.data() + kDumpHeaderPrefix + length)) {
     return fail(Status::corruption(in_name_ + ": header: checksum mismatch"));
   }
-  auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
+  auto metadata = recovery::decode_value(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
   if (!metadata) return fail(Status::corruption(in_name_ + ": header: " + metadata.status().detail()));
   auto header = header_from_value(*metadata);
   if (!header) return fail(Status(header.code(), in_name_ + ": header: " + header.status().detail()));
@@ -414,7 +413,7 @@ void DumpReader::salvage_binary_header(std::string reason) {
   if (ensure(kDumpHeaderPrefix)) {
     const std::uint32_t length = base::get_fixed32(buffer_.data() + 12);
     if (length <= kMaxMetadataBytes && ensure(kDumpHeaderPrefix + length)) {
-      auto metadata = value::decode_msgpack(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
+      auto metadata = recovery::decode_value(std::string_view(buffer_.data() + kDumpHeaderPrefix, length), kMaxDepth);
       if (metadata) {
         if (auto header = header_from_value(*metadata); header) {
           header_ = std::move(*header);
@@ -651,7 +650,7 @@ Result<bool> DumpReader::next_jsonl(DumpEntry& entry) {
     entry.version = version->as_uint();
     entry.revision = revision->as_uint();
     entry.document.clear();
-    if (Status s = value::encode_msgpack(data->as_object(), entry.document, kMaxDepth); !s) {
+    if (Status s = recovery::encode_document(data->as_object(), entry.document, kMaxDepth); !s) {
       if (Status d = damaged(where, s.detail()); !d) return d;
       continue;
     }

@@ -40,7 +40,7 @@
 #include <string_view>
 #include <vector>
 
-#include "recovery/store_reader.h"
+#include "recovery/tool_interface.h"
 #include "snapstore/status.h"
 
 namespace snapstore::tools {

@@ -7,9 +7,9 @@
 // store in use.
 #include "tools/repair_command.h"
 
-#include <filesystem>
 #include <iostream>
 
+#include "recovery/store_dir.h"
 #include "snapstore/store.h"
 #include "snapstore/value.h"
 #include "tools/cli_support.h"
@@ -32,8 +32,7 @@ CLI::App* RepairCommand::setup(CLI::App& app) {
 }
 
 int RepairCommand::run(const GlobalOptions&) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(std::filesystem::path(dir_) / "db", ec)) {
+  if (!recovery::is_store(dir_)) {
     return report_error("repair", Status::invalid_argument("no store at " + dir_));
   }
   Options options;

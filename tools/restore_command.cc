@@ -59,10 +59,11 @@ Status sync_tree(const std::string& root) {
   return sync_path(root, true);
 }
 
-// A restore holds an flock on this file inside its temporary directory from
-// just after creating the directory until it renames it into place, so
-// another restore can tell a live one's directory from a killed one's.
-constexpr const char* kRestoreLockName = ".restore.lock";
+// A restore holds an flock on recovery::kRestoreLockName inside its
+// temporary directory from just after creating the directory until it
+// renames it into place, so another restore can tell a live one's directory
+// from a killed one's.
+const std::string kRestoreLockName(recovery::kRestoreLockName);
 // A temporary directory without the lock file belongs to a restore that is
 // starting (between mkdtemp and the lock) or finishing (the lock file is
 // removed just before the rename): left alone while this recent.
@@ -85,7 +86,7 @@ std::uint64_t tree_bytes(const fs::path& root) {
 // owns it.
 std::vector<std::string> remove_leftovers(const fs::path& parent, const std::string& name) {
   std::vector<std::string> said;
-  const std::string prefix = "." + name + ".restore-";
+  const std::string prefix = "." + name + std::string(recovery::kRestoreTempInfix);
   std::error_code ec;
   for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const std::string entry = it->path().filename().string();
@@ -205,7 +206,7 @@ int RestoreCommand::run(const GlobalOptions& global) {
                                       std::to_string(header.since_revision) +
                                       " (an incremental dump); restore needs a full dump");
     }
-    if (Status s = wal::Env::posix()->create_dir(recovery::wal_dir_path(temp)); !s) return s;
+    if (Status s = recovery::create_directory(recovery::wal_dir_path(temp)); !s) return s;
     auto loader = recovery::BulkLoader::create(recovery::db_dir_path(temp));
     if (!loader) return loader.status();
     std::error_code size_error;

@@ -1,6 +1,7 @@
 // `snapstore verify` (see verify_command.h). Only reads. Checks, in order:
 //   1. the store opens read-only (this also holds the directory's lock);
-//   2. every WAL record's checksum, and every document inside a record decodes;
+//   2. every WAL record's checksum, every document inside a record decodes,
+//      and each document's versions follow on from record to record;
 //      then every retained segment on its own, also records below applied_lsn;
 //   3. RocksDB's block checksums, every table file (VerifyChecksum);
 //   4. every document read from the files decodes, has a version >= 1 and a
@@ -15,19 +16,14 @@
 #include <algorithm>
 #include <iostream>
 #include <optional>
-#include <unordered_set>
 
-#include "index/key.h"
-#include "recovery/store_reader.h"
+#include "recovery/tool_interface.h"
 #include "snapstore/value.h"
 #include "tools/cli_support.h"
-#include "value/msgpack_codec.h"
-#include "wal/reader.h"
 
 namespace snapstore::tools {
 namespace {
 
-constexpr std::size_t kMaxDepth = 1000;
 constexpr std::size_t kMaxListedProblems = 100;
 
 struct Report {
@@ -56,8 +52,7 @@ CLI::App* VerifyCommand::setup(CLI::App& app) {
 
 int VerifyCommand::run(const GlobalOptions& global) {
   Report report;
-  wal::Env* env = wal::Env::posix();
-  if (!recovery::is_store(env, dir_))
+  if (!recovery::is_store(dir_))
     return report_error("verify", Status::invalid_argument("no store at " + dir_));
 
   // 1. The store itself, read-only; it holds the lock while we look at the files.
@@ -77,112 +72,35 @@ int VerifyCommand::run(const GlobalOptions& global) {
     }
   }
 
-  // 2. The WAL, every record, every document inside.
-  std::uint64_t wal_records = 0;
-  std::uint64_t wal_operations = 0;
-  std::uint64_t wal_segments = 0;
-  std::uint64_t floor = 0;
-  std::string torn_tail_at;    // "<segment> at offset <n>" of a torn tail
-  std::string read_log_error;  // the WAL read's Corruption, if any
+  // 2. The WAL, every record, every document inside; then every retained
+  // segment on its own, also records RocksDB already holds.
   auto reader = recovery::StoreReader::open(dir_);
-  if (reader) floor = (*reader)->applied_lsn();
-  {
-    auto read = wal::read_log(env, recovery::wal_dir_path(dir_), floor, [&](const wal::Batch& batch) -> Status {
-      std::uint64_t lsn = batch.first_lsn;
-      for (const wal::Operation& op : batch.ops) {
-        ++wal_operations;
-        if (op.type == wal::OpType::kInsert || op.type == wal::OpType::kUpdate) {
-          if (auto doc = value::decode_document(op.document, kMaxDepth); !doc) {
-            report.problem("WAL LSN " + std::to_string(lsn) + ": the document of \"" + op.key +
-                           "\" does not decode: " + doc.status().detail());
-          }
-          if (op.type == wal::OpType::kInsert && op.version != 1) {
-            report.problem("WAL LSN " + std::to_string(lsn) + ": insert of \"" + op.key + "\" has version " +
-                           std::to_string(op.version));
-          }
-        }
-        ++lsn;
-      }
-      return Status::ok();
-    });
-    if (read) {
-      wal_records = read->records;
-      wal_segments = read->segments.size();
-      if (read->torn_tail) {
-        torn_tail_at = read->torn_tail->path + " at offset " + std::to_string(read->torn_tail->offset);
-        const std::uint64_t first_lost = wal::torn_tail_first_lsn(*read);
-        if (reader && first_lost <= floor) {
-          // RocksDB holds those records, so they were written whole: this is
-          // damage to the file, not a write a crash interrupted.
-          report.problem("WAL: " + torn_tail_at + ": " + read->torn_tail->reason + ", in records RocksDB already " +
-                         "holds (LSN " + std::to_string(first_lost) + " <= applied_lsn " + std::to_string(floor) +
-                         "): nothing is lost, but the file is damaged (a writable open cuts it off)");
-        } else {
-          report.notes.push_back("torn WAL tail (never acknowledged; a writable open truncates it): " +
-                                 read->torn_tail->path + " at byte " + std::to_string(read->torn_tail->offset) + ", " +
-                                 read->torn_tail->reason);
-        }
-      }
-    } else {
-      report.problem("WAL: " + read.status().message());
-      read_log_error = read.status().message();
-    }
-  }
-
-  // 2b. Every retained segment's checksums, also those of records RocksDB
-  // already holds: the read above stops caring about those once they lie
-  // below applied_lsn, but damage there is still damage in the files.
-  std::uint64_t checked_segments = 0;
-  std::uint64_t checked_records = 0;
-  if (auto checks = wal::check_segments(env, wal::join_path(dir_, "wal")); checks) {
-    for (const wal::SegmentCheck& check : *checks) {
-      ++checked_segments;
-      checked_records += check.records;
-      if (check.damage.empty()) continue;
-      const std::string where = check.path + " at offset " + std::to_string(check.damage_offset);
-      if (torn_tail_at == where || read_log_error.find(where) != std::string::npos) continue;  // reported above
-      report.problem("WAL segment " + where + ": " + check.damage + " (" + std::to_string(check.records) +
-                     " valid records before it)");
-    }
-  } else {
-    report.problem("WAL: " + checks.status().message());
-  }
+  const recovery::WalCheck wal = recovery::check_wal(
+      dir_, reader ? std::optional<std::uint64_t>((*reader)->applied_lsn()) : std::nullopt,
+      [&](std::string problem) { report.problem(std::move(problem)); });
+  report.notes.insert(report.notes.end(), wal.notes.begin(), wal.notes.end());
 
   // 3. RocksDB's own checksums.
   std::uint64_t document_count = 0;
   std::uint64_t revision = 0;
   std::vector<recovery::IndexDefinition> definitions;
-  // Per index: (key, id) of every document the rebuilt index holds. Only
-  // keys are kept, never whole documents, so memory stays near the keys' size.
-  std::vector<std::vector<std::pair<index::Key, std::string>>> rebuilt;
+  std::optional<recovery::DocumentCheck> documents;
   if (!reader) {
     report.problem("the files do not read: " + reader.status().message());
   } else {
     if (Status s = (*reader)->verify_checksums(); !s) report.problem(s.message());
     revision = (*reader)->revision();
     definitions = (*reader)->indexes();
-    std::vector<std::vector<index::FieldPath>> paths;
-    for (const recovery::IndexDefinition& d : definitions) paths.push_back(index::parse_field_paths(d.fields));
-    rebuilt.resize(definitions.size());
+    documents.emplace(revision, definitions);
 
     // 4 and 5. Every document, and the opened store's copy of it.
     Progress progress(global, "verify", (*reader)->estimated_documents());
-    std::unordered_set<std::uint64_t> revisions;
     Status scanned = (*reader)->scan([&](const recovery::StoredDocument& doc) {
       ++document_count;
       progress.add();
       const std::string id(doc.id);
-      auto data = value::decode_document(doc.document, kMaxDepth);
-      if (!data) report.problem("document \"" + id + "\" does not decode: " + data.status().detail());
-      if (doc.version == 0) report.problem("document \"" + id + "\" has version 0");
-      if (doc.revision == 0 || doc.revision > revision) {
-        report.problem("document \"" + id + "\" has revision " + std::to_string(doc.revision) + ", outside 1.." +
-                       std::to_string(revision));
-      }
-      if (!revisions.insert(doc.revision).second) {
-        report.problem("document \"" + id + "\" has revision " + std::to_string(doc.revision) +
-                       ", which another document has too");
-      }
+      const std::optional<Object> data =
+          documents->check(doc, [&](std::string problem) { report.problem(std::move(problem)); });
       if (store) {
         auto got = store->get(id);
         if (!got) {
@@ -190,11 +108,6 @@ int VerifyCommand::run(const GlobalOptions& global) {
                          got.status().message());
         } else if (got->version != doc.version || got->revision != doc.revision || (data && got->data != *data)) {
           report.problem("document \"" + id + "\" differs between the files and the opened store");
-        }
-      }
-      if (data) {
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-          if (auto key = index::extract_key(*data, paths[i])) rebuilt[i].emplace_back(std::move(*key), id);
         }
       }
       return Status::ok();
@@ -226,11 +139,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
         report.problem("index \"" + definition.name + "\": the opened store's definition differs from the files'");
         continue;
       }
-      std::vector<std::pair<index::Key, std::string>>& expected = rebuilt[d];
-      std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
-        const int c = index::compare_keys(a.first, b.first);
-        return c != 0 ? c < 0 : a.second < b.second;
-      });
+      const std::vector<std::string> expected = documents->rebuilt_index(d);
       auto cursor = store->read_index(definition.name);
       if (!cursor) {
         report.problem("index \"" + definition.name + "\": " + cursor.status().message());
@@ -243,10 +152,10 @@ int VerifyCommand::run(const GlobalOptions& global) {
       }
       for (std::size_t i = 0; i < expected.size(); ++i) {
         auto step = cursor->next();
-        if (!step || !step->document || step->document->id != expected[i].second) {
+        if (!step || !step->document || step->document->id != expected[i]) {
           report.problem("index \"" + definition.name + "\": entry " + std::to_string(i) + " is \"" +
                          (step && step->document ? step->document->id : std::string("?")) +
-                         "\", rebuilt from the documents it is \"" + expected[i].second + "\"");
+                         "\", rebuilt from the documents it is \"" + expected[i] + "\"");
           break;
         }
       }
@@ -263,11 +172,11 @@ int VerifyCommand::run(const GlobalOptions& global) {
                {"ok", ok},
                {"revision", revision},
                {"documents", document_count},
-               {"wal_segments", wal_segments},
-               {"wal_records", wal_records},
-               {"wal_operations", wal_operations},
-               {"wal_segments_checked", checked_segments},
-               {"wal_records_checked", checked_records},
+               {"wal_segments", wal.segments},
+               {"wal_records", wal.records},
+               {"wal_operations", wal.operations},
+               {"wal_segments_checked", wal.checked_segments},
+               {"wal_records_checked", wal.checked_records},
                {"indexes", std::move(indexes)},
                {"problem_count", report.problem_count},
                {"problems", Array(report.problems.begin(), report.problems.end())},
@@ -276,9 +185,9 @@ int VerifyCommand::run(const GlobalOptions& global) {
   } else {
     std::cout << dir_ << ": " << (ok ? "ok" : "PROBLEMS FOUND") << "\n"
               << "  revision " << revision << ", " << document_count << " documents, " << definitions.size()
-              << " indexes, " << wal_records << " WAL records (" << wal_operations << " operations) in " << wal_segments
+              << " indexes, " << wal.records << " WAL records (" << wal.operations << " operations) in " << wal.segments
               << " segments\n"
-              << "  checked every checksum of " << checked_segments << " WAL segments (" << checked_records
+              << "  checked every checksum of " << wal.checked_segments << " WAL segments (" << wal.checked_records
               << " records), also those RocksDB already holds\n";
     for (const std::string& n : report.notes) std::cout << "  note: " << n << "\n";
     for (const std::string& p : report.problems) std::cout << "  problem: " << p << "\n";
