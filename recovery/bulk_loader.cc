@@ -7,6 +7,7 @@
 
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_logger.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/env.h"
 
@@ -39,6 +40,7 @@ Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir
   db_options.create_missing_column_families = true;
   db_options.atomic_flush = true;
   db_options.paranoid_checks = true;
+  use_store_info_log(db_options, db_dir, /*read_only=*/false);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(db_options, db_dir, families, &loader->state_->handles, &db);
