@@ -1,0 +1,53 @@
+// An exception on one of Store::open's loading threads (std::bad_alloc, or a
+// progress callback that throws) fails the open with an IOError naming it;
+// from a plain thread it would have called std::terminate.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "snapstore/store.h"
+#include "testutil/temp_dir.h"
+
+namespace snapstore {
+namespace {
+
+TEST(WorkerExceptionTest, ThrowOnALoadingThreadFailsTheOpenAndChangesNothing) {
+  testutil::TempDir dir;
+  Options options;
+  options.durability = Durability::kNone;
+  constexpr int kDocs = 5000;
+  {
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store) << store.status().message();
+    ASSERT_TRUE(store->create_index("by_n", {"n"}));
+    for (int i = 0; i < kDocs; ++i) ASSERT_TRUE(store->insert(Document{{"n", i}, {"pad", std::string(100, 'x')}}));
+    store->close();
+  }
+  const std::thread::id opener = std::this_thread::get_id();
+  for (const bool workers_only : {true, false}) {
+    std::atomic<int> thrown{0};
+    Options failing = options;
+    failing.open_threads = 4;
+    failing.open_progress_interval_ms = 0;
+    failing.open_progress = [&](const OpenProgress&) {
+      if (workers_only && std::this_thread::get_id() == opener) return;
+      thrown.fetch_add(1);
+      throw std::bad_alloc();
+    };
+    auto store = Store::open(dir.path(), failing);
+    if (thrown.load() == 0) continue;  // every report came from the opening thread this time
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.status().code(), StatusCode::kIOError) << store.status().message();
+    EXPECT_NE(store.status().message().find("out of memory"), std::string::npos) << store.status().message();
+  }
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store) << store.status().message();
+  EXPECT_EQ(store->size(), static_cast<std::size_t>(kDocs));
+  EXPECT_EQ(store->lookup("by_n", {7})->size(), 1U);
+}
+
+}  // namespace
+}  // namespace snapstore
