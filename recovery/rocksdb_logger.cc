@@ -61,6 +61,8 @@ class StoreInfoLogger final : public rocksdb::Logger {
     if (!file_ && !open_file()) return;
     if (!file_->Append(line, rocksdb::IOOptions(), nullptr).ok()) {
       give_up();  // the outcome of this file is unknown now: log no more this time
+      // Most likely the disk is full: the old log's space serves the data better.
+      (void)fs_->DeleteFile(path(kOldLogName), rocksdb::IOOptions(), nullptr);
       return;
     }
     size_ += line.size();
