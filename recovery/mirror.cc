@@ -114,7 +114,10 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // Every write here bypasses RocksDB's WAL (the snapstore WAL is the log),
   // so its WAL stays empty; capping its size keeps RocksDB from preallocating
   // ~1.1x the write buffer (70 MiB) for each WAL file it opens.
-  db_options.max_total_wal_size = 1 << 20;
+  db_options.max_total_wal_size = 64 << 10;
+  // The MANIFEST grows by a few hundred bytes per flush: 4 MiB reserved
+  // (the default) would be most of a small store while it is open.
+  db_options.manifest_preallocation_size = 64 << 10;
   use_store_info_log(db_options, db_dir, options.read_only);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
