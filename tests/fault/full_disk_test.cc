@@ -11,6 +11,7 @@
 
 #include "fault/fault_env.h"
 #include "fault_rig.h"
+#include "recovery/bulk_loader.h"
 
 namespace snapstore::testutil {
 namespace {
@@ -132,6 +133,43 @@ TEST(FullDiskTest, RocksDbFilesFillingUpAtAnyPointIsAnErrorNeverAnAbort) {
     expect_oracle_holds(work.history(), *store, context);
   }
   EXPECT_GT(failed_runs, 0) << "no sample reached a write";
+}
+
+// What restore does (recovery/bulk_loader.h): table files, ingestion, the
+// meta family, a flush. A disk filling at any sampled call is an IOError.
+Status bulk_load(rocksdb::Env* env, const std::string& db_dir) {
+  auto loader = recovery::BulkLoader::create(db_dir, env);
+  if (!loader) return loader.status();
+  const std::string document = "\x81\xa1n\x01";  // {"n": 1}
+  for (int i = 0; i < 200; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "doc%05d", i % 100 * 2 + i / 100);  // two runs: two table files
+    if (Status s = (*loader)->add(id, 1, 1, document); !s) return s;
+  }
+  return (*loader)->finish(1, {});
+}
+
+TEST(FullDiskTest, BulkLoadFillingUpAtAnyPointIsAnError) {
+  std::uint64_t total = 0;
+  {
+    FaultRig rig(5);
+    ASSERT_TRUE(bulk_load(rig.env().rocksdb, rig.dir() + "-db")) << "dry run";
+    total = rig.state().calls();
+  }
+  ASSERT_GT(total, 10U);
+  constexpr std::uint64_t kSamples = 8;
+  std::uint64_t errors = 0;
+  for (std::uint64_t k = 0; k < kSamples; ++k) {
+    const std::uint64_t nth = 1 + k * total / kSamples;
+    FaultRig rig(5);
+    rig.state().fail_call(nth, fault::IoError::kEnospc, /*forever=*/true);
+    const Status s = bulk_load(rig.env().rocksdb, rig.dir() + "-db");
+    if (s) continue;  // e.g. only the info log failed, which fails nothing
+    ++errors;
+    EXPECT_EQ(s.code(), StatusCode::kIOError) << "call " << nth << ": " << s.message();
+    EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << "call " << nth << ": " << s.message();
+  }
+  EXPECT_GE(errors, kSamples / 2) << "too few samples reached the load's writes";
 }
 
 // A WAL append whose write() went through but whose fdatasync failed (a

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <string>
@@ -124,7 +125,7 @@ TEST_F(FullDiskCliTest, InsertsThroughTheLibraryUntilFullThenReopen) {
   for (const std::string& id : acknowledged) EXPECT_TRUE(store->get(id)) << id;
 }
 
-TEST_F(FullDiskCliTest, RestoreOntoAFullDiskFailsCleanlyAndLeavesNothing) {
+TEST_F(FullDiskCliTest, RestoreAndDumpOntoAFullDiskFailCleanlyAndLeaveNothing) {
   const std::string source = temp_ / "source";
   std::mt19937_64 random(7);
   {
@@ -145,6 +146,14 @@ TEST_F(FullDiskCliTest, RestoreOntoAFullDiskFailsCleanlyAndLeavesNothing) {
   EXPECT_EQ(restored.exit_code, 2) << restored.err;
   EXPECT_NE(restored.err.find("No space left on device"), std::string::npos) << restored.err;
   EXPECT_TRUE(fs::is_empty(mount_)) << "the restore left files behind";
+
+  // A dump onto a full disk: exit 2 naming the file, no partial dump left.
+  std::ofstream(mount_ + "/filler") << std::string(4 << 20, 'x');
+  auto dumped_again = tool_.run({"dump", source, "-o", mount_ + "/again.dump"});
+  ASSERT_NE(dumped_again.exit_code, -1) << dumped_again.err;
+  EXPECT_EQ(dumped_again.exit_code, 2) << dumped_again.err;
+  EXPECT_NE(dumped_again.err.find("No space left on device"), std::string::npos) << dumped_again.err;
+  EXPECT_FALSE(fs::exists(mount_ + "/again.dump"));
 }
 
 }  // namespace
