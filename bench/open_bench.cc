@@ -132,7 +132,8 @@ int step_scan(const Args& args) {
   const auto start = Clock::now();
   const double cpu_start = cpu_seconds();
   rocksdb::DBOptions db_options;
-  snapstore::recovery::use_store_info_log(db_options, args.dir + "/db", /*read_only=*/true);  // a store's db/: write nothing
+  // A store's db/: the silent logger, so that the bench writes nothing there.
+  snapstore::recovery::use_store_info_log(db_options, args.dir + "/db", /*read_only=*/true);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"docs", rocksdb::ColumnFamilyOptions()},

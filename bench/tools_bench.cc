@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     rocksdb::DBOptions db_options;
-    snapstore::recovery::use_store_info_log(db_options, store_dir + "/db", /*read_only=*/true);  // a store's db/: write nothing
+    // A store's db/: the silent logger, so that the bench writes nothing there.
+    snapstore::recovery::use_store_info_log(db_options, store_dir + "/db", /*read_only=*/true);
     check(rocksdb::DB::OpenForReadOnly(db_options, store_dir + "/db", families(), &handles, &db), "open");
     rocksdb::ReadOptions read_options;
     read_options.verify_checksums = true;

@@ -131,8 +131,8 @@ void LogWriter::discard_failed_tail(Status& failure, std::uint64_t good_size) {
   (void)file_->close();
   file_.reset();
   if (!cut) {
-    failure = Status::io_error(failure.detail() + "; cutting the failed write off " + path +
-                               " failed too (" + cut.detail() + "), so the next open may replay it");
+    failure = Status::io_error(failure.detail() + "; cutting the failed write off " + path + " failed too (" +
+                               cut.detail() + "), so the next open may replay it");
   }
 }
 

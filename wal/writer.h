@@ -131,7 +131,7 @@ class LogWriter {
   // Touched by the current leader only (one at a time, by the queue protocol).
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_size_ = 0;
-  std::uint64_t preallocated_ = 0;                // reserved in the current segment
+  std::uint64_t preallocated_ = 0;                          // reserved in the current segment
   std::uint64_t next_preallocation_ = kFirstPreallocation;  // a new segment's first reservation
   std::uint64_t marked_lsn_ = 0;  // the synced LSN of the last sync mark written
   // Kept from group to group, so that a group of one allocates nothing here.

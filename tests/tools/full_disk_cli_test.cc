@@ -57,7 +57,9 @@ class FullDiskCliTest : public ::testing::Test {
     if (mounted_) ::umount2(mount_.c_str(), MNT_DETACH);
   }
   // Space is freed: the file system grows.
-  void grow() { ASSERT_EQ(::mount("tmpfs", mount_.c_str(), "tmpfs", MS_REMOUNT, "size=32m"), 0) << std::strerror(errno); }
+  void grow() {
+    ASSERT_EQ(::mount("tmpfs", mount_.c_str(), "tmpfs", MS_REMOUNT, "size=32m"), 0) << std::strerror(errno);
+  }
 
   testutil::TempDir temp_;
   testutil::ToolRunner tool_;
