@@ -2,6 +2,8 @@
 #include "engine/store_core.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <system_error>
 #include <thread>
 
@@ -399,6 +401,10 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   std::mutex runs_mutex;
   std::vector<std::vector<index::OrderedIndex::Entry>> runs;
   parallel_chunks(parts.size(), [&](std::size_t begin, std::size_t end) {
+#ifdef SNAPSTORE_KILL_POINTS
+    // Test builds: worker_exception_test's stand-in for std::bad_alloc here.
+    if (std::getenv("SNAPSTORE_TEST_THROW_IN_BACKFILL") != nullptr) throw std::bad_alloc();
+#endif
     std::vector<index::OrderedIndex::Entry> run;
     run.reserve(table_.size() / parts.size() * (end - begin));
     index::Key scratch;

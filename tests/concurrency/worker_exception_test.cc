@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <new>
 #include <string>
 #include <thread>
@@ -48,6 +49,30 @@ TEST(WorkerExceptionTest, ThrowOnALoadingThreadFailsTheOpenAndChangesNothing) {
   EXPECT_EQ(store->size(), static_cast<std::size_t>(kDocs));
   EXPECT_EQ(store->lookup("by_n", {7})->size(), 1U);
 }
+
+#ifdef SNAPSTORE_KILL_POINTS
+// create_index builds its entries on several threads (above 4096 documents);
+// the test build throws std::bad_alloc on each of them when asked to.
+TEST(WorkerExceptionTest, ThrowInCreateIndexBackfillFailsTheCallAndChangesNothing) {
+  testutil::TempDir dir;
+  Options options;
+  options.durability = Durability::kNone;
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store) << store.status().message();
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(store->insert(Document{{"n", i}}));
+  const std::uint64_t revision = store->revision();
+  ::setenv("SNAPSTORE_TEST_THROW_IN_BACKFILL", "1", 1);
+  const Status failed = store->create_index("by_n", {"n"});
+  ::unsetenv("SNAPSTORE_TEST_THROW_IN_BACKFILL");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.code(), StatusCode::kIOError) << failed.message();
+  EXPECT_NE(failed.message().find("out of memory"), std::string::npos) << failed.message();
+  EXPECT_EQ(store->revision(), revision) << "the failed create_index took a revision";
+  EXPECT_TRUE(store->indexes().empty());
+  ASSERT_TRUE(store->create_index("by_n", {"n"}));
+  EXPECT_EQ(store->lookup("by_n", {7})->size(), 1U);
+}
+#endif
 
 }  // namespace
 }  // namespace snapstore
