@@ -25,6 +25,7 @@
 
 #include "bench/documents.h"
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_logger.h"
 
 extern char** environ;
 
@@ -111,7 +112,10 @@ int main(int argc, char** argv) {
   {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    check(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), store_dir + "/db", families(), &handles, &db), "open");
+    rocksdb::DBOptions db_options;
+    // A store's db/: the silent logger, so that the bench writes nothing there.
+    snapstore::recovery::use_store_info_log(db_options, store_dir + "/db", /*read_only=*/true);
+    check(rocksdb::DB::OpenForReadOnly(db_options, store_dir + "/db", families(), &handles, &db), "open");
     rocksdb::ReadOptions read_options;
     read_options.verify_checksums = true;
     read_options.fill_cache = false;

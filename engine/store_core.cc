@@ -2,8 +2,12 @@
 #include "engine/store_core.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <system_error>
 #include <thread>
 
+#include "base/worker_error.h"
 #include "engine/id_generator.h"
 #include "index/id_order.h"
 #include "value/msgpack_codec.h"
@@ -26,7 +30,9 @@ std::string doc_detail(std::string_view id) { return "id " + quoted(id); }
 std::string index_detail(std::string_view name) { return "index " + quoted(name); }
 
 // Runs fn(begin, end) over [0, n) split across the machine's cores. Plain
-// threads, not TBB tasks: ThreadSanitizer sees their synchronization.
+// threads, not TBB tasks: ThreadSanitizer sees their synchronization. An
+// exception on a worker is rethrown here, on the calling thread, after all
+// have finished (from a plain thread it would terminate the process).
 template <typename Fn>
 void parallel_chunks(std::size_t n, const Fn& fn) {
   const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
@@ -37,14 +43,20 @@ void parallel_chunks(std::size_t n, const Fn& fn) {
   }
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
+  base::WorkerError thrown;
   const std::size_t chunk = (n + threads - 1) / threads;
   for (std::size_t t = 1; t < threads; ++t) {
     const std::size_t begin = std::min(n, t * chunk);
     const std::size_t end = std::min(n, begin + chunk);
-    workers.emplace_back([&fn, begin, end] { fn(begin, end); });
+    try {
+      workers.emplace_back([&fn, &thrown, begin, end] { thrown.run([&] { fn(begin, end); }); });
+    } catch (const std::system_error&) {
+      thrown.run([&] { fn(begin, end); });  // no thread: this one does the part
+    }
   }
-  fn(std::size_t{0}, std::min(n, chunk));
+  thrown.run([&] { fn(std::size_t{0}, std::min(n, chunk)); });
   for (auto& w : workers) w.join();
+  thrown.rethrow();
 }
 
 // Sorts snapshots by id. Comparing ids through the snapshots chases two
@@ -389,6 +401,10 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   std::mutex runs_mutex;
   std::vector<std::vector<index::OrderedIndex::Entry>> runs;
   parallel_chunks(parts.size(), [&](std::size_t begin, std::size_t end) {
+#ifdef SNAPSTORE_KILL_POINTS
+    // Test builds: worker_exception_test's stand-in for std::bad_alloc here.
+    if (std::getenv("SNAPSTORE_TEST_THROW_IN_BACKFILL") != nullptr) throw std::bad_alloc();
+#endif
     std::vector<index::OrderedIndex::Entry> run;
     run.reserve(table_.size() / parts.size() * (end - begin));
     index::Key scratch;
@@ -425,7 +441,11 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
   auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
-  backfill(*idx);
+  try {
+    backfill(*idx);
+  } catch (...) {
+    return base::status_of_exception("create_index " + index_detail(name), std::current_exception());
+  }
   std::vector<wal::Operation> ops =
       single_operation({wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)});
   if (auto revision = commit(ops); !revision) return revision.status();

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 
+#include "base/worker_error.h"
 #include "engine/store_core.h"
 #include "value/msgpack_codec.h"
 
@@ -37,12 +38,16 @@ constexpr std::uint64_t kMaxTableReserve = std::uint64_t{1} << 26;
 std::string quoted_id(std::string_view id) { return "id \"" + std::string(id) + "\""; }
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads, each taking the next
-// i when done. Plain threads, not TBB tasks: ThreadSanitizer sees them.
+// i when done. Plain threads, not TBB tasks: ThreadSanitizer sees them. An
+// exception in fn becomes the IOError returned, naming `what`.
 template <typename Fn>
-void run_parallel(std::size_t n, std::size_t threads, const Fn& fn) {
+Status run_parallel(std::size_t n, std::size_t threads, std::string_view what, const Fn& fn) {
   std::atomic<std::size_t> next{0};
+  base::WorkerError thrown;
   auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+    thrown.run([&] {
+      for (std::size_t i = next.fetch_add(1); i < n && !thrown.failed(); i = next.fetch_add(1)) fn(i);
+    });
   };
   std::vector<std::thread> workers;
   for (std::size_t t = 1; t < std::min(n, threads); ++t) {
@@ -54,6 +59,7 @@ void run_parallel(std::size_t n, std::size_t threads, const Fn& fn) {
   }
   work();
   for (auto& w : workers) w.join();
+  return thrown.status(what);
 }
 
 }  // namespace
@@ -85,11 +91,15 @@ class StoreCore::OpenSink final : public RecoverySink {
     std::vector<IndexPtr> built(definitions_.size());
     std::vector<std::pair<const std::string*, const std::vector<std::string>*>> defs;
     for (const auto& [name, fields] : definitions_) defs.emplace_back(&name, &fields);
-    run_parallel(defs.size(), threads_, [&](std::size_t i) {
-      auto idx = std::make_shared<index::OrderedIndex>(*defs[i].first, *defs[i].second);
-      idx->bulk_load_sorted(std::move(runs_[i]));
-      built[i] = std::move(idx);
-    });
+    if (Status s = run_parallel(defs.size(), threads_, "build the indexes",
+                                [&](std::size_t i) {
+                                  auto idx = std::make_shared<index::OrderedIndex>(*defs[i].first, *defs[i].second);
+                                  idx->bulk_load_sorted(std::move(runs_[i]));
+                                  built[i] = std::move(idx);
+                                });
+        !s) {
+      return s;
+    }
     for (std::size_t i = 0; i < defs.size(); ++i) core_.indexes_.emplace(*defs[i].first, std::move(built[i]));
     runs_.clear();
     std::lock_guard lock(progress_mutex_);
@@ -269,7 +279,15 @@ Result<std::shared_ptr<StoreCore>> StoreCore::open(const std::string& dir, const
   auto core = std::make_shared<StoreCore>(options, 0);
   OpenSink sink(*core, options, started);
   OpenReport report;
-  auto journal = Journal::open(dir, options, env, sink, report);
+  // What the calling thread throws while opening (std::bad_alloc, a worker's
+  // exception passed on) is an error of the open, as it is on the workers.
+  auto journal = [&]() -> Result<std::unique_ptr<Journal>> {
+    try {
+      return Journal::open(dir, options, env, sink, report);
+    } catch (...) {
+      return base::status_of_exception("open " + dir, std::current_exception());
+    }
+  }();
   if (!journal) return journal.status();
   report.documents_loaded = sink.documents_loaded();
   report.indexes_loaded = sink.indexes_loaded();

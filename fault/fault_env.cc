@@ -86,6 +86,17 @@ void FaultState::clear_failures() {
   fail_at_ = 0;
 }
 
+void FaultState::set_path_filter(std::function<bool(std::string_view path)> filter) {
+  std::lock_guard lock(mutex_);
+  path_filter_ = std::move(filter);
+}
+
+bool is_info_log(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return name == "LOG" || name.starts_with("LOG.old");
+}
+
 std::uint64_t FaultState::calls() const {
   std::lock_guard lock(mutex_);
   return calls_;
@@ -115,6 +126,7 @@ Status FaultState::before(IoCall call, const std::string& path) {
   std::lock_guard lock(mutex_);
   if (!powered_)
     return Status::io_error(std::string(call_name(call)) + " " + path + ": the power is off (fault injection)");
+  if (path_filter_ && !path_filter_(path)) return Status::ok();
   ++calls_;
   if (fail_at_ == 0 || (fail_calls_ & static_cast<unsigned>(call)) == 0) return Status::ok();
   // fail_at_ counts from the plan's start over the matching calls only.

@@ -30,6 +30,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "snapstore/status.h"
@@ -73,6 +74,9 @@ class FaultState {
   // `forever`, every counted call after it too. Replaces an earlier plan.
   void fail_call(std::uint64_t nth, IoError error, bool forever, unsigned calls = kAllIoCalls);
   void clear_failures();
+  // Only calls on paths that `filter` accepts are counted (calls()) and can
+  // be failed; the rest go ahead untouched. An empty filter accepts all.
+  void set_path_filter(std::function<bool(std::string_view path)> filter);
   // Counted calls so far (whether they failed or not).
   std::uint64_t calls() const;
   // Calls that were failed by injection.
@@ -129,8 +133,12 @@ class FaultState {
   bool fail_forever_ = false;
   unsigned fail_calls_ = 0;
   IoError fail_error_ = IoError::kEio;
+  std::function<bool(std::string_view)> path_filter_;
   bool powered_ = true;
 };
+
+// RocksDB's info log: <db>/LOG and <db>/LOG.old (recovery/rocksdb_logger.h).
+bool is_info_log(std::string_view path);
 
 // A wal::Env over `target` that reports to `state`.
 std::unique_ptr<wal::Env> make_fault_env(wal::Env* target, FaultState* state);

@@ -7,6 +7,7 @@
 
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
+#include "recovery/rocksdb_logger.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/env.h"
 
@@ -29,7 +30,7 @@ BulkLoader::~BulkLoader() {
   }
 }
 
-Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir) {
+Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir, rocksdb::Env* env) {
   std::unique_ptr<BulkLoader> loader(new BulkLoader(db_dir));
   // The same database options as the Mirror's, so that Store::open finds
   // what it would have written itself.
@@ -39,6 +40,11 @@ Result<std::unique_ptr<BulkLoader>> BulkLoader::create(const std::string& db_dir
   db_options.create_missing_column_families = true;
   db_options.atomic_flush = true;
   db_options.paranoid_checks = true;
+  if (env != nullptr) {
+    db_options.env = env;
+    loader->state_->sst_options.env = env;
+  }
+  use_store_info_log(db_options, db_dir, /*read_only=*/false);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(db_options, db_dir, families, &loader->state_->handles, &db);

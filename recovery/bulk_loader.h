@@ -21,11 +21,16 @@
 #include "recovery/store_reader.h"
 #include "snapstore/status.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace snapstore::recovery {
 
 class BulkLoader {
  public:
-  static Result<std::unique_ptr<BulkLoader>> create(const std::string& db_dir);
+  // `env`: nullptr for RocksDB's default; tests inject faults here.
+  static Result<std::unique_ptr<BulkLoader>> create(const std::string& db_dir, rocksdb::Env* env = nullptr);
   ~BulkLoader();
 
   // Adds one document (its msgpack encoding). Ids in ascending order load

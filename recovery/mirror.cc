@@ -11,9 +11,11 @@
 #include <system_error>
 
 #include "base/kill_point.h"
+#include "base/worker_error.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/replay.h"
+#include "recovery/rocksdb_logger.h"
 #include "recovery/rocksdb_status.h"
 #include "wal/reader.h"
 
@@ -113,7 +115,11 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // Every write here bypasses RocksDB's WAL (the snapstore WAL is the log),
   // so its WAL stays empty; capping its size keeps RocksDB from preallocating
   // ~1.1x the write buffer (70 MiB) for each WAL file it opens.
-  db_options.max_total_wal_size = 1 << 20;
+  db_options.max_total_wal_size = 64 << 10;
+  // The MANIFEST grows by a few hundred bytes per flush: 4 MiB reserved
+  // (the default) would be most of a small store while it is open.
+  db_options.manifest_preallocation_size = 64 << 10;
+  use_store_info_log(db_options, db_dir, options.read_only);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = options.read_only
@@ -302,13 +308,19 @@ Status Mirror::load(LoadSink& sink, unsigned threads) const {
   std::vector<Status> results(workers);
   auto work = [&](std::size_t w) {
     Status status;
-    for (std::size_t r = next_range.fetch_add(1); status.is_ok() && r < ranges; r = next_range.fetch_add(1)) {
-      if (failed.load(std::memory_order_relaxed)) break;
-      const std::string* lower = r == 0 ? nullptr : &(*splits)[r - 1];
-      const std::string* upper = r + 1 == ranges ? nullptr : &(*splits)[r];
-      status = load_range(db_.get(), docs_, read_options, lower, upper, *loaders[w], failed);
+    // An exception here (std::bad_alloc, a throwing progress callback) would
+    // terminate the process from a plain thread: it fails the open instead.
+    try {
+      for (std::size_t r = next_range.fetch_add(1); status.is_ok() && r < ranges; r = next_range.fetch_add(1)) {
+        if (failed.load(std::memory_order_relaxed)) break;
+        const std::string* lower = r == 0 ? nullptr : &(*splits)[r - 1];
+        const std::string* upper = r + 1 == ranges ? nullptr : &(*splits)[r];
+        status = load_range(db_.get(), docs_, read_options, lower, upper, *loaders[w], failed);
+      }
+      if (status.is_ok() && !failed.load(std::memory_order_relaxed)) status = loaders[w]->finish();
+    } catch (...) {
+      status = base::status_of_exception("load documents from RocksDB", std::current_exception());
     }
-    if (status.is_ok() && !failed.load(std::memory_order_relaxed)) status = loaders[w]->finish();
     if (!status.is_ok()) failed.store(true, std::memory_order_relaxed);
     results[w] = std::move(status);
   };

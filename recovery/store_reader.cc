@@ -10,6 +10,7 @@
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/replay.h"
+#include "recovery/rocksdb_logger.h"
 #include "recovery/rocksdb_status.h"
 #include "recovery/store_dir.h"
 #include "value/msgpack_codec.h"
@@ -62,6 +63,7 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
 
   rocksdb::DBOptions db_options;
   db_options.paranoid_checks = true;
+  use_store_info_log(db_options, db_dir, /*read_only=*/true);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &reader->handles_, &db);

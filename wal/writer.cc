@@ -100,7 +100,8 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   if (!file) return file.status();
   file_ = std::move(*file);
   SNAPSTORE_KILL_POINT("wal.roll.after_create");
-  if (Status s = file_->preallocate(options_.segment_bytes); !s) return s;
+  preallocated_ = 0;
+  if (Status s = reserve(kSegmentHeaderSize); !s) return s;
   const std::string header = segment_header(first_lsn);
   if (Status s = file_->append(header); !s) return s;
   if (Status s = file_->sync(); !s) return s;
@@ -108,6 +109,31 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   if (Status s = env_->sync_dir(dir_); !s) return s;
   segment_size_ = header.size();
   return Status::ok();
+}
+
+Status LogWriter::reserve(std::uint64_t size) {
+  if (size <= preallocated_ || preallocated_ >= options_.segment_bytes) return Status::ok();
+  std::uint64_t target = std::max(preallocated_ == 0 ? next_preallocation_ : preallocated_ * 2, size);
+  target = std::min(target, std::max(options_.segment_bytes, size));
+  if (Status s = file_->preallocate(target); !s) return s;
+  preallocated_ = target;
+  next_preallocation_ = std::max(next_preallocation_, std::min(target, options_.segment_bytes));
+  return Status::ok();
+}
+
+void LogWriter::discard_failed_tail(Status& failure, std::uint64_t good_size) {
+  // The failed write or sync may have left the group's records (whole or in
+  // part) in the file, where the next open would replay them although their
+  // writers got an error: cut the segment back to what succeeded before.
+  const std::string path = file_->path();
+  Status cut = env_->truncate(path, good_size);
+  if (cut) cut = file_->sync();  // the new size is file metadata fdatasync writes
+  (void)file_->close();
+  file_.reset();
+  if (!cut) {
+    failure = Status::io_error(failure.detail() + "; cutting the failed write off " + path + " failed too (" +
+                               cut.detail() + "), so the next open may replay it");
+  }
 }
 
 Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
@@ -149,15 +175,23 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
     framed_.push_back({p->first_lsn, p->first_lsn + p->op_count - 1, start + kRecordHeaderSize, payload_size});
   }
 
+  const std::uint64_t good_size = segment_size_;
   if (!buffer_.empty()) {
+    if (Status s = reserve(segment_size_ + buffer_.size()); !s) return s;
     SNAPSTORE_KILL_POINT("wal.append.before_write");
-    if (Status s = file_->append(buffer_); !s) return s;
+    if (Status s = file_->append(buffer_); !s) {
+      discard_failed_tail(s, good_size);
+      return s;
+    }
     segment_size_ += buffer_.size();
     marked_lsn_ = std::max(marked_lsn_, synced_lsn);
     SNAPSTORE_KILL_POINT("wal.append.after_write");
   }
   if (wants_sync || wants_close) {
-    if (Status s = file_->sync(); !s) return s;
+    if (Status s = file_->sync(); !s) {
+      discard_failed_tail(s, good_size);
+      return s;
+    }
     synced = true;
     SNAPSTORE_KILL_POINT("wal.append.after_sync");
   }

@@ -15,9 +15,16 @@
 // later segment never survives a crash that an earlier one's tail did not)
 // and syncs the WAL directory after creating the new one.
 //
+// Space is reserved (fallocate, keeping the size) as a segment grows: 64 KiB
+// at first, doubling whenever a write would pass the reservation, and each
+// new segment starts from the last one's reservation, up to segment_bytes.
+// A small store so stays small, and a busy one reserves whole segments.
+//
 // Errors are sticky (FAULTS.md oracle 6): after a failed write or sync the
 // outcome on disk is unknown, so every later append and sync returns the same
-// IOError until the store is reopened. A failed fsync is never retried.
+// IOError until the store is reopened. A failed fsync is never retried. The
+// failed group is cut off the segment (truncated back to the size before it),
+// so that the next open does not replay records whose writers got an error.
 //
 // Thread safety: append(), sync() and the accessors may be called from any
 // thread; close() once, after the last append.
@@ -38,6 +45,9 @@
 #include "wal/env.h"
 
 namespace snapstore::wal {
+
+// The first segment's first reservation (see above).
+inline constexpr std::uint64_t kFirstPreallocation = 64ULL << 10;
 
 struct WriterOptions {
   // A segment is closed and a new one started once it holds this many bytes.
@@ -85,6 +95,11 @@ class LogWriter {
   LogWriter(Env* env, std::string dir, WriterOptions options, RecordListener listener, std::uint64_t next_lsn);
 
   Status start_segment(std::uint64_t first_lsn);                  // leader only
+  // Extends the current segment's reservation to cover `size` bytes. Leader only.
+  Status reserve(std::uint64_t size);
+  // After a failed append or sync: truncates the segment to `good_size` and
+  // closes it; a failure to do so is added to `failure`. Leader only.
+  void discard_failed_tail(Status& failure, std::uint64_t good_size);
   // Writes and, if asked, syncs one group; `synced_lsn` is durable_lsn_ as
   // the leader saw it, recorded in a sync mark ahead of the group's records.
   Status write_group(std::uint64_t synced_lsn, bool& synced);  // leader only: writes group_
@@ -116,6 +131,8 @@ class LogWriter {
   // Touched by the current leader only (one at a time, by the queue protocol).
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_size_ = 0;
+  std::uint64_t preallocated_ = 0;                          // reserved in the current segment
+  std::uint64_t next_preallocation_ = kFirstPreallocation;  // a new segment's first reservation
   std::uint64_t marked_lsn_ = 0;  // the synced LSN of the last sync mark written
   // Kept from group to group, so that a group of one allocates nothing here.
   std::vector<Pending*> group_;  // the requests the leader writes

@@ -115,8 +115,9 @@ struct Options {
   // the opening thread when loading ends, with documents_loaded equal to
   // OpenReport::documents_loaded. Calls never overlap and each happens before
   // the next, so the callback may keep state without a lock. It must not
-  // throw or call into the store being opened, and it delays the loading
-  // thread that makes it. Replaying the WAL afterwards is not reported.
+  // call into the store being opened, and it delays the loading thread that
+  // makes it; if it throws, the open fails with IOError naming the
+  // exception. Replaying the WAL afterwards is not reported.
   // Default: none.
   std::function<void(const OpenProgress&)> open_progress;
 
