@@ -14,6 +14,7 @@
 #include "testutil/temp_dir.h"
 #include "wal/env.h"
 #include "wal/reader.h"
+#include "wal/record.h"
 
 namespace snapstore {
 namespace {
@@ -94,6 +95,33 @@ TEST(AppliedWalTest, ReplayDecodesOnlyRecordsAfterTheFloor) {
   ASSERT_TRUE(read.is_ok());
   EXPECT_EQ(visited, 11u);
   EXPECT_EQ(read->decoded, 11u);
+}
+
+// The header peek agrees with the full decode for every width msgpack
+// gives the first LSN and the operation count, and refuses what is not a
+// batch's header (the full decode then names the problem).
+TEST(AppliedWalTest, PeekedLsnsMatchTheDecodedBatch) {
+  for (std::uint64_t first : {1ull, 127ull, 128ull, 255ull, 256ull, 65536ull, 1ull << 32, (1ull << 63) + 5}) {
+    for (std::size_t count : {1u, 15u, 16u, 70000u}) {
+      if (count > 65535 && first != 128) continue;  // array32: once is enough
+      std::vector<wal::Operation> ops(count, wal::Operation{wal::OpType::kDropIndex, "i", 0, {}, {}});
+      std::string payload;
+      wal::append_payload(payload, first, wal::encode_operations(ops));
+      auto decoded = wal::decode_payload(payload);
+      ASSERT_TRUE(decoded.is_ok());
+      auto peeked = wal::peek_payload_lsns(payload);
+      ASSERT_TRUE(peeked.has_value()) << first << " " << count;
+      EXPECT_EQ(peeked->first_lsn, decoded->first_lsn);
+      EXPECT_EQ(peeked->last_lsn, decoded->last_lsn());
+    }
+  }
+  std::string zero_lsn;
+  wal::append_payload(zero_lsn, 0, wal::encode_operations({wal::Operation{wal::OpType::kDropIndex, "i", 0, {}, {}}}));
+  EXPECT_FALSE(wal::peek_payload_lsns(zero_lsn).has_value());
+  EXPECT_FALSE(wal::peek_payload_lsns("").has_value());
+  EXPECT_FALSE(wal::peek_payload_lsns(std::string("\x92\xcf\x00", 3)).has_value());  // truncated uint64
+  EXPECT_FALSE(wal::peek_payload_lsns(std::string("\x93\x01\x91", 3)).has_value());  // not [lsn, ops]
+  EXPECT_FALSE(wal::peek_payload_lsns(std::string("\x92\x01\x90", 3)).has_value());  // no operation
 }
 
 }  // namespace
