@@ -66,8 +66,12 @@ Result<Replayed> replay_wal(wal::Env* env, const std::string& wal_dir, std::uint
   Replayed replayed;
   replayed.last_lsn = applied_lsn;
   if (!env->exists(wal_dir)) return replayed;
-  auto read =
-      (salvage ? wal::salvage_log : wal::read_log)(env, wal_dir, applied_lsn, [&](const wal::Batch& batch) -> Status {
+  // Without on_read nothing needs the records RocksDB holds: the reader
+  // passes over them undecoded (D63).
+  const wal::BelowFloor below_floor = on_read ? wal::BelowFloor::kVisit : wal::BelowFloor::kSkip;
+  auto read = (salvage ? wal::salvage_log : wal::read_log)(
+      env, wal_dir, applied_lsn,
+      [&](const wal::Batch& batch) -> Status {
         if (on_read) on_read(batch);
         if (batch.last_lsn() <= applied_lsn) return Status::ok();  // already in RocksDB
         if (batch.first_lsn != replayed.last_lsn + 1) {
@@ -79,7 +83,8 @@ Result<Replayed> replay_wal(wal::Env* env, const std::string& wal_dir, std::uint
         replayed.last_lsn = batch.last_lsn();
         ++replayed.batches;
         return Status::ok();
-      });
+      },
+      below_floor);
   if (!read) return read.status();
   replayed.summary = std::move(*read);
   return replayed;

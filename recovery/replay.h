@@ -45,7 +45,8 @@ struct Replayed {
 // follow on from the one before (or from applied_lsn) is Corruption: records
 // in between are missing. `salvage` reads as wal::salvage_log (damage ends
 // the log, reported in summary.damage) instead of wal::read_log. `on_read`,
-// when given, sees every batch read, also those RocksDB already holds.
+// when given, sees every batch read, also those RocksDB already holds;
+// without it those are passed over undecoded (wal::BelowFloor::kSkip).
 Result<Replayed> replay_wal(wal::Env* env, const std::string& wal_dir, std::uint64_t applied_lsn, bool salvage,
                             const std::function<Status(const wal::Batch&)>& on_batch,
                             const std::function<void(const wal::Batch&)>& on_read = {});

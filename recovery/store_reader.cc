@@ -100,27 +100,18 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
     if (!it->status().ok()) return from_rocksdb(it->status(), "read index definitions in " + db_dir);
   }
 
-  // The WAL after applied_lsn, applied to an overlay exactly as open replays it.
-  std::uint64_t previous_last_lsn = 0;
+  // The WAL after applied_lsn, applied to an overlay exactly as open replays
+  // it; the records RocksDB holds are not decoded (deletions_since() reads
+  // them when asked).
   OverlayBuilder overlay(reader->overlay_, definitions);
-  auto replay = replay_wal(
-      env, wal_dir, reader->applied_lsn_, salvage_wal,
-      [&](const wal::Batch& batch) { return visit_operations(batch, overlay); },
-      [&](const wal::Batch& batch) {
-        if (reader->wal_contiguous_from_ == 0 || batch.first_lsn != previous_last_lsn + 1) {
-          reader->wal_contiguous_from_ = batch.first_lsn;
-        }
-        previous_last_lsn = batch.last_lsn();
-        std::uint64_t lsn = batch.first_lsn;
-        for (const wal::Operation& op : batch.ops) {
-          if (op.type == wal::OpType::kDelete) reader->wal_deletions_.push_back({op.key, lsn});
-          ++lsn;
-        }
-      });
+  auto replay = replay_wal(env, wal_dir, reader->applied_lsn_, salvage_wal,
+                           [&](const wal::Batch& batch) { return visit_operations(batch, overlay); });
   if (!replay) return replay.status();
   const std::uint64_t last_lsn = replay->last_lsn;
   reader->wal_ = std::move(replay->summary);
   reader->revision_ = last_lsn;
+  reader->dir_ = dir;
+  reader->salvage_wal_ = salvage_wal;
   for (auto& [name, fields] : definitions) reader->indexes_.push_back({name, std::move(fields)});
   return reader;
 }
@@ -400,8 +391,27 @@ Status StoreReader::merge_scan(std::uint64_t since, const DocumentVisitor& visit
 
 Result<std::vector<DeletedDocument>> StoreReader::deletions_since(std::uint64_t since) const {
   if (since >= revision_) return std::vector<DeletedDocument>{};
+  // Only the WAL remembers deletions: it is read again, as open() read it,
+  // this time decoding the records RocksDB already holds too.
+  std::vector<DeletedDocument> wal_deletions;  // every delete in the WAL, in LSN order
+  std::uint64_t contiguous_from = 0;           // the WAL holds every record from this LSN on
+  std::uint64_t previous_last_lsn = 0;
+  auto replay = replay_wal(
+      wal::Env::posix(), wal_dir_path(dir_), applied_lsn_, salvage_wal_,
+      [](const wal::Batch&) { return Status::ok(); },
+      [&](const wal::Batch& batch) {
+        if (batch.first_lsn > revision_) return;  // read past what open() read: not part of this state
+        if (contiguous_from == 0 || batch.first_lsn != previous_last_lsn + 1) contiguous_from = batch.first_lsn;
+        previous_last_lsn = batch.last_lsn();
+        std::uint64_t lsn = batch.first_lsn;
+        for (const wal::Operation& op : batch.ops) {
+          if (op.type == wal::OpType::kDelete) wal_deletions.push_back({op.key, lsn});
+          ++lsn;
+        }
+      });
+  if (!replay) return replay.status();
   // Deletions are known from the first LSN after which the WAL has no gap.
-  const std::uint64_t known_from = wal_.records == 0 ? revision_ + 1 : wal_contiguous_from_;
+  const std::uint64_t known_from = wal_.records == 0 ? revision_ + 1 : contiguous_from;
   if (since + 1 < known_from) {
     return Status::invalid_argument("deletions since revision " + std::to_string(since) +
                                     " are no longer known: the WAL only holds revisions from " +
@@ -409,7 +419,7 @@ Result<std::vector<DeletedDocument>> StoreReader::deletions_since(std::uint64_t 
                                     " on (a checkpoint removed older records); dump the whole store instead");
   }
   std::vector<DeletedDocument> deleted;
-  for (const DeletedDocument& d : wal_deletions_) {
+  for (const DeletedDocument& d : wal_deletions) {
     if (d.revision > since) deleted.push_back(d);
   }
   std::sort(deleted.begin(), deleted.end(), [](const auto& a, const auto& b) { return a.id < b.id; });

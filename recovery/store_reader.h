@@ -101,7 +101,8 @@ class StoreReader {
   // Documents deleted after revision `since`, in id order. Only the WAL
   // remembers deletions, so this needs every record after `since`: when a
   // checkpoint has already removed some of them it is InvalidArgument saying
-  // from which revision on deletions are known.
+  // from which revision on deletions are known. It reads the WAL again
+  // (open() does not decode the records RocksDB already holds).
   Result<std::vector<DeletedDocument>> deletions_since(std::uint64_t since) const;
 
   // The document at revision(), decoded (a deep copy, as Store::get returns
@@ -177,8 +178,8 @@ class StoreReader {
   std::uint64_t revision_ = 0;
   wal::ReadSummary wal_;
   std::map<std::string, Overlay, std::less<>> overlay_;  // WAL effects after applied_lsn, by id
-  std::vector<DeletedDocument> wal_deletions_;           // every delete in the WAL, in LSN order
-  std::uint64_t wal_contiguous_from_ = 0;                // the WAL holds every record from this LSN on
+  std::string dir_;            // deletions_since() reads its WAL again
+  bool salvage_wal_ = false;  // ... as open() read it
   std::vector<IndexDefinition> indexes_;
   std::unique_ptr<StoreDir> store_dir_;  // open_locked(): its lock is held while the reader lives
 };

@@ -51,6 +51,13 @@ struct LockOptions {
   std::chrono::milliseconds timeout{0};
 };
 
+// A file's whole content, held for reading (Env::map_file).
+class FileBytes {
+ public:
+  virtual ~FileBytes() = default;
+  virtual std::string_view data() const = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -64,6 +71,10 @@ class Env {
   virtual Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) = 0;
   // The whole content of `path`.
   virtual Result<std::string> read_file(const std::string& path) = 0;
+  // The whole content of `path` without copying it where the Env can: the
+  // POSIX Env maps it read-only (the caller holds the store's lock, so no
+  // writer shortens the file meanwhile). By default read_file()'s string.
+  virtual Result<std::unique_ptr<FileBytes>> map_file(const std::string& path);
   virtual Result<std::uint64_t> file_size(const std::string& path) = 0;
   virtual bool exists(const std::string& path) = 0;
   // Names (not paths) of the entries of `dir`, without "." and "..".

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -140,6 +141,28 @@ class PosixFileLock final : public FileLock {
   int fd_;
 };
 
+class StringBytes final : public FileBytes {
+ public:
+  explicit StringBytes(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::string_view data() const override { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// A read-only mapping: the page cache's pages, neither copied nor faulted
+// into fresh memory one page at a time (D63).
+class MappedBytes final : public FileBytes {
+ public:
+  MappedBytes(void* address, std::size_t size) : address_(address), size_(size) {}
+  ~MappedBytes() override { ::munmap(address_, size_); }
+  std::string_view data() const override { return {static_cast<const char*>(address_), size_}; }
+
+ private:
+  void* address_;
+  std::size_t size_;
+};
+
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) override {
@@ -174,6 +197,20 @@ class PosixEnv final : public Env {
     }
     ::close(fd);
     return content;
+  }
+
+  Result<std::unique_ptr<FileBytes>> map_file(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("open", path, errno);
+    struct stat st {};
+    void* address = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      address = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    }
+    ::close(fd);
+    // An empty file cannot be mapped; a file that cannot be is read.
+    if (address == MAP_FAILED) return Env::map_file(path);
+    return std::unique_ptr<FileBytes>(new MappedBytes(address, static_cast<std::size_t>(st.st_size)));
   }
 
   Result<std::uint64_t> file_size(const std::string& path) override {
@@ -272,6 +309,12 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<FileBytes>> Env::map_file(const std::string& path) {
+  auto content = read_file(path);
+  if (!content) return content.status();
+  return std::unique_ptr<FileBytes>(new StringBytes(std::move(*content)));
+}
 
 Env* Env::posix() {
   static PosixEnv env;

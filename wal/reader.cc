@@ -134,7 +134,7 @@ namespace {
 // read_log and salvage_log: the same walk; `salvage` turns the first
 // corruption into ReadSummary::damage instead of an error.
 Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
-                             bool salvage) {
+                             BelowFloor below_floor, bool salvage) {
   ReadSummary summary;
   auto segments = list_segments(env, dir);
   if (!segments) return segments.status();
@@ -149,9 +149,9 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
   for (std::size_t i = 0; i < summary.segments.size(); ++i) {
     const SegmentInfo& segment = summary.segments[i];
     const bool last = i + 1 == summary.segments.size();
-    auto content = env->read_file(segment.path);
+    auto content = env->map_file(segment.path);
     if (!content) return content.status();
-    const std::string_view data(*content);
+    const std::string_view data = (*content)->data();
 
     auto torn = [&](std::uint64_t offset, std::string reason) {
       summary.torn_tail = TornTail{segment.path, offset, data.size() - offset, std::move(reason)};
@@ -197,19 +197,36 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
           return damaged(i, offset, at(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
         }
-        // The checksum passed, so a payload that does not decode was written
-        // that way or damaged before checksumming: never a torn write.
-        auto batch = decode_payload(view.payload);
-        if (!batch) return damaged(i, offset, at(segment.path, offset) + ": " + batch.status().detail());
-        if (batch->first_lsn != expected_lsn) {
+        // A record wholly at or below the floor that nobody reads is passed
+        // over on its checksum and header (D63): its effects are safe in the
+        // mirror, and decoding it is most of what opening a just-imported
+        // store would cost.
+        std::optional<PayloadLsns> lsns;
+        if (below_floor == BelowFloor::kSkip) {
+          lsns = peek_payload_lsns(view.payload);
+          if (lsns && lsns->last_lsn > floor_lsn) lsns.reset();
+        }
+        std::optional<Batch> batch;
+        if (!lsns) {
+          // The checksum passed, so a payload that does not decode was written
+          // that way or damaged before checksumming: never a torn write.
+          auto decoded = decode_payload(view.payload);
+          if (!decoded) return damaged(i, offset, at(segment.path, offset) + ": " + decoded.status().detail());
+          batch = std::move(*decoded);
+          lsns = PayloadLsns{batch->first_lsn, batch->last_lsn()};
+          ++summary.decoded;
+        }
+        if (lsns->first_lsn != expected_lsn) {
           return damaged(i, offset,
-                         at(segment.path, offset) + ": record has LSN " + std::to_string(batch->first_lsn) +
+                         at(segment.path, offset) + ": record has LSN " + std::to_string(lsns->first_lsn) +
                              ", expected LSN " + std::to_string(expected_lsn));
         }
-        if (Status s = visit(*batch); !s) return s;
-        if (summary.records == 0) summary.first_lsn = batch->first_lsn;
+        if (batch) {
+          if (Status s = visit(*batch); !s) return s;
+        }
+        if (summary.records == 0) summary.first_lsn = lsns->first_lsn;
         ++summary.records;
-        summary.last_lsn = batch->last_lsn();
+        summary.last_lsn = lsns->last_lsn;
         expected_lsn = summary.last_lsn + 1;
         offset += view.size;
         continue;
@@ -310,12 +327,14 @@ Result<std::vector<SegmentCheck>> check_segments(Env* env, const std::string& di
   return checks;
 }
 
-Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
-  return walk_log(env, dir, floor_lsn, visit, /*salvage=*/false);
+Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
+                             BelowFloor below_floor) {
+  return walk_log(env, dir, floor_lsn, visit, below_floor, /*salvage=*/false);
 }
 
-Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit) {
-  return walk_log(env, dir, floor_lsn, visit, /*salvage=*/true);
+Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
+                                BelowFloor below_floor) {
+  return walk_log(env, dir, floor_lsn, visit, below_floor, /*salvage=*/true);
 }
 
 }  // namespace snapstore::wal

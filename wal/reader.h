@@ -59,6 +59,7 @@ struct ReadSummary {
   std::uint64_t records = 0;
   std::uint64_t first_lsn = 0;  // of the first record read (0 if none)
   std::uint64_t last_lsn = 0;   // of the last valid record (0 if none)
+  std::uint64_t decoded = 0;    // records whose operations were decoded (BelowFloor)
   std::optional<TornTail> torn_tail;
   std::optional<Damage> damage;  // salvage_log() only
 };
@@ -67,6 +68,14 @@ struct ReadSummary {
 // and is returned.
 using BatchVisitor = std::function<Status(const Batch& batch)>;
 
+// What read_log() does with a record whose LSNs are all at or below the
+// floor. kVisit decodes and visits it like any other. kSkip, for a caller
+// that only needs the records after the floor (an open replaying past the
+// mirror), checks its checksum, its header's LSNs and their continuity but
+// neither decodes its operations nor visits it; it still counts in the
+// summary's records and LSNs. (verify and check_segments() decode every record.)
+enum class BelowFloor { kVisit, kSkip };
+
 // Reads every segment of `dir`. The first segment may start at any LSN; every
 // later record must follow on from the one before — except that LSNs at or
 // below `floor_lsn` are already safe elsewhere (the RocksDB mirror's
@@ -74,12 +83,14 @@ using BatchVisitor = std::function<Status(const Batch& batch)>;
 // segment, that only loses LSNs at or below it is not corruption. (A power cut
 // can leave either: unsynced WAL tails the mirror had already flushed, or
 // segment removals persisted out of order.)
-Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
+Result<ReadSummary> read_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
+                             BelowFloor below_floor = BelowFloor::kVisit);
 
 // read_log for RecoveryPolicy::kRepair: the first corruption ends the read
 // with ok and ReadSummary::damage set, after every valid record before it
 // was visited. (A segment of a newer format version is still an error.)
-Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit);
+Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t floor_lsn, const BatchVisitor& visit,
+                                BelowFloor below_floor = BelowFloor::kVisit);
 
 // The first LSN a torn tail held (what a writable open cuts off): the one
 // after the last valid record, or the last segment's first LSN when that

@@ -159,4 +159,52 @@ Result<Batch> decode_payload(std::string_view payload) {
   return batch;
 }
 
+namespace {
+
+// msgpack's big-endian unsigned integer of `size` bytes at `at`.
+std::uint64_t big_endian(std::string_view bytes, std::size_t at, std::size_t size) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < size; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+  return v;
+}
+
+// The unsigned integer (positive fixint, uint8..uint64) or array header
+// (fixarray, array16, array32) at `at`; false for anything else or too few bytes.
+bool read_header(std::string_view bytes, std::size_t& at, bool array, std::uint64_t& out) {
+  if (at >= bytes.size()) return false;
+  const auto tag = static_cast<unsigned char>(bytes[at]);
+  std::size_t size = 0;
+  if (!array && tag <= 0x7f) {
+    out = tag;
+  } else if (array && (tag & 0xf0) == 0x90) {
+    out = tag & 0x0f;
+  } else if (!array && tag >= 0xcc && tag <= 0xcf) {
+    size = std::size_t{1} << (tag - 0xcc);
+  } else if (array && (tag == 0xdc || tag == 0xdd)) {
+    size = tag == 0xdc ? 2 : 4;
+  } else {
+    return false;
+  }
+  if (size != 0) {
+    if (bytes.size() - at - 1 < size) return false;
+    out = big_endian(bytes, at + 1, size);
+  }
+  at += 1 + size;
+  return true;
+}
+
+}  // namespace
+
+std::optional<PayloadLsns> peek_payload_lsns(std::string_view payload) {
+  std::size_t at = 0;
+  std::uint64_t root = 0;
+  std::uint64_t first_lsn = 0;
+  std::uint64_t count = 0;
+  if (!read_header(payload, at, true, root) || root != 2) return std::nullopt;
+  if (!read_header(payload, at, false, first_lsn) || first_lsn == 0) return std::nullopt;
+  if (!read_header(payload, at, true, count) || count == 0) return std::nullopt;
+  if (count - 1 > std::numeric_limits<std::uint64_t>::max() - first_lsn) return std::nullopt;
+  return PayloadLsns{first_lsn, first_lsn + count - 1};
+}
+
 }  // namespace snapstore::wal

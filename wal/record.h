@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,5 +59,16 @@ void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view 
 // does not follow the grammar above is Corruption, and so is a first_lsn of 0
 // or a batch whose LSNs would run past 2^64-1.
 Result<Batch> decode_payload(std::string_view payload);
+
+// The LSNs a payload covers, read from its first few bytes without decoding
+// its operations (the reader passes over records the mirror already holds
+// this way). nullopt when the header is not the well-formed start of
+// [first_lsn >= 1, [operation x count >= 1]] with LSNs that fit in 64 bits:
+// decode_payload() then says what is wrong.
+struct PayloadLsns {
+  std::uint64_t first_lsn = 0;
+  std::uint64_t last_lsn = 0;
+};
+std::optional<PayloadLsns> peek_payload_lsns(std::string_view payload);
 
 }  // namespace snapstore::wal
