@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "base/little_endian.h"
+#include "base/worker_error.h"
 #include "snapstore/value.h"
 
 namespace snapstore::tools {
@@ -153,14 +154,20 @@ void DumpWriter::write_in_background() {
     const bool failed_before = !write_error_.is_ok();
     lock.unlock();
     Status status;
-    if (!failed_before) {
-      if (format_ == DumpFormat::kMsgpack) XXH64_update(file_hash_->state, bytes.data(), bytes.size());
-      if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
-        status = Status::io_error("write " + out_name_ + ": " + std::strerror(errno));
-      } else {
-        written_ += bytes.size();
-        if (written_ - written_back_ >= kWritebackBytes) start_writeback();
+    // An exception here (std::bad_alloc building a message) would end the
+    // process from this thread: it becomes the dump's write error instead.
+    try {
+      if (!failed_before) {
+        if (format_ == DumpFormat::kMsgpack) XXH64_update(file_hash_->state, bytes.data(), bytes.size());
+        if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
+          status = Status::io_error("write " + out_name_ + ": " + std::strerror(errno));
+        } else {
+          written_ += bytes.size();
+          if (written_ - written_back_ >= kWritebackBytes) start_writeback();
+        }
       }
+    } catch (...) {
+      status = base::status_of_exception("write " + out_name_, std::current_exception());
     }
     bytes.clear();
     lock.lock();
