@@ -107,7 +107,8 @@ class MemorySegmentsEnv final : public wal::Env {
   Status rename(const std::string& from, const std::string& /*to*/) override { return refuse(from).status(); }
   Status remove(const std::string& path) override { return refuse(path).status(); }
   Status truncate(const std::string& path, std::uint64_t /*size*/) override { return refuse(path).status(); }
-  Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path) override {
+  Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path,
+                                                   const wal::LockOptions& /*options*/) override {
     return refuse(path).status();
   }
 
