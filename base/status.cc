@@ -19,6 +19,9 @@ std::string_view status_code_message(StatusCode code) noexcept {
     case StatusCode::kIOError: return "I/O error";
     case StatusCode::kBusy: return "busy";
     case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kVersionConflict: return "version conflict";
+    case StatusCode::kUniqueViolation: return "unique index violation";
+    case StatusCode::kSnapshotExpired: return "snapshot expired";
   }
   return "unknown error";
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,29 @@ enum class StatusCode : std::uint8_t {
   kIOError = 10,
   kBusy = 11,
   kInvalidArgument = 12,
+  // A conditional write's precondition did not hold (Status::conflict()
+  // says which document and its current version).
+  kVersionConflict = 13,
+  // A write would give two documents one key in a unique index
+  // (Status::conflict() names the index, the key and the holder).
+  kUniqueViolation = 14,
+  // A point-in-time snapshot was used past Options::max_snapshot_age, or
+  // after it was released.
+  kSnapshotExpired = 15,
+};
+
+// What a VersionConflict or UniqueViolation is about, for a program that
+// acts on it (retries with the current version, reports the holder).
+struct Conflict {
+  // VersionConflict: the document whose precondition failed.
+  // UniqueViolation: the document that already holds the key.
+  std::string document_id;
+  // VersionConflict: the document's version now; 0 when it does not exist
+  // (never inserted, or removed).
+  std::uint64_t current_version = 0;
+  // UniqueViolation: the index and the key, the key as JSON.
+  std::string index;
+  std::string key;
 };
 
 // go-store's message for a code ("document not found", ...); "ok" for kOk.
@@ -55,6 +79,13 @@ class [[nodiscard]] Status {
   static Status io_error(std::string_view detail = {}) { return {StatusCode::kIOError, detail}; }
   static Status busy(std::string_view detail = {}) { return {StatusCode::kBusy, detail}; }
   static Status invalid_argument(std::string_view detail = {}) { return {StatusCode::kInvalidArgument, detail}; }
+  static Status snapshot_expired(std::string_view detail = {}) { return {StatusCode::kSnapshotExpired, detail}; }
+  static Status version_conflict(std::string_view detail, Conflict conflict) {
+    return with_conflict(StatusCode::kVersionConflict, detail, std::move(conflict));
+  }
+  static Status unique_violation(std::string_view detail, Conflict conflict) {
+    return with_conflict(StatusCode::kUniqueViolation, detail, std::move(conflict));
+  }
 
   Status(StatusCode code, std::string_view detail) : code_(code), detail_(detail) {}
 
@@ -63,6 +94,9 @@ class [[nodiscard]] Status {
   StatusCode code() const noexcept { return code_; }
   // The specific part: which document, index, file or offset.
   const std::string& detail() const noexcept { return detail_; }
+  // The structured side of a VersionConflict or UniqueViolation; nullptr
+  // for every other status.
+  const Conflict* conflict() const noexcept { return conflict_.get(); }
   // "document not found: id \"x\"" — the code's message, then the detail.
   std::string message() const;
 
@@ -72,8 +106,16 @@ class [[nodiscard]] Status {
   friend bool operator==(const Status& a, StatusCode b) noexcept { return a.code_ == b; }
 
  private:
+  static Status with_conflict(StatusCode code, std::string_view detail, Conflict conflict) {
+    Status status(code, detail);
+    status.conflict_ = std::make_shared<const Conflict>(std::move(conflict));
+    return status;
+  }
+
   StatusCode code_ = StatusCode::kOk;
   std::string detail_;
+  // Shared, not inline: most statuses carry none, and Status stays small.
+  std::shared_ptr<const Conflict> conflict_;
 };
 
 // Thrown by Result<T>::value() on an error and by Value's typed accessors on
