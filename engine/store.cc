@@ -84,6 +84,21 @@ Result<WriteResult> Store::remove(std::string_view id) {
   return core_->remove(id);
 }
 
+Result<WriteResult> Store::update_if(std::string_view id, const Document& doc, std::uint64_t expected_version) {
+  if (!core_) return Status::store_closed();
+  return core_->update(id, engine::DocumentArg{&doc, {}}, expected_version);
+}
+
+Result<WriteResult> Store::update_if(std::string_view id, const Value& doc, std::uint64_t expected_version) {
+  if (!core_) return Status::store_closed();
+  return core_->update(id, as_document(doc), expected_version);
+}
+
+Result<WriteResult> Store::remove_if(std::string_view id, std::uint64_t expected_version) {
+  if (!core_) return Status::store_closed();
+  return core_->remove(id, expected_version);
+}
+
 Result<std::vector<WriteResult>> Store::write(const WriteBatch& batch) {
   if (!core_) return Status::store_closed();
   return core_->write(batch);

@@ -81,6 +81,23 @@ void sort_by_id(Snapshots& docs) {
   docs = std::move(sorted);
 }
 
+// Compare-and-set's argument check: versions start at 1, so 0 can only be a
+// mistake (an unset variable, a DocumentResult never read).
+Status check_expected_version(std::optional<std::uint64_t> expected) {
+  if (expected && *expected == 0) {
+    return Status::invalid_argument("expected version 0: versions start at 1");
+  }
+  return Status::ok();
+}
+
+// The conflict when a document is not at `expected`; `found` is its version,
+// 0 when it does not exist (DECISIONS D64: a conflict, not DocumentNotFound).
+Status version_conflict(std::string_view id, std::uint64_t expected, std::uint64_t found) {
+  std::string detail = doc_detail(id) + ": expected version " + std::to_string(expected);
+  detail += found == 0 ? ", the document does not exist" : ", found " + std::to_string(found);
+  return Status::version_conflict(detail, Conflict{std::string(id), found, {}, {}});
+}
+
 // A vector holding `op`, moved in: a braced list would copy the operation,
 // its id and its document bytes.
 std::vector<wal::Operation> single_operation(wal::Operation op) {
@@ -231,16 +248,24 @@ Result<SnapshotPtr> StoreCore::get(std::string_view id) const {
   return snapshot;
 }
 
-Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
+Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
+                                      std::optional<std::uint64_t> expected_version) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
+  if (Status s = check_expected_version(expected_version); !s) return s;
   auto bytes = encode_document(doc);
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
-  if (!table_.find(acc, id)) return Status::document_not_found(doc_detail(id));
+  if (!table_.find(acc, id)) {
+    if (expected_version) return version_conflict(id, *expected_version, 0);
+    return Status::document_not_found(doc_detail(id));
+  }
   const Snapshot& old = *acc->second;
+  if (expected_version && old.version != *expected_version) {
+    return version_conflict(id, *expected_version, old.version);
+  }
   const auto old_keys = keys_of(old);
 
   const std::uint64_t version = old.version + 1;
@@ -256,13 +281,18 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc) {
   return WriteResult{std::move(ops[0].key), version, *revision};
 }
 
-Result<WriteResult> StoreCore::remove(std::string_view id) {
+Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::uint64_t> expected_version) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
+  if (Status s = check_expected_version(expected_version); !s) return s;
   Table::accessor acc;
-  if (!table_.find(acc, id)) return Status::document_not_found(doc_detail(id));
+  if (!table_.find(acc, id)) {
+    if (expected_version) return version_conflict(id, *expected_version, 0);
+    return Status::document_not_found(doc_detail(id));
+  }
   const std::uint64_t version = acc->second->version;
+  if (expected_version && version != *expected_version) return version_conflict(id, *expected_version, version);
   const auto old_keys = keys_of(*acc->second);
 
   std::vector<wal::Operation> ops = single_operation({wal::OpType::kDelete, acc->second->id.str(), version, {}, {}});
@@ -277,14 +307,29 @@ Result<WriteResult> StoreCore::remove(std::string_view id) {
 Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   using Kind = WriteBatch::Kind;
   const auto& entries = batch.entries_;
-  if (entries.empty()) return Status::invalid_argument("an empty write batch");
+  const auto& preconditions = batch.preconditions_;
+  if (entries.empty() && preconditions.empty()) return Status::invalid_argument("an empty write batch");
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
   const std::size_t n = entries.size();
+  const std::size_t p = preconditions.size();
   auto in_batch = [](std::size_t i, const Status& s) {
     return Status(s.code(), "operation " + std::to_string(i) + " of the batch: " + s.detail());
   };
+  auto precondition_detail = [](std::size_t j) { return "precondition " + std::to_string(j) + " of the batch: "; };
+  // A batch of preconditions alone would apply nothing and take no revision:
+  // almost surely an operation left out (DECISIONS D65).
+  if (n == 0) {
+    return Status::invalid_argument("a write batch with " + std::to_string(p) +
+                                    " precondition(s) and no operation; add the writes they guard");
+  }
+  for (std::size_t j = 0; j < p; ++j) {
+    if (preconditions[j].require != WriteBatch::Require::kVersion) continue;
+    if (Status s = check_expected_version(preconditions[j].version); !s) {
+      return Status::invalid_argument(precondition_detail(j) + doc_detail(preconditions[j].id) + ": " + s.detail());
+    }
+  }
 
   // Encode and check every document before taking any lock.
   std::vector<wal::Operation> ops(n);
@@ -297,27 +342,69 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
 
   // Existing targets are locked in id order, so two batches never wait on
   // each other in a cycle; a single write holds one lock and waits on none.
+  // Preconditions' documents join that order (slot n + j for precondition
+  // j), sharing the lock of an operation on the same id.
   std::vector<std::pair<std::string_view, std::size_t>> targets;
   for (std::size_t i = 0; i < n; ++i) {
     if (entries[i].kind != Kind::kInsert) targets.emplace_back(entries[i].id, i);
   }
+  for (std::size_t j = 0; j < p; ++j) targets.emplace_back(preconditions[j].id, n + j);
   std::sort(targets.begin(), targets.end());
   for (std::size_t t = 1; t < targets.size(); ++t) {
-    if (targets[t].first == targets[t - 1].first) {
+    if (targets[t].first != targets[t - 1].first) continue;
+    if (targets[t].second < n) {  // an id's operations sort before its preconditions
       return Status::invalid_argument("operations " + std::to_string(targets[t - 1].second) + " and " +
                                       std::to_string(targets[t].second) + " of the batch both target " +
                                       doc_detail(targets[t].first));
     }
+    if (targets[t - 1].second >= n) {
+      return Status::invalid_argument("preconditions " + std::to_string(targets[t - 1].second - n) + " and " +
+                                      std::to_string(targets[t].second - n) + " of the batch both name " +
+                                      doc_detail(targets[t].first));
+    }
   }
-  std::vector<Table::accessor> locks(n);
+  std::vector<Table::accessor> locks(n + p);
+  std::vector<std::size_t> lock_of(p);  // the slot whose lock holds precondition j's document
+  std::optional<std::size_t> missing;   // the first target (in id order) that does not exist
   std::vector<std::vector<std::optional<index::Key>>> old_keys(n);
-  for (const auto& [id, i] : targets) {
-    if (!table_.find(locks[i], id)) return in_batch(i, Status::document_not_found(doc_detail(id)));
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    const auto& [id, i] = targets[t];
+    if (i >= n) {
+      const bool shared = t > 0 && targets[t - 1].first == id;
+      lock_of[i - n] = shared ? targets[t - 1].second : i;
+      // An absent document needs no lock: ids are never reused, so it stays
+      // absent (DECISIONS D66).
+      if (!shared) table_.find(locks[i], id);
+      continue;
+    }
+    if (!table_.find(locks[i], id)) {
+      if (!missing) missing = i;
+      continue;
+    }
     old_keys[i] = keys_of(*locks[i]->second);
     ops[i].key = entries[i].id;
     ops[i].type = entries[i].kind == Kind::kUpdate ? wal::OpType::kUpdate : wal::OpType::kDelete;
     ops[i].version = locks[i]->second->version + (entries[i].kind == Kind::kUpdate ? 1 : 0);
   }
+  // Preconditions first, in their order: a CAS batch whose document is gone
+  // answers VersionConflict like update_if, not DocumentNotFound.
+  for (std::size_t j = 0; j < p; ++j) {
+    const WriteBatch::Precondition& pre = preconditions[j];
+    const Table::accessor& acc = locks[lock_of[j]];
+    const std::uint64_t found = acc.empty() ? 0 : acc->second->version;
+    std::string detail;
+    if (pre.require == WriteBatch::Require::kVersion && found != pre.version) {
+      detail = version_conflict(pre.id, pre.version, found).detail();
+    } else if (pre.require == WriteBatch::Require::kExists && found == 0) {
+      detail = doc_detail(pre.id) + ": expected the document to exist, it does not";
+    } else if (pre.require == WriteBatch::Require::kAbsent && found != 0) {
+      detail = doc_detail(pre.id) + ": expected no document, found version " + std::to_string(found);
+    } else {
+      continue;
+    }
+    return Status::version_conflict(precondition_detail(j) + detail, Conflict{pre.id, found, {}, {}});
+  }
+  if (missing) return in_batch(*missing, Status::document_not_found(doc_detail(entries[*missing].id)));
   // New ids are fresh keys: no other writer can be waiting on them.
   auto release_inserts = [&] {
     for (std::size_t i = 0; i < n; ++i) {

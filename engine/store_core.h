@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -82,8 +83,11 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<WriteResult> insert(DocumentArg doc);
   // The current snapshot of `id` (StoreClosed, DocumentNotFound).
   Result<SnapshotPtr> get(std::string_view id) const;
-  Result<WriteResult> update(std::string_view id, DocumentArg doc);
-  Result<WriteResult> remove(std::string_view id);
+  // With `expected_version`, compare-and-set: VersionConflict unless the
+  // document is at that version (InvalidArgument for 0).
+  Result<WriteResult> update(std::string_view id, DocumentArg doc,
+                             std::optional<std::uint64_t> expected_version = std::nullopt);
+  Result<WriteResult> remove(std::string_view id, std::optional<std::uint64_t> expected_version = std::nullopt);
   Result<std::vector<WriteResult>> write(const WriteBatch& batch);
 
   Status create_index(std::string_view name, std::vector<std::string> fields);

@@ -173,14 +173,51 @@ struct OpenReport {
 // of them, as one WAL record with consecutive revisions, or — if any one
 // would fail — none. Each document may be the target of one operation per
 // batch. A batch is a plain value: build it, write it, reuse it after clear().
+//
+// Preconditions make the batch conditional: each is checked under the same
+// document locks the batch writes under, so either every precondition holds
+// when the batch applies, or the batch fails with VersionConflict naming the
+// first one that did not ("precondition 1 of the batch: ...", counted from 0
+// in the order they were added) and applies nothing. A precondition may name
+// a document the batch also updates or removes (the compare-and-set pattern);
+// one document may carry at most one precondition, and a batch needs at least
+// one operation. Preconditions are not operations: size() does not count them.
+//
+//   WriteBatch batch;                      // move 10 from a to b, if neither changed
+//   batch.update_if(a.id, a_doc, a.version);
+//   batch.update_if(b.id, b_doc, b.version);
+//   auto done = store.write(batch);        // VersionConflict: re-read and retry
 class WriteBatch {
  public:
   void insert(Document doc) { entries_.push_back({Kind::kInsert, {}, std::move(doc)}); }
   void update(std::string id, Document doc) { entries_.push_back({Kind::kUpdate, std::move(id), std::move(doc)}); }
   void remove(std::string id) { entries_.push_back({Kind::kRemove, std::move(id), {}}); }
+
+  // The document must be at `version` (>= 1) when the batch applies.
+  void require_version(std::string id, std::uint64_t version) {
+    preconditions_.push_back({Require::kVersion, std::move(id), version});
+  }
+  // The document must exist (any version) / must not exist.
+  void require_exists(std::string id) { preconditions_.push_back({Require::kExists, std::move(id), 0}); }
+  void require_absent(std::string id) { preconditions_.push_back({Require::kAbsent, std::move(id), 0}); }
+  // require_version(id, version) plus update(id, doc) / remove(id).
+  void update_if(std::string id, Document doc, std::uint64_t version) {
+    require_version(id, version);
+    update(std::move(id), std::move(doc));
+  }
+  void remove_if(std::string id, std::uint64_t version) {
+    require_version(id, version);
+    remove(std::move(id));
+  }
+
+  // Operations (preconditions are not counted).
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
-  void clear() noexcept { entries_.clear(); }
+  std::size_t preconditions() const noexcept { return preconditions_.size(); }
+  void clear() noexcept {
+    entries_.clear();
+    preconditions_.clear();
+  }
 
  private:
   friend class engine::StoreCore;
@@ -190,7 +227,14 @@ class WriteBatch {
     std::string id;     // update, remove
     Document document;  // insert, update
   };
+  enum class Require : std::uint8_t { kVersion, kExists, kAbsent };
+  struct Precondition {
+    Require require;
+    std::string id;
+    std::uint64_t version;  // kVersion
+  };
   std::vector<Entry> entries_;
+  std::vector<Precondition> preconditions_;
 };
 
 // A one-pass stream over the documents present when Store::stream() was
@@ -312,11 +356,30 @@ class Store {
 
   Result<WriteResult> remove(std::string_view id);
 
+  // Compare-and-set: update() and remove() that apply only while the document
+  // is at `expected_version` (>= 1; 0 is InvalidArgument). Otherwise nothing
+  // changes and the answer is VersionConflict, whose conflict() carries the
+  // id and the version found — 0 when the document does not exist (never
+  // inserted, or removed), so one code serves a CAS loop both ways:
+  //
+  //   for (;;) {                                  // increment a counter
+  //     auto doc = store.get(id);
+  //     if (!doc) break;                          // DocumentNotFound
+  //     doc->data["n"] = doc->data.at("n").as_int() + 1;
+  //     auto done = store.update_if(id, doc->data, doc->version);
+  //     if (done || done.code() != StatusCode::kVersionConflict) break;
+  //     if (done.status().conflict()->current_version == 0) break;  // gone
+  //   }
+  Result<WriteResult> update_if(std::string_view id, const Document& doc, std::uint64_t expected_version);
+  Result<WriteResult> update_if(std::string_view id, const Value& doc, std::uint64_t expected_version);
+  Result<WriteResult> remove_if(std::string_view id, std::uint64_t expected_version);
+
   // Applies every operation of `batch` atomically; the results follow the
   // batch's order (inserts carry their new ids) with consecutive revisions.
   // Nothing is applied when any operation fails: InvalidDocument,
-  // DocumentNotFound (naming the operation), or InvalidArgument for an empty
-  // batch or two operations on one id. Durable as a single write is
+  // DocumentNotFound (naming the operation), VersionConflict (naming the
+  // precondition), or InvalidArgument for an empty batch, a batch of only
+  // preconditions, two operations or two preconditions on one id. Durable as a single write is
   // (Options::durability), and visible to readers all at once per document.
   Result<std::vector<WriteResult>> write(const WriteBatch& batch);
 
