@@ -17,6 +17,8 @@ class DeleteCommand final : public Command {
  private:
   std::string dir_;
   std::string id_;
+  std::uint64_t if_version_ = 0;
+  CLI::Option* if_version_option_ = nullptr;  // set: compare-and-set
 };
 
 }  // namespace snapstore::tools

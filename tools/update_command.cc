@@ -12,7 +12,11 @@ CLI::App* UpdateCommand::setup(CLI::App& app) {
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("id", id_, "Document id")->required();
   sub->add_option("document", document_, "The new document as JSON text, or - to read it from stdin (default)");
-  sub->footer(examples({"snapstore update ./my-data 0190a5b2-7c1e-7d3f-8a4b-1c2d3e4f5a6b '{\"name\": \"Ann\", \"age\": 31}'"}));
+  if_version_option_ = sub->add_option("--if-version", if_version_,
+                                       "Only if the document is at this version (compare-and-set); otherwise "
+                                       "nothing changes and the error names the current version (exit 1)");
+  sub->footer(examples({"snapstore update ./my-data 0190a5b2-7c1e-7d3f-8a4b-1c2d3e4f5a6b '{\"name\": \"Ann\", \"age\": 31}'",
+                        "snapstore update ./my-data 0190a5b2-7c1e-7d3f-8a4b-1c2d3e4f5a6b '{\"name\": \"Ann\"}' --if-version 3"}));
   return sub;
 }
 
@@ -23,7 +27,8 @@ int UpdateCommand::run(const GlobalOptions&) {
   if (!doc) return report_error("update", Status::invalid_argument("the document: " + doc.status().detail()));
   auto store = open_store(dir_, true);
   if (!store) return report_error("update", store.status());
-  auto written = store->update(id_, *doc);
+  auto written = if_version_option_->count() > 0 ? store->update_if(id_, *doc, if_version_)
+                                                  : store->update(id_, *doc);
   if (!written) return report_error("update", written.status());
   std::cout << "{\"_id\":" << to_json(Value(written->id)) << ",\"_version\":" << written->version
             << ",\"_revision\":" << written->revision << "}\n";

@@ -17,6 +17,8 @@ class UpdateCommand final : public Command {
  private:
   std::string dir_;
   std::string id_;
+  std::uint64_t if_version_ = 0;
+  CLI::Option* if_version_option_ = nullptr;  // set: compare-and-set
   std::string document_ = "-";
 };
 
