@@ -74,16 +74,20 @@ void PipeSink::opened(std::uint64_t revision) { send("O " + std::to_string(revis
 
 void PipeSink::issued(std::uint64_t op, const WorkloadOp& what) {
   std::string line = "I " + std::to_string(op) + " " + std::string(kind_name(what.kind));
+  if (what.expected_version != 0) line += "-if";
   switch (what.kind) {
     case OpKind::kInsert:
       line += " " + to_json(Value(what.document));
       break;
     case OpKind::kUpdate:
-      line += " " + what.target + " " + to_json(Value(what.document));
+      line += " " + what.target;
+      if (what.expected_version != 0) line += " " + std::to_string(what.expected_version);
+      line += " " + to_json(Value(what.document));
       break;
     case OpKind::kRemove:
     case OpKind::kDropIndex:
       line += " " + what.target;
+      if (what.expected_version != 0) line += " " + std::to_string(what.expected_version);
       break;
     case OpKind::kCreateIndex: {
       Array fields(what.fields.begin(), what.fields.end());
@@ -149,6 +153,14 @@ Status decode_event(std::string_view line, WorkloadSink& sink) {
       op.kind = OpKind::kUpdate;
       op.target = std::string(take_token(line));
       if (Status s = parse_document(line); !s) return s;
+    } else if (kind == "update-if" || kind == "remove-if") {
+      op.kind = kind == "update-if" ? OpKind::kUpdate : OpKind::kRemove;
+      op.target = std::string(take_token(line));
+      const std::string_view version = op.kind == OpKind::kUpdate ? take_token(line) : line;
+      if (!parse_number(version, op.expected_version) || op.expected_version == 0) return bad("a bad expected version");
+      if (op.kind == OpKind::kUpdate) {
+        if (Status s = parse_document(line); !s) return s;
+      }
     } else if (kind == "remove" || kind == "drop-index") {
       op.kind = kind == "remove" ? OpKind::kRemove : OpKind::kDropIndex;
       op.target = std::string(line);
@@ -218,6 +230,16 @@ void CrashWorkload::run_thread(unsigned thread) {
   std::seed_seq seeds{config_.seed, config_.cycle, static_cast<std::uint64_t>(thread)};
   std::mt19937_64 random(seeds);
   std::vector<std::string>& owned = owned_[thread];
+  // The version of each owned document, 0 until known (documents handed
+  // over from an earlier cycle are read once, when first written conditionally).
+  std::vector<std::uint64_t> versions(owned.size(), 0);
+  auto forget = [&](std::size_t i) {
+    owned[i] = owned.back();
+    owned.pop_back();
+    versions[i] = versions.back();
+    versions.pop_back();
+  };
+  bool stale = false;  // the current operation's expected version is deliberately wrong
   std::vector<std::string> indexes = existing_indexes_;  // thread 0 is their only writer
   bool ack_unwritten = config_.ack_unwritten_insert && thread == 0;
   std::uint64_t last_revision = 0;
@@ -247,6 +269,7 @@ void CrashWorkload::run_thread(unsigned thread) {
 
     WorkloadOp op;
     std::size_t owned_index = 0;
+    stale = false;
     const std::uint64_t number = next_op_++;
     if (thread == 0 && pick >= 96) {
       op.target = std::string(kWorkloadIndexNames[random() % std::size(kWorkloadIndexNames)]);
@@ -271,6 +294,18 @@ void CrashWorkload::run_thread(unsigned thread) {
         op.kind = choice < insert_percent + remove_percent ? OpKind::kRemove : OpKind::kUpdate;
       }
       if (op.kind != OpKind::kRemove) op.document = make_document(random, config_.cycle, number);
+      // A third of updates and removes are conditional; a quarter of those
+      // expect a version the document does not have.
+      if (op.kind != OpKind::kInsert && random() % 3 == 0) {
+        if (versions[owned_index] == 0) {
+          if (auto current = store_.get(op.target)) versions[owned_index] = current->version;
+        }
+        if (versions[owned_index] != 0) {
+          stale = random() % 4 == 0;
+          op.expected_version = versions[owned_index];
+          if (stale) op.expected_version += op.expected_version > 1 && random() % 2 == 0 ? -1 : 1;
+        }
+      }
     }
 
     sink_.issued(number, op);
@@ -289,11 +324,18 @@ void CrashWorkload::run_thread(unsigned thread) {
       }
       case OpKind::kUpdate:
       case OpKind::kRemove: {
-        auto written = op.kind == OpKind::kUpdate ? store_.update(op.target, op.document) : store_.remove(op.target);
+        Result<WriteResult> written = Status::invalid_argument("not issued");
+        if (op.expected_version == 0) {
+          written = op.kind == OpKind::kUpdate ? store_.update(op.target, op.document) : store_.remove(op.target);
+        } else {
+          written = op.kind == OpKind::kUpdate ? store_.update_if(op.target, op.document, op.expected_version)
+                                               : store_.remove_if(op.target, op.expected_version);
+        }
         status = written.status();
         if (written) {
           id = op.target;
           revision = written->revision;
+          if (op.kind == OpKind::kUpdate) versions[owned_index] = written->version;
         }
         break;
       }
@@ -307,14 +349,16 @@ void CrashWorkload::run_thread(unsigned thread) {
 
     if (status.is_ok()) {
       sink_.acknowledged(number, id, revision);
+      if (stale) sink_.anomaly(who + "a conditional write at stale version " + std::to_string(op.expected_version) +
+                               " of " + op.target + " succeeded");
       if (revision != 0) last_revision = revision;
       switch (op.kind) {
         case OpKind::kInsert:
           owned.push_back(id);
+          versions.push_back(1);
           break;
         case OpKind::kRemove:
-          owned[owned_index] = owned.back();
-          owned.pop_back();
+          forget(owned_index);
           break;
         case OpKind::kUpdate:
           break;
@@ -333,9 +377,21 @@ void CrashWorkload::run_thread(unsigned thread) {
         sink_.anomaly(who + std::string(kind_name(op.kind)) + " of " + op.target +
                       ", which it wrote and never removed: " + status.message());
         sink_.rejected(number);
-        owned[owned_index] = owned.back();
-        owned.pop_back();
+        forget(owned_index);
         break;
+      case StatusCode::kVersionConflict: {
+        // Only this thread writes the document: a conflict must come from the
+        // stale version it chose, and name the version it knows.
+        const Conflict* conflict = status.conflict();
+        const std::uint64_t known = versions[owned_index];
+        if (!stale || conflict == nullptr || conflict->current_version != known) {
+          sink_.anomaly(who + "conditional " + std::string(kind_name(op.kind)) + " of " + op.target +
+                        " at version " + std::to_string(op.expected_version) + " (known: " + std::to_string(known) +
+                        "): " + status.message());
+        }
+        sink_.rejected(number);
+        break;
+      }
       case StatusCode::kIndexExists:
       case StatusCode::kIndexNotFound:
         sink_.anomaly(who + std::string(kind_name(op.kind)) + " " + op.target +

@@ -9,7 +9,10 @@
 // or unknown — after which the thread stops, as the fail-stop rule of the
 // oracle (fault/oracle.h) requires. In the periodic and none modes threads
 // call flush() now and then and report the durable revision it gave.
-// Multi-document batches do not exist yet, so the workload issues none.
+// Updates and removes are sometimes conditional (update_if, remove_if) at the
+// version the thread knows, and sometimes at a stale one, which must fail with
+// VersionConflict and is reported rejected. Multi-document batches are not
+// issued yet.
 //
 // In a child process a PipeSink writes each event as one line to a pipe;
 // the parent turns each line back into the same call with decode_event().
@@ -71,6 +74,8 @@ class WorkloadSink {
 //   I <op> insert <document JSON>          issued
 //   I <op> update <id> <document JSON>
 //   I <op> remove <id>
+//   I <op> update-if <id> <expected version> <document JSON>
+//   I <op> remove-if <id> <expected version>
 //   I <op> create-index <name> <fields as a JSON array of strings>
 //   I <op> drop-index <name>
 //   A <op> <id or -> <revision>            acknowledged

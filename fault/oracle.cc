@@ -124,6 +124,12 @@ OracleReport History::check(const Store& store) const {
     for (const Entry* e : ops) {
       const bool applies_to_expected = e->op.kind == OpKind::kInsert || expected.has_value();
       if (e->outcome == Outcome::kAcknowledged && e->revision <= recovered) {
+        // Compare-and-set: acknowledged only at the version the document had.
+        if (e->op.expected_version != 0 && (!expected || expected->version != e->op.expected_version)) {
+          fail("document " + id + ": a conditional " + (e->op.kind == OpKind::kRemove ? "remove" : "update") +
+               " expecting version " + std::to_string(e->op.expected_version) + " was acknowledged at revision " +
+               std::to_string(e->revision) + " when the document was " + describe(expected));
+        }
         if (e->op.kind == OpKind::kRemove) {
           expected.reset();
         } else {

@@ -8,7 +8,9 @@
 // document must be written by one thread at a time (its operations form a
 // sequence) and a writer stops after an operation whose outcome is unknown
 // (an I/O error, or the crash itself), as a fail-stop store makes it. Index
-// definitions follow the same rule per index name.
+// definitions follow the same rule per index name. Conditional writes
+// (update_if, remove_if) are updates and removes that also name the version
+// they expect.
 //
 // Thread safety: History's recording methods may be called from any thread;
 // check() while nothing records.
@@ -32,6 +34,10 @@ struct WorkloadOp {
   std::string target;               // document id (update, remove) or index name
   Document document;                // insert, update
   std::vector<std::string> fields;  // create index
+  // update, remove: when not 0, issued as update_if / remove_if at this
+  // version. The oracle checks that an acknowledged one was issued at the
+  // version its document had; a rejected one (VersionConflict) left nothing.
+  std::uint64_t expected_version = 0;
 };
 
 struct OracleReport {
