@@ -42,6 +42,7 @@ void CrashRecorder::issued(std::uint64_t op, const WorkloadOp& what) {
   OpRecord record;
   record.kind = what.kind;
   record.target = what.target;
+  for (const WorkloadOp& part : what.batch) record.parts.emplace_back(part.kind, part.target);
   record.ticket = history_.issue(what);
   ops_.push_back(std::move(record));
   ++issued_;
@@ -54,6 +55,19 @@ void CrashRecorder::acknowledged(std::uint64_t op, const std::string& id, std::u
   if (record->state != State::kUnknown || (!is_index_op(record->kind) && (id.empty() || revision == 0))) {
     if (protocol_error_.empty()) protocol_error_ = "a bad acknowledgement of operation " + std::to_string(op);
     return;
+  }
+  if (record->kind == OpKind::kBatch) {
+    // One id per operation, joined by ','.
+    std::size_t start = 0;
+    for (auto& [kind, target] : record->parts) {
+      const std::size_t comma = id.find(',', start);
+      if (start > id.size()) {
+        if (protocol_error_.empty()) protocol_error_ = "too few ids acknowledging batch " + std::to_string(op);
+        return;
+      }
+      if (kind == OpKind::kInsert) target = id.substr(start, comma - start);
+      start = comma == std::string::npos ? id.size() + 1 : comma + 1;
+    }
   }
   record->state = State::kAcknowledged;
   record->revision = revision;
@@ -161,15 +175,19 @@ std::vector<std::vector<std::string>> CrashRecorder::owned_documents(unsigned th
   std::map<std::string, DocumentFate> fates;
   {
     std::lock_guard lock(mutex_);
+    auto settle = [&](OpKind kind, const std::string& target, State state) {
+      if (kind == OpKind::kInsert) {
+        if (state == State::kAcknowledged) fates[target].present = true;
+        return;  // an insert of unknown outcome has no id to write to
+      }
+      DocumentFate& fate = fates[target];
+      if (state == State::kUnknown) fate.frozen = true;
+      if (state == State::kAcknowledged && kind == OpKind::kRemove) fate.present = false;
+    };
     for (const OpRecord& record : ops_) {
       if (is_index_op(record.kind) || record.state == State::kRejected) continue;
-      if (record.kind == OpKind::kInsert) {
-        if (record.state == State::kAcknowledged) fates[record.target].present = true;
-        continue;  // an insert of unknown outcome has no id to write to
-      }
-      DocumentFate& fate = fates[record.target];
-      if (record.state == State::kUnknown) fate.frozen = true;
-      if (record.state == State::kAcknowledged && record.kind == OpKind::kRemove) fate.present = false;
+      if (record.kind != OpKind::kBatch) settle(record.kind, record.target, record.state);
+      for (const auto& [kind, target] : record.parts) settle(kind, target, record.state);
     }
   }
   std::vector<std::vector<std::string>> owned(threads);

@@ -89,6 +89,8 @@ class CrashRecorder final : public WorkloadSink {
     History::Ticket ticket = 0;
     OpKind kind = OpKind::kInsert;
     std::string target;  // document id (inserts: once acknowledged) or index name
+    // kBatch: each operation's kind and document id (inserts: once acknowledged).
+    std::vector<std::pair<OpKind, std::string>> parts;
     State state = State::kUnknown;
     std::uint64_t revision = 0;
     bool durable = false;  // acknowledged, and certain to survive the crash

@@ -27,8 +27,52 @@ std::string_view kind_name(OpKind kind) {
       return "create-index";
     case OpKind::kDropIndex:
       return "drop-index";
+    case OpKind::kBatch:
+      return "batch";
   }
   return "?";
+}
+
+// A batch's operations on the wire: [[kind, id, expected version, document], ...]
+// (id "" for inserts, document null for removes).
+Value batch_to_value(const std::vector<WorkloadOp>& parts) {
+  Array out;
+  for (const WorkloadOp& part : parts) {
+    out.push_back(Array{std::string(kind_name(part.kind)), part.target, part.expected_version,
+                        part.kind == OpKind::kRemove ? Value() : Value(part.document)});
+  }
+  return Value(std::move(out));
+}
+
+bool batch_from_value(const Value& value, std::vector<WorkloadOp>& parts) {
+  if (!value.is_array() || value.as_array().empty()) return false;
+  for (const Value& item : value.as_array()) {
+    if (!item.is_array() || item.as_array().size() != 4) return false;
+    const Array& fields = item.as_array();
+    if (!fields[0].is_string() || !fields[1].is_string() || !fields[2].is_int() || fields[2].as_int() < 0) return false;
+    WorkloadOp part;
+    const std::string& kind = fields[0].as_string();
+    if (kind == "insert") {
+      part.kind = OpKind::kInsert;
+    } else if (kind == "update") {
+      part.kind = OpKind::kUpdate;
+    } else if (kind == "remove") {
+      part.kind = OpKind::kRemove;
+    } else {
+      return false;
+    }
+    part.target = fields[1].as_string();
+    part.expected_version = static_cast<std::uint64_t>(fields[2].as_int());
+    if (part.kind != OpKind::kRemove) {
+      if (!fields[3].is_object()) return false;
+      part.document = fields[3].as_object();
+    }
+    if ((part.kind == OpKind::kInsert) != part.target.empty() || part.target.find_first_of(" ,") != std::string::npos) {
+      return false;
+    }
+    parts.push_back(std::move(part));
+  }
+  return true;
 }
 
 Document make_document(std::mt19937_64& random, std::uint64_t cycle, std::uint64_t op) {
@@ -94,6 +138,9 @@ void PipeSink::issued(std::uint64_t op, const WorkloadOp& what) {
       line += " " + what.target + " " + to_json(Value(std::move(fields)));
       break;
     }
+    case OpKind::kBatch:
+      line += " " + to_json(batch_to_value(what.batch));
+      break;
   }
   send(std::move(line));
 }
@@ -164,6 +211,10 @@ Status decode_event(std::string_view line, WorkloadSink& sink) {
     } else if (kind == "remove" || kind == "drop-index") {
       op.kind = kind == "remove" ? OpKind::kRemove : OpKind::kDropIndex;
       op.target = std::string(line);
+    } else if (kind == "batch") {
+      op.kind = OpKind::kBatch;
+      auto parts = from_json(line);
+      if (!parts || !batch_from_value(*parts, op.batch)) return bad("a bad batch");
     } else if (kind == "create-index") {
       op.kind = OpKind::kCreateIndex;
       op.target = std::string(take_token(line));
@@ -176,7 +227,8 @@ Status decode_event(std::string_view line, WorkloadSink& sink) {
     } else {
       return bad("an unknown operation");
     }
-    if (op.target.find(' ') != std::string::npos || (op.kind != OpKind::kInsert && op.target.empty())) {
+    if (op.target.find(' ') != std::string::npos ||
+        (op.kind != OpKind::kInsert && op.kind != OpKind::kBatch && op.target.empty())) {
       return bad("a bad target");
     }
     sink.issued(number, op);
@@ -267,6 +319,12 @@ void CrashWorkload::run_thread(unsigned thread) {
       continue;
     }
 
+    // One operation in twelve: a batch guarded by a precondition.
+    if (pick >= 4 && pick < 12 && owned.size() >= 2) {
+      if (!run_batch(random, owned, versions, last_revision)) return;
+      continue;
+    }
+
     WorkloadOp op;
     std::size_t owned_index = 0;
     stale = false;
@@ -345,6 +403,8 @@ void CrashWorkload::run_thread(unsigned thread) {
       case OpKind::kDropIndex:
         status = store_.drop_index(op.target);
         break;
+      case OpKind::kBatch:
+        break;  // run_batch's
     }
 
     if (status.is_ok()) {
@@ -367,6 +427,8 @@ void CrashWorkload::run_thread(unsigned thread) {
           break;
         case OpKind::kDropIndex:
           std::erase(indexes, op.target);
+          break;
+        case OpKind::kBatch:
           break;
       }
       continue;
@@ -410,6 +472,78 @@ void CrashWorkload::run_thread(unsigned thread) {
         return;
     }
   }
+}
+
+bool CrashWorkload::run_batch(std::mt19937_64& random, std::vector<std::string>& owned,
+                              std::vector<std::uint64_t>& versions, std::uint64_t& last_revision) {
+  const std::size_t a = static_cast<std::size_t>(random() % owned.size());
+  std::size_t b = static_cast<std::size_t>(random() % (owned.size() - 1));
+  if (b >= a) ++b;
+  if (versions[a] == 0) {
+    if (auto current = store_.get(owned[a])) versions[a] = current->version;
+    if (versions[a] == 0) return true;  // not readable now: skip the batch
+  }
+  const std::string who = "batch: ";
+  const std::uint64_t number = next_op_++;
+  // update_if(a) at its version (a quarter of the time one too high, so the
+  // batch must fail whole), then an update or remove of b and an insert.
+  // "part" keeps the three documents distinct for the oracle.
+  const bool stale = random() % 4 == 0;
+  auto part_document = [&](std::int64_t part) {
+    Document doc = make_document(random, config_.cycle, number);
+    doc["part"] = part;
+    return doc;
+  };
+  WorkloadOp op;
+  op.kind = OpKind::kBatch;
+  op.batch.push_back(WorkloadOp{OpKind::kUpdate, owned[a], part_document(0), {}, versions[a] + (stale ? 1 : 0), {}});
+  const bool remove_b = random() % 2 == 0;
+  op.batch.push_back(
+      WorkloadOp{remove_b ? OpKind::kRemove : OpKind::kUpdate, owned[b], remove_b ? Document{} : part_document(1), {}, 0, {}});
+  op.batch.push_back(WorkloadOp{OpKind::kInsert, {}, part_document(2), {}, 0, {}});
+
+  WriteBatch batch;
+  batch.update_if(op.batch[0].target, op.batch[0].document, op.batch[0].expected_version);
+  if (remove_b) {
+    batch.remove(op.batch[1].target);
+  } else {
+    batch.update(op.batch[1].target, op.batch[1].document);
+  }
+  batch.insert(op.batch[2].document);
+  sink_.issued(number, op);
+  auto written = store_.write(batch);
+  if (written) {
+    const std::vector<WriteResult>& results = *written;
+    sink_.acknowledged(number, results[0].id + "," + results[1].id + "," + results[2].id, results[0].revision);
+    if (stale) sink_.anomaly(who + "a batch whose precondition was stale succeeded");
+    last_revision = results[2].revision;
+    versions[a] = results[0].version;
+    if (!remove_b) versions[b] = results[1].version;
+    owned.push_back(results[2].id);
+    versions.push_back(1);
+    if (remove_b) {
+      owned[b] = owned.back();
+      owned.pop_back();
+      versions[b] = versions.back();
+      versions.pop_back();
+    }
+    return true;
+  }
+  const Status status = written.status();
+  if (status.code() == StatusCode::kVersionConflict) {
+    const Conflict* conflict = status.conflict();
+    if (!stale || conflict == nullptr || conflict->document_id != owned[a] ||
+        conflict->current_version != versions[a] || !status.detail().starts_with("precondition 0 of the batch")) {
+      sink_.anomaly(who + "a conflict the thread's own versions do not explain: " + status.message());
+    }
+    sink_.rejected(number);
+    return true;
+  }
+  if (status.code() != StatusCode::kIOError && status.code() != StatusCode::kStoreClosed) {
+    sink_.anomaly(who + "failed unexpectedly: " + status.message());
+  }
+  sink_.unknown(number, status.message());
+  return false;  // fail-stop
 }
 
 }  // namespace snapstore::fault

@@ -11,8 +11,10 @@
 // call flush() now and then and report the durable revision it gave.
 // Updates and removes are sometimes conditional (update_if, remove_if) at the
 // version the thread knows, and sometimes at a stale one, which must fail with
-// VersionConflict and is reported rejected. Multi-document batches are not
-// issued yet.
+// VersionConflict and is reported rejected. One operation in twelve is a
+// batch on two owned documents — update_if of one (sometimes at a stale
+// version: the whole batch must fail), an update or remove of the other, an
+// insert — acknowledged with all three ids.
 //
 // In a child process a PipeSink writes each event as one line to a pipe;
 // the parent turns each line back into the same call with decode_event().
@@ -27,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -76,9 +79,12 @@ class WorkloadSink {
 //   I <op> remove <id>
 //   I <op> update-if <id> <expected version> <document JSON>
 //   I <op> remove-if <id> <expected version>
+//   I <op> batch [[kind, id, expected version, document], ...]
+//                                          (id "" for inserts, document null for removes)
 //   I <op> create-index <name> <fields as a JSON array of strings>
 //   I <op> drop-index <name>
-//   A <op> <id or -> <revision>            acknowledged
+//   A <op> <id or -> <revision>            acknowledged (a batch: every id, joined by ',';
+//                                          its first revision)
 //   R <op>                                 rejected
 //   U <op> <reason>                        unknown outcome
 //   B <flush>                              flush begun
@@ -142,6 +148,11 @@ class CrashWorkload {
 
  private:
   void run_thread(unsigned thread);
+  // Issues one batch on two of the thread's documents (an update_if, an
+  // update or remove, an insert) and keeps owned/versions up to date. False
+  // when the outcome is unknown: the thread stops.
+  bool run_batch(std::mt19937_64& random, std::vector<std::string>& owned, std::vector<std::uint64_t>& versions,
+                 std::uint64_t& last_revision);
 
   Store& store_;
   const WorkloadConfig config_;

@@ -2,6 +2,7 @@
 #include "fault/oracle.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "index/key.h"
@@ -91,25 +92,60 @@ OracleReport History::check(const Store& store) const {
   std::map<std::string, std::vector<const Entry*>> by_document;
   std::vector<const Entry*> unknown_inserts;
   std::map<std::string, std::vector<const Entry*>> by_index;
-  for (const Entry& e : entries_) {
-    if (e.outcome == Outcome::kRejected) continue;
-    switch (e.op.kind) {
+  // A batch's operations become entries of their own: acknowledged ones with
+  // the batch's ids and consecutive revisions, the rest as unknown as it is.
+  std::deque<Entry> batch_parts;
+  std::vector<std::pair<const Entry*, std::vector<const Entry*>>> batches;
+  auto classify = [&](const Entry* e) {
+    switch (e->op.kind) {
       case OpKind::kInsert:
-        if (e.outcome == Outcome::kAcknowledged) {
-          by_document[e.id].push_back(&e);
+        if (e->outcome == Outcome::kAcknowledged) {
+          by_document[e->id].push_back(e);
         } else {
-          unknown_inserts.push_back(&e);
+          unknown_inserts.push_back(e);
         }
         break;
       case OpKind::kUpdate:
       case OpKind::kRemove:
-        by_document[e.op.target].push_back(&e);
+        by_document[e->op.target].push_back(e);
         break;
       case OpKind::kCreateIndex:
       case OpKind::kDropIndex:
-        by_index[e.op.target].push_back(&e);
+        by_index[e->op.target].push_back(e);
+        break;
+      case OpKind::kBatch:
         break;
     }
+  };
+  for (const Entry& e : entries_) {
+    if (e.outcome == Outcome::kRejected) continue;
+    if (e.op.kind != OpKind::kBatch) {
+      classify(&e);
+      continue;
+    }
+    std::vector<std::string> ids;
+    for (std::size_t start = 0; e.outcome == Outcome::kAcknowledged;) {
+      const std::size_t comma = e.id.find(',', start);
+      ids.push_back(e.id.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (e.outcome == Outcome::kAcknowledged && ids.size() != e.op.batch.size()) {
+      fail("a batch of " + std::to_string(e.op.batch.size()) + " operations was acknowledged with ids " + e.id);
+      continue;
+    }
+    std::vector<const Entry*> parts;
+    for (std::size_t i = 0; i < e.op.batch.size(); ++i) {
+      Entry part{e.op.batch[i], e.outcome, {}, 0};
+      if (e.outcome == Outcome::kAcknowledged) {
+        part.id = ids[i];
+        part.revision = e.revision + i;
+      }
+      batch_parts.push_back(std::move(part));
+      parts.push_back(&batch_parts.back());
+      classify(parts.back());
+    }
+    batches.emplace_back(&e, std::move(parts));
   }
 
   auto same = [](const std::optional<DocState>& a, const std::optional<DocState>& b) {
@@ -212,6 +248,45 @@ OracleReport History::check(const Store& store) const {
   // Every index equals one rebuilt from the recovered documents, in order.
   auto all = read_all(store);
   if (!all) return report;
+
+  // No batch is visible in part. An acknowledged one has consecutive
+  // revisions: the store cannot have recovered to one inside it. One of
+  // unknown outcome shows its inserts and updates (their data is unique)
+  // all or none, and its removes with them (a remove alone cannot be told
+  // from a document an earlier lost write never created).
+  for (const auto& [batch, parts] : batches) {
+    const std::uint64_t last = batch->revision + parts.size() - 1;
+    if (batch->outcome == Outcome::kAcknowledged) {
+      if (batch->revision <= recovered && recovered < last) {
+        fail("the store recovered to revision " + std::to_string(recovered) + ", inside the batch of revisions " +
+             std::to_string(batch->revision) + ".." + std::to_string(last));
+      }
+      continue;
+    }
+    std::size_t written = 0;
+    std::size_t seen = 0;
+    bool removes_applied = true;
+    for (const Entry* part : parts) {
+      if (part->op.kind == OpKind::kRemove) {
+        removes_applied = removes_applied && all->count(part->op.target) == 0;
+        continue;
+      }
+      ++written;
+      if (part->op.kind == OpKind::kUpdate) {
+        const auto found = all->find(part->op.target);
+        seen += found != all->end() && found->second.data == part->op.document ? 1 : 0;
+      } else {
+        seen += std::any_of(all->begin(), all->end(),
+                            [&](const auto& doc) { return doc.second.data == part->op.document; })
+                    ? 1
+                    : 0;
+      }
+    }
+    if (seen != 0 && (seen != written || !removes_applied)) {
+      fail("a batch of unknown outcome is visible in part: " + std::to_string(seen) + " of its " +
+           std::to_string(written) + " inserts and updates" + (removes_applied ? "" : ", and not its removes"));
+    }
+  }
   for (const IndexInfo& info : indexes) {
     const auto paths = index::parse_field_paths(info.fields);
     std::vector<std::pair<index::Key, std::string>> rebuilt;

@@ -27,7 +27,7 @@
 
 namespace snapstore::fault {
 
-enum class OpKind { kInsert, kUpdate, kRemove, kCreateIndex, kDropIndex };
+enum class OpKind { kInsert, kUpdate, kRemove, kCreateIndex, kDropIndex, kBatch };
 
 struct WorkloadOp {
   OpKind kind = OpKind::kInsert;
@@ -38,6 +38,11 @@ struct WorkloadOp {
   // version. The oracle checks that an acknowledged one was issued at the
   // version its document had; a rejected one (VersionConflict) left nothing.
   std::uint64_t expected_version = 0;
+  // kBatch: the batch's inserts, updates and removes in order (an update or
+  // remove with expected_version carries a require_version precondition).
+  // Acknowledged with the ids of every operation joined by ',' and the first
+  // revision; the oracle checks that no batch is visible in part.
+  std::vector<WorkloadOp> batch = {};
 };
 
 struct OracleReport {

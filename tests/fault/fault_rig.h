@@ -121,6 +121,8 @@ class SequentialWorkload {
       case fault::OpKind::kDropIndex:
         status = store.drop_index(op.target);
         break;
+      case fault::OpKind::kBatch:  // this rig issues no batches
+        break;
     }
     if (status.is_ok()) {
       const std::uint64_t revision = store.revision();  // one writer: this operation's
