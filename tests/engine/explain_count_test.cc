@@ -180,6 +180,20 @@ TEST_F(ExplainCountTest, ExplainCountsDistinctKeysAndDocumentsOnDuplicates) {
   EXPECT_EQ(none.empty_reason, "");  // nothing found, though something could have been
 }
 
+// Keys too long for an entry's summary to hold whole: neighbours that share
+// a long start are told apart (or found equal) by their values.
+TEST_F(ExplainCountTest, DistinctKeysAmongLongKeysSharingTheirStart) {
+  must(store_.create_index("by_name", {"name"}));
+  const std::string start(40, 'x');
+  for (int i = 0; i < 12; ++i) must(store_.insert(Document{{"name", start + std::to_string(i % 5)}}));
+  must(store_.insert(Document{{"name", start}}));
+  const LookupPlan all = must(store_.explain("by_name", {}, {}));
+  EXPECT_EQ(all.documents, 13u);
+  EXPECT_EQ(all.keys, 6u);
+  expect_range_agrees("by_name", {start + "1"}, {start + "3"}, {"name"});
+  expect_equal_agrees("by_name", {start + "2"}, {"name"});
+}
+
 TEST_F(ExplainCountTest, PlanNamesBoundKindsAndWhyNothingCanMatch) {
   insert_category_scores();
   const LookupPlan prefix = must(store_.explain("cat_score", {"A"}, {"A", 20}));
