@@ -1,6 +1,6 @@
 // store_bench.cc: throughput of the Store's core operations (insert, get,
-// update, lookup, lookup_range, stream, create_index) on generated documents,
-// with 1 and 2 threads where concurrency means something.
+// update, lookup, lookup_range, count, explain, stream, create_index) on
+// generated documents, with 1 and 2 threads where concurrency means something.
 //
 //   store_bench                      100k documents, Google Benchmark defaults
 //   store_bench --docs=2000 --benchmark_min_time=0.01    the ctest smoke run
@@ -17,8 +17,9 @@
 //
 // The read benchmarks and update share one preloaded store (N documents, the
 // two indexes), built once per process outside any timing. Items/s counts
-// operations for insert, get and update, and documents returned for lookup,
-// lookup_range, stream and create_index.
+// operations for insert, get and update, and documents returned (or
+// counted) for lookup, lookup_range, count_range, explain_range,
+// lookup_range_view_size, stream and create_index.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -199,6 +200,41 @@ void bench_lookup_range(benchmark::State& state) {
   state.SetItemsProcessed(returned);
 }
 
+// The same ranges as lookup_range, answered without deep copies: counted
+// (count), explained (explain: count plus distinct keys), or as views
+// (lookup_range_view(...).size()). Next to lookup_range, the price of copying
+// what a caller that only needs the number never reads.
+enum class RangeAnswer { kCount, kExplain, kViews };
+
+template <RangeAnswer answer>
+void bench_range_size(benchmark::State& state) {
+  LoadedStore& loaded = loaded_store();
+  const std::uint64_t width = std::max<std::uint64_t>(1, g_documents / 100);
+  std::uint64_t rng = kSeed + 4 + static_cast<std::uint64_t>(state.thread_index());
+  std::int64_t counted = 0;
+  for (auto _ : state) {
+    const std::uint64_t first = splitmix64(rng) % (g_documents - width + 1);
+    const snapstore::IndexKey min{first};
+    const snapstore::IndexKey max{first + width - 1};
+    snapstore::Result<std::size_t> n = std::size_t{0};
+    if constexpr (answer == RangeAnswer::kCount) {
+      n = loaded.store.count("by_seq", min, max);
+    } else if constexpr (answer == RangeAnswer::kExplain) {
+      auto plan = loaded.store.explain("by_seq", min, max);
+      n = plan ? snapstore::Result<std::size_t>(plan->documents) : snapstore::Result<std::size_t>(plan.status());
+    } else {
+      auto views = loaded.store.lookup_range_view("by_seq", min, max);
+      n = views ? snapstore::Result<std::size_t>(views->size()) : snapstore::Result<std::size_t>(views.status());
+    }
+    if (!n || *n != width) {
+      state.SkipWithError(n ? "the wrong number of documents" : n.status().message().c_str());
+      break;
+    }
+    counted += static_cast<std::int64_t>(*n);
+  }
+  state.SetItemsProcessed(counted);
+}
+
 // One full stream over the loaded store per iteration; with 2 threads, each
 // thread drains its own stream at the same time.
 void bench_stream(benchmark::State& state) {
@@ -238,6 +274,9 @@ BENCHMARK(bench_get)->Name("get")->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(bench_update)->Name("update")->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(bench_lookup)->Name("lookup")->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(bench_lookup_range)->Name("lookup_range")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_range_size<RangeAnswer::kCount>)->Name("count_range")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bench_range_size<RangeAnswer::kExplain>)->Name("explain_range")->UseRealTime();
+BENCHMARK(bench_range_size<RangeAnswer::kViews>)->Name("lookup_range_view_size")->UseRealTime();
 BENCHMARK(bench_stream)->Name("stream")->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(bench_create_index)->Name("create_index")->Unit(benchmark::kMillisecond);
 

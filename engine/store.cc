@@ -136,6 +136,26 @@ Result<std::vector<DocumentView>> Store::lookup_range_view(std::string_view inde
   return deliver_found<DocumentView>(core_->lookup_range(index, min.values(), max.values()));
 }
 
+Result<std::size_t> Store::count(std::string_view index, const IndexKey& values) const {
+  if (!core_) return Status::store_closed();
+  return core_->count(index, values.values());
+}
+
+Result<std::size_t> Store::count(std::string_view index, const IndexKey& min, const IndexKey& max) const {
+  if (!core_) return Status::store_closed();
+  return core_->count_range(index, min.values(), max.values());
+}
+
+Result<LookupPlan> Store::explain(std::string_view index, const IndexKey& values) const {
+  if (!core_) return Status::store_closed();
+  return core_->explain(index, values.values());
+}
+
+Result<LookupPlan> Store::explain(std::string_view index, const IndexKey& min, const IndexKey& max) const {
+  if (!core_) return Status::store_closed();
+  return core_->explain_range(index, min.values(), max.values());
+}
+
 Stream Store::stream(std::ptrdiff_t /*buffer_size*/) const {
   if (!core_) return engine::StoreCore::closed_store_stream();
   return core_->stream();

@@ -10,6 +10,7 @@
 #include "base/worker_error.h"
 #include "engine/id_generator.h"
 #include "index/id_order.h"
+#include "index/lookup_plan.h"
 #include "value/msgpack_codec.h"
 
 namespace snapstore::engine {
@@ -567,6 +568,54 @@ Result<Snapshots> StoreCore::lookup_range(std::string_view index, const std::vec
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
   return idx->find_range(min, max);
+}
+
+Result<std::size_t> StoreCore::count(std::string_view index, const std::vector<Value>& values) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  return idx->tally_equal(values, false).documents;
+}
+
+Result<std::size_t> StoreCore::count_range(std::string_view index, const std::vector<Value>& min,
+                                           const std::vector<Value>& max) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  return idx->tally_range(min, max, false).documents;
+}
+
+namespace {
+
+void fill_counts(LookupPlan& plan, const index::OrderedIndex::Tally& tally) {
+  plan.keys = tally.keys;
+  plan.documents = tally.documents;
+  plan.index_entries = tally.entries;
+}
+
+}  // namespace
+
+Result<LookupPlan> StoreCore::explain(std::string_view index, const std::vector<Value>& values) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  LookupPlan plan = index::plan_equal(idx->name(), idx->fields(), values);
+  fill_counts(plan, idx->tally_equal(values, true));
+  return plan;
+}
+
+Result<LookupPlan> StoreCore::explain_range(std::string_view index, const std::vector<Value>& min,
+                                            const std::vector<Value>& max) const {
+  ReadLock state(state_mutex_, /*write=*/false);
+  if (closed_) return Status::store_closed();
+  const IndexPtr idx = find_index(index);
+  if (!idx) return Status::index_not_found(index_detail(index));
+  LookupPlan plan = index::plan_range(idx->name(), idx->fields(), min, max);
+  fill_counts(plan, idx->tally_range(min, max, true));
+  return plan;
 }
 
 Stream StoreCore::stream() const {

@@ -99,6 +99,15 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<Snapshots> lookup_range(std::string_view index, const std::vector<Value>& min,
                                  const std::vector<Value>& max) const;
 
+  // count() and explain(): what lookup() / lookup_range() would find,
+  // counted in the index at one instant without copying a SnapshotPtr.
+  Result<std::size_t> count(std::string_view index, const std::vector<Value>& values) const;
+  Result<std::size_t> count_range(std::string_view index, const std::vector<Value>& min,
+                                  const std::vector<Value>& max) const;
+  Result<LookupPlan> explain(std::string_view index, const std::vector<Value>& values) const;
+  Result<LookupPlan> explain_range(std::string_view index, const std::vector<Value>& min,
+                                   const std::vector<Value>& max) const;
+
   Stream stream() const;
   // What stream() answers on a closed store: StoreClosed once, then StreamClosed.
   static Stream closed_store_stream();

@@ -130,6 +130,51 @@ OrderedIndex::Snapshots OrderedIndex::find_range(const Key& min, const Key& max)
   return found;
 }
 
+void OrderedIndex::tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
+                                 Tally& tally) {
+  if (first == last) return;
+  tally.keys = 1;
+  ++tally.documents;
+  for (auto previous = first++; first != last; previous = first++) {
+    ++tally.documents;
+    // Entries sort by key, so a new key is one unequal to the one before;
+    // the summaries tell most neighbours apart without reading their values.
+    if (distinct_keys && EntryOrder::keys(previous->summary, first->summary, [&] {
+          return EntryOrder::compare_entry_keys(*previous, *first);
+        }) != 0) {
+      ++tally.keys;
+    }
+  }
+  if (!distinct_keys) tally.keys = 0;
+}
+
+OrderedIndex::Tally OrderedIndex::tally_equal(const Key& values, bool distinct_keys) const {
+  Tally tally;
+  const bool can_match =
+      values.size() == fields_.size() && std::none_of(values.begin(), values.end(), [](const Value& v) { return v.is_null(); });
+  std::shared_lock lock(mutex_);
+  tally.entries = entries_.size();
+  if (!can_match) return tally;
+  const ExactProbe probe(values);
+  tally_between(entries_.lower_bound(probe), entries_.upper_bound(probe), distinct_keys, tally);
+  return tally;
+}
+
+OrderedIndex::Tally OrderedIndex::tally_range(const Key& min, const Key& max, bool distinct_keys) const {
+  Tally tally;
+  const std::optional<BoundProbe> lower = min.empty() ? std::nullopt : std::optional<BoundProbe>(min);
+  const std::optional<BoundProbe> upper = max.empty() ? std::nullopt : std::optional<BoundProbe>(max);
+  const EntryOrder order;
+  std::shared_lock lock(mutex_);
+  tally.entries = entries_.size();
+  const auto first = lower ? entries_.lower_bound(*lower) : entries_.begin();
+  // When the first entry from min on is already past max the range is
+  // empty, and upper_bound(max) would lie before `first`.
+  if (first == entries_.end() || (upper && order(*first, *upper) > 0)) return tally;
+  tally_between(first, upper ? entries_.upper_bound(*upper) : entries_.end(), distinct_keys, tally);
+  return tally;
+}
+
 std::vector<std::string> OrderedIndex::all_ids() const {
   std::shared_lock lock(mutex_);
   std::vector<std::string> ids;

@@ -130,6 +130,18 @@ class OrderedIndex {
   // The documents whose key lies in [min, max] with compare_to_bound
   // semantics; an empty bound is unbounded on its side. Index order.
   Snapshots find_range(const Key& min, const Key& max) const;
+  // What find_equal / find_range would find, counted at one instant
+  // without copying an entry (no SnapshotPtr is touched): the documents, the
+  // distinct keys among them when `distinct_keys` asks (one more key
+  // comparison per entry), and the index's size at that instant.
+  struct Tally {
+    std::size_t documents = 0;
+    std::size_t keys = 0;
+    std::size_t entries = 0;
+  };
+  Tally tally_equal(const Key& values, bool distinct_keys) const;
+  Tally tally_range(const Key& min, const Key& max, bool distinct_keys) const;
+
   // Every member id in index order.
   std::vector<std::string> all_ids() const;
 
@@ -223,6 +235,10 @@ class OrderedIndex {
     }
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
+
+  // Counts the entries in [first, last) into `tally`. Needs mutex_.
+  static void tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
+                            Tally& tally);
 
   // replace() for a caller that holds mutex_ exclusively.
   void replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "index/key.h"
+#include "index/lookup_plan.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/replay.h"
@@ -209,12 +210,12 @@ Result<std::vector<StoreReader::Match>> StoreReader::select(std::string_view nam
     if (!bytes) return bytes.status();
     auto key = index::key_values(view_of(*bytes), paths, scratch);
     if (!key) return Status::ok();
-    // key_values may leave the values in place (one field): own them.
-    std::vector<Value> owned(key->begin(), key->end());
-    if (!keep(owned)) return Status::ok();
+    if (!keep(*key)) return Status::ok();
     ++n;
     if (!count_only) {
-      matches.push_back(Match{std::move(owned), std::string(doc.id), doc.version, doc.revision, std::string(*bytes)});
+      // key_values may leave the values in place (one field): own them.
+      matches.push_back(Match{std::vector<Value>(key->begin(), key->end()), std::string(doc.id), doc.version,
+                              doc.revision, std::string(*bytes)});
     }
     return Status::ok();
   });
@@ -241,13 +242,12 @@ Status StoreReader::visit_all(std::vector<Match> matches, const ResultVisitor& v
 namespace {
 
 // find_equal's and find_range's filters (index/ordered_index.cc).
-std::function<bool(const std::vector<Value>&)> equal_filter(const std::vector<Value>& values) {
-  return [&values](const std::vector<Value>& key) { return index::compare_keys(key, values) == 0; };
+std::function<bool(index::KeyValues)> equal_filter(const std::vector<Value>& values) {
+  return [&values](index::KeyValues key) { return index::compare_keys(key, values) == 0; };
 }
 
-std::function<bool(const std::vector<Value>&)> range_filter(const std::vector<Value>& min,
-                                                            const std::vector<Value>& max) {
-  return [&min, &max](const std::vector<Value>& key) {
+std::function<bool(index::KeyValues)> range_filter(const std::vector<Value>& min, const std::vector<Value>& max) {
+  return [&min, &max](index::KeyValues key) {
     return (min.empty() || index::compare_to_bound(key, min) >= 0) &&
            (max.empty() || index::compare_to_bound(key, max) <= 0);
   };
@@ -307,6 +307,78 @@ Result<std::uint64_t> StoreReader::count_range(std::string_view name, const std:
   std::uint64_t n = 0;
   if (auto matches = select(name, range_filter(min, max), true, &n); !matches) return matches.status();
   return n;
+}
+
+namespace {
+
+// Keeps the keys `filter` accepts, then fills the plan's counts from them:
+// sorted, equal neighbours are one key.
+class KeyCollector {
+ public:
+  explicit KeyCollector(std::function<bool(index::KeyValues)> filter) : filter_(std::move(filter)) {}
+  bool operator()(index::KeyValues key) {
+    if (!filter_(key)) return false;
+    keys_.emplace_back(key.begin(), key.end());
+    return true;
+  }
+  void fill(LookupPlan& plan) {
+    std::sort(keys_.begin(), keys_.end(),
+              [](const index::Key& a, const index::Key& b) { return index::compare_keys(a, b) < 0; });
+    plan.documents = keys_.size();
+    plan.keys = 0;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (i == 0 || index::compare_keys(keys_[i - 1], keys_[i]) != 0) ++plan.keys;
+    }
+  }
+
+ private:
+  std::function<bool(index::KeyValues)> filter_;
+  std::vector<index::Key> keys_;
+};
+
+}  // namespace
+
+Result<LookupPlan> StoreReader::explain_equal(std::string_view name, const std::vector<Value>& values) const {
+  auto definition = index(name);
+  if (!definition) return definition.status();
+  LookupPlan plan = index::plan_equal(definition->name, definition->fields, values);
+  const bool can_match = plan.empty_reason.empty();
+  KeyCollector collect(equal_filter(values));
+  // The scan also counts the index's members (a filter that keeps none).
+  std::uint64_t members = 0;
+  auto matches = select(
+      name,
+      [&](index::KeyValues key) {
+        ++members;
+        if (can_match) collect(key);
+        return false;
+      },
+      true, nullptr);
+  if (!matches) return matches.status();
+  collect.fill(plan);
+  plan.index_entries = members;
+  return plan;
+}
+
+Result<LookupPlan> StoreReader::explain_range(std::string_view name, const std::vector<Value>& min,
+                                              const std::vector<Value>& max) const {
+  auto definition = index(name);
+  if (!definition) return definition.status();
+  LookupPlan plan = index::plan_range(definition->name, definition->fields, min, max);
+  KeyCollector collect(range_filter(min, max));
+  std::uint64_t members = 0;
+  auto matches = select(
+      name,
+      [&](index::KeyValues key) {
+        ++members;
+        collect(key);
+        return false;
+      },
+      true, nullptr);
+  if (!matches) return matches.status();
+  collect.fill(plan);
+  plan.index_entries = members;
+  return plan;
 }
 
 Result<std::uint64_t> StoreReader::count() const {

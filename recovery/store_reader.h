@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -132,6 +133,12 @@ class StoreReader {
                                     const std::vector<Value>& max) const;
   // Every document at revision(), counted exactly (no document is decoded).
   Result<std::uint64_t> count() const;
+  // Store::explain over the files: the plan of lookup() / lookup_range()
+  // with its keys and documents counted by the same scan as count_equal()
+  // and count_range(), which keeps the matching keys but no document.
+  Result<LookupPlan> explain_equal(std::string_view index, const std::vector<Value>& values) const;
+  Result<LookupPlan> explain_range(std::string_view index, const std::vector<Value>& min,
+                                   const std::vector<Value>& max) const;
   // Documents, their bytes and each index's entries, counted exactly.
   Result<StoreTotals> totals() const;
 
@@ -160,9 +167,11 @@ class StoreReader {
     std::string document;  // checked msgpack (value::scan::check_document)
   };
   // Calls `keep` with each document's key for `fields` (documents without
-  // one are skipped); a true answer puts the document in the result, in
-  // index order then id order, unless `count_only` (then only counted).
-  using KeyFilter = std::function<bool(const std::vector<Value>& key)>;
+  // one are skipped; the values may lie in the document's bytes, valid for
+  // the call only); a true answer puts the document in the result, in index
+  // order then id order, unless `count_only` (then only counted: neither the
+  // key nor the document is copied).
+  using KeyFilter = std::function<bool(std::span<const Value> key)>;
   Result<std::vector<Match>> select(std::string_view index, const KeyFilter& keep, bool count_only,
                                     std::uint64_t* counted) const;
   static Status visit_all(std::vector<Match> matches, const ResultVisitor& visit);

@@ -13,6 +13,7 @@
 #include "tools/delete_command.h"
 #include "tools/drop_index_command.h"
 #include "tools/dump_command.h"
+#include "tools/explain_command.h"
 #include "tools/find_command.h"
 #include "tools/get_command.h"
 #include "tools/import_command.h"
@@ -43,6 +44,7 @@ std::vector<std::unique_ptr<Command>> commands() {
   all.push_back(std::make_unique<snapstore::tools::DeleteCommand>());
   all.push_back(std::make_unique<snapstore::tools::FindCommand>());
   all.push_back(std::make_unique<snapstore::tools::CountCommand>());
+  all.push_back(std::make_unique<snapstore::tools::ExplainCommand>());
   all.push_back(std::make_unique<snapstore::tools::IndexesCommand>());
   all.push_back(std::make_unique<snapstore::tools::ImportCommand>());
   all.push_back(std::make_unique<snapstore::tools::CreateIndexCommand>());

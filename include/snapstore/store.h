@@ -145,6 +145,42 @@ struct IndexInfo {
   std::size_t entries = 0;  // documents currently in the index
 };
 
+// How lookup() or lookup_range() would run on an index, as Store::explain()
+// reports it: enough to choose between two indexes for a query, or to see why
+// a lookup finds nothing. The counts are taken at one instant, like count().
+//
+//   auto by_city = store.explain("by_city", {"NY"});
+//   auto by_age = store.explain("by_age", {30}, {39});
+//   // the smaller `documents` is the cheaper lookup; `keys` says how many
+//   // distinct keys it spans, `index_entries` how large each index is.
+struct LookupPlan {
+  // How a bound limits the keys.
+  enum class Bound : std::uint8_t {
+    kUnbounded,  // empty: no limit on that side
+    kPrefix,     // fewer values than fields: compared with the keys' first values
+    kExact,      // one value per field: compared with whole keys
+    kOverlong,   // more values than fields: a key equal to its start sorts before it
+  };
+
+  std::string index;                // the index's name
+  std::vector<std::string> fields;  // its fields, in key order
+  bool equality = false;            // explain(index, values) (a lookup); else a lookup_range
+  Bound lower = Bound::kUnbounded;  // min; for equality, the key
+  Bound upper = Bound::kUnbounded;  // max; for equality, the key
+  std::size_t keys = 0;             // distinct keys among the documents found
+  std::size_t documents = 0;        // documents the lookup would return: count()'s answer
+  std::size_t index_entries = 0;    // documents in the whole index
+  // The order the documents come in: "key ascending, then id".
+  std::string order;
+  // Set when the arguments match nothing whatever the documents, saying why
+  // (an equality key with the wrong number of values or with a null; a min
+  // that sorts after max); empty otherwise.
+  std::string empty_reason;
+};
+
+// "unbounded", "prefix", "exact" or "overlong".
+std::string_view to_string(LookupPlan::Bound bound) noexcept;
+
 // What Store::open() found and did (docs/RECOVERY.md).
 struct OpenReport {
   std::uint64_t documents_loaded = 0;  // from RocksDB
@@ -404,6 +440,25 @@ class Store {
   Result<std::vector<DocumentView>> lookup_view(std::string_view index, const IndexKey& values) const;
   Result<std::vector<DocumentView>> lookup_range_view(std::string_view index, const IndexKey& min,
                                                       const IndexKey& max) const;
+
+  // How many documents lookup() / lookup_range() with the same arguments
+  // would return, with the same errors: counted in the index at one instant
+  // without copying, decoding or holding any document.
+  //
+  //   std::size_t in_ny = *store.count("by_city", {"NY"});
+  //   std::size_t adults = *store.count("by_age", {18}, {});   // age >= 18
+  Result<std::size_t> count(std::string_view index, const IndexKey& values) const;
+  Result<std::size_t> count(std::string_view index, const IndexKey& min, const IndexKey& max) const;
+
+  // How that lookup would run (LookupPlan): the keys and documents it would
+  // touch, their order, how each bound limits the keys and the index's size.
+  // Same errors as lookup(); a key that can match nothing is no error, the
+  // plan says why (empty_reason).
+  //
+  //   auto plan = store.explain("by_city_age", {"NY"}, {"NY"});   // a prefix
+  //   std::cout << plan->documents << " of " << plan->index_entries;
+  Result<LookupPlan> explain(std::string_view index, const IndexKey& values) const;
+  Result<LookupPlan> explain(std::string_view index, const IndexKey& min, const IndexKey& max) const;
 
   // A snapshot of every document now, yielded in id order. Never fails: on a
   // closed store the stream reports StoreClosed. `buffer_size` is accepted
