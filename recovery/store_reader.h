@@ -41,6 +41,7 @@ namespace snapstore::recovery {
 struct IndexDefinition {
   std::string name;
   std::vector<std::string> fields;
+  IndexOptions options;  // unique, partial
   friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
 };
 
