@@ -109,6 +109,11 @@ Status Store::create_index(std::string_view name, std::vector<std::string> field
   return core_->create_index(name, std::move(fields));
 }
 
+Status Store::create_index(std::string_view name, std::vector<std::string> fields, const IndexOptions& options) {
+  if (!core_) return Status::store_closed();
+  return core_->create_index(name, std::move(fields), options);
+}
+
 Status Store::drop_index(std::string_view name) {
   if (!core_) return Status::store_closed();
   return core_->drop_index(name);

@@ -6,6 +6,7 @@
 #include <new>
 #include <system_error>
 #include <thread>
+#include <tuple>
 
 #include "base/worker_error.h"
 #include "engine/id_generator.h"
@@ -107,7 +108,27 @@ std::vector<wal::Operation> single_operation(wal::Operation op) {
   return ops;
 }
 
+std::string key_json(const index::Key& key) { return to_json(Value(Array(key.begin(), key.end()))); }
+
 }  // namespace
+
+// Reserved unique keys, per index, released when the write is done: after
+// its entries are installed, or on any failure path (DECISIONS D71).
+class UniqueClaims {
+ public:
+  UniqueClaims() = default;
+  UniqueClaims(const UniqueClaims&) = delete;
+  UniqueClaims& operator=(const UniqueClaims&) = delete;
+  ~UniqueClaims() {
+    for (auto& [idx, claims] : held_) idx->unreserve(claims);
+  }
+  void hold(std::shared_ptr<index::OrderedIndex> idx, std::vector<index::OrderedIndex::Claim> claims) {
+    held_.emplace_back(std::move(idx), std::move(claims));
+  }
+
+ private:
+  std::vector<std::pair<std::shared_ptr<index::OrderedIndex>, std::vector<index::OrderedIndex::Claim>>> held_;
+};
 
 // A document must fit one WAL record (256 MiB) with room to spare.
 constexpr std::size_t kMaxDocumentBytesLimit = std::size_t{128} << 20;
@@ -209,6 +230,42 @@ std::vector<std::optional<index::Key>> StoreCore::keys_of(const Snapshot& snapsh
   return keys;
 }
 
+Status StoreCore::claim_unique_keys(const std::vector<Claimant>& writes, const std::vector<std::string_view>& movers,
+                                    bool batch, UniqueClaims& claims) const {
+  index::Key scratch;
+  for (const auto& [name, idx] : indexes_) {
+    if (!idx->unique()) continue;
+    std::vector<index::OrderedIndex::Claim> wanted;
+    std::vector<std::size_t> ops;  // wanted[i]'s operation
+    for (const Claimant& w : writes) {
+      if (auto key = idx->key_in(*w.doc, scratch)) {
+        wanted.push_back({index::Key(key->begin(), key->end()), std::string(w.id)});
+        ops.push_back(w.op);
+      }
+    }
+    if (wanted.empty()) continue;
+    const auto clash = idx->reserve(wanted, movers);
+    if (!clash) {
+      claims.hold(idx, std::move(wanted));
+      continue;
+    }
+    const std::string key = key_json(wanted[clash->claim].key);
+    std::string detail;
+    std::string holder = clash->holder;
+    if (clash->other) {
+      detail = "operations " + std::to_string(ops[*clash->other]) + " and " + std::to_string(ops[clash->claim]) +
+               " of the batch both give " + index_detail(name) + " the key " + key;
+      // A new id never leaves a failed batch: no document holds the key.
+      if (std::none_of(movers.begin(), movers.end(), [&](std::string_view m) { return m == holder; })) holder.clear();
+    } else {
+      detail = (batch ? "operation " + std::to_string(ops[clash->claim]) + " of the batch: " : std::string()) +
+               index_detail(name) + ": key " + key + " is held by " + doc_detail(holder);
+    }
+    return Status::unique_violation(detail, Conflict{std::move(holder), 0, name, key});
+  }
+  return Status::ok();
+}
+
 Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
@@ -223,6 +280,11 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     id_text = next_document_id();
     id = DocId(id_text);
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
+  UniqueClaims claims;
+  if (Status s = claim_unique_keys({Claimant{id_text, doc.object, 0}}, {}, false, claims); !s) {
+    table_.erase(acc);
+    return s;
+  }
 
   std::vector<wal::Operation> ops =
       single_operation({wal::OpType::kInsert, std::move(id_text), 1, std::move(*bytes), {}});
@@ -268,6 +330,10 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
     return version_conflict(id, *expected_version, old.version);
   }
   const auto old_keys = keys_of(old);
+  UniqueClaims claims;
+  if (Status s = claim_unique_keys({Claimant{old.id.view(), doc.object, 0}}, {old.id.view()}, false, claims); !s) {
+    return s;
+  }
 
   const std::uint64_t version = old.version + 1;
   std::vector<wal::Operation> ops =
@@ -423,6 +489,18 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     ops[i].version = 1;
   }
 
+  std::vector<Claimant> claimants;
+  std::vector<std::string_view> movers;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (entries[i].kind != Kind::kRemove) claimants.push_back(Claimant{ops[i].key, &entries[i].document, i});
+  }
+  for (const auto& target : targets) movers.push_back(target.first);  // sorted above
+  UniqueClaims claims;
+  if (Status s = claim_unique_keys(claimants, movers, true, claims); !s) {
+    release_inserts();
+    return s;
+  }
+
   auto first = commit(ops);
   if (!first) {
     release_inserts();
@@ -508,7 +586,7 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   idx.bulk_load_sorted(std::move(runs));
 }
 
-Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields) {
+Status StoreCore::create_index(std::string_view name, std::vector<std::string> fields, const IndexOptions& options) {
   ReadLock state(state_mutex_, /*write=*/true);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
@@ -526,16 +604,38 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
       }
     }
   }
+  if (options.partial) {
+    const IndexPredicate& where = *options.partial;
+    if (where.field.empty()) return Status::invalid_argument(index_detail(name) + ": the partial predicate's field is empty");
+    if (where.value && where.value->is_null()) {
+      return Status::invalid_argument(index_detail(name) + ": a partial predicate cannot equal null (use exists)");
+    }
+    std::string scratch;
+    if (where.value) {
+      if (Status s = value::encode_msgpack(*where.value, scratch, options_.max_nesting_depth); !s) {
+        return Status::invalid_argument(index_detail(name) + ": the partial predicate's value: " + s.detail());
+      }
+    }
+  }
   if (find_index(name)) return Status::index_exists(index_detail(name));
 
-  auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields);
+  auto idx = std::make_shared<index::OrderedIndex>(std::string(name), fields, options);
   try {
     backfill(*idx);
   } catch (...) {
     return base::status_of_exception("create_index " + index_detail(name), std::current_exception());
   }
+  if (options.unique) {
+    index::Key key;
+    if (auto twins = idx->first_duplicate(&key)) {
+      return Status::unique_violation(
+          index_detail(name) + ": " + doc_detail(twins->first) + " and " + doc_detail(twins->second) +
+              " both have the key " + key_json(key),
+          Conflict{twins->first, 0, std::string(name), key_json(key)});
+    }
+  }
   std::vector<wal::Operation> ops =
-      single_operation({wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields)});
+      single_operation({wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields), options});
   if (auto revision = commit(ops); !revision) return revision.status();
   indexes_.emplace(std::string(name), std::move(idx));
   return Status::ok();
@@ -650,13 +750,13 @@ Result<Cursor> StoreCore::read_index(std::string_view name) const {
 
 Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) const {
   Snapshots docs;
-  std::vector<std::pair<std::string, std::vector<std::string>>> index_definitions;
+  std::vector<std::tuple<std::string, std::vector<std::string>, IndexOptions>> index_definitions;
   std::uint64_t revision = 0;
   {
     ReadLock state(state_mutex_, /*write=*/true);
     if (closed_) return Status::store_closed();
     docs = collect_all();
-    for (const auto& [name, idx] : indexes_) index_definitions.emplace_back(name, idx->fields());
+    for (const auto& [name, idx] : indexes_) index_definitions.emplace_back(name, idx->fields(), idx->options());
     revision = revision_.load(std::memory_order_acquire);
   }
 
@@ -680,8 +780,8 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
         Snapshot{snapshot->id, std::move(*bytes), snapshot->version, snapshot->revision}));
   }
   for (const auto& snapshot : kept) copy->table_.emplace(snapshot->id, snapshot);
-  for (auto& [name, fields] : index_definitions) {
-    auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields));
+  for (auto& [name, fields, index_options] : index_definitions) {
+    auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields), std::move(index_options));
     copy->backfill(*idx);
     copy->indexes_.emplace(name, std::move(idx));
   }
@@ -734,7 +834,7 @@ std::size_t StoreCore::size() const {
 std::vector<IndexInfo> StoreCore::indexes() const {
   ReadLock state(state_mutex_, /*write=*/false);
   std::vector<IndexInfo> infos;
-  for (const auto& [name, idx] : indexes_) infos.push_back(IndexInfo{name, idx->fields(), idx->size()});
+  for (const auto& [name, idx] : indexes_) infos.push_back(IndexInfo{name, idx->fields(), idx->size(), idx->options()});
   return infos;
 }
 

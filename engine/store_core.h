@@ -16,6 +16,9 @@
 //       iteration (TBB's table may not be iterated during lookups or writes).
 //   a document's accessor (exclusive for writers, shared for readers)
 //   an index's own reader-writer lock (inside OrderedIndex)
+// A write to a unique index checks and reserves its keys under that index's
+// lock before its WAL commit, and releases them after installing its
+// entries (UniqueClaims): the index lock is never held across the commit.
 // Readers hold a document's accessor only long enough to copy its SnapshotPtr
 // and decode afterwards, so they never block writers of other documents.
 #pragma once
@@ -58,6 +61,9 @@ struct DocumentArg {
   std::string_view given_type;
 };
 
+// The unique-index keys one write has reserved (store_core.cc).
+class UniqueClaims;
+
 class StoreCore : public std::enable_shared_from_this<StoreCore> {
  public:
   // An in-memory store (journal == nullptr) or a durable one.
@@ -90,7 +96,7 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Result<WriteResult> remove(std::string_view id, std::optional<std::uint64_t> expected_version = std::nullopt);
   Result<std::vector<WriteResult>> write(const WriteBatch& batch);
 
-  Status create_index(std::string_view name, std::vector<std::string> fields);
+  Status create_index(std::string_view name, std::vector<std::string> fields, const IndexOptions& options = {});
   Status drop_index(std::string_view name);
 
   // The documents an index finds, in index order: the versions the index
@@ -180,6 +186,19 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   IndexPtr find_index(std::string_view name) const;
   // A document's keys in every index (indexes_ order), read from its snapshot.
   std::vector<std::optional<index::Key>> keys_of(const Snapshot& snapshot) const;
+  // A document a write gives new contents: its id (new for an insert), its
+  // data, and its operation number in a batch (for messages).
+  struct Claimant {
+    std::string_view id;
+    const Object* doc;
+    std::size_t op;
+  };
+  // Checks and reserves in every unique index the keys `writes` will hold;
+  // `movers` (sorted) are the documents the write changes or removes, whose
+  // current keys it gives up. UniqueViolation (and nothing reserved) when a
+  // key is taken. Needs state_mutex_ and the writers' accessors.
+  Status claim_unique_keys(const std::vector<Claimant>& writes, const std::vector<std::string_view>& movers,
+                           bool batch, UniqueClaims& claims) const;
 
   const Options options_;
   mutable tbb::rw_mutex state_mutex_;

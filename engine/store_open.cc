@@ -73,8 +73,8 @@ class StoreCore::OpenSink final : public RecoverySink {
         threads_(options.open_threads != 0 ? options.open_threads : std::max(1U, std::thread::hardware_concurrency())) {
   }
 
-  Status on_index(std::string_view name, std::vector<std::string> fields) override {
-    definitions_.insert_or_assign(std::string(name), std::move(fields));
+  Status on_index(std::string_view name, std::vector<std::string> fields, IndexOptions options) override {
+    definitions_.insert_or_assign(std::string(name), Definition{std::move(fields), std::move(options)});
     ++indexes_loaded_;
     return Status::ok();
   }
@@ -89,11 +89,12 @@ class StoreCore::OpenSink final : public RecoverySink {
   Status on_loaded() override {
     // Each index merges its runs in one pass; the indexes build side by side.
     std::vector<IndexPtr> built(definitions_.size());
-    std::vector<std::pair<const std::string*, const std::vector<std::string>*>> defs;
-    for (const auto& [name, fields] : definitions_) defs.emplace_back(&name, &fields);
+    std::vector<std::pair<const std::string*, const Definition*>> defs;
+    for (const auto& [name, definition] : definitions_) defs.emplace_back(&name, &definition);
     if (Status s = run_parallel(defs.size(), threads_, "build the indexes",
                                 [&](std::size_t i) {
-                                  auto idx = std::make_shared<index::OrderedIndex>(*defs[i].first, *defs[i].second);
+                                  auto idx = std::make_shared<index::OrderedIndex>(
+                                      *defs[i].first, defs[i].second->fields, defs[i].second->options);
                                   idx->bulk_load_sorted(std::move(runs_[i]));
                                   built[i] = std::move(idx);
                                 });
@@ -115,7 +116,7 @@ class StoreCore::OpenSink final : public RecoverySink {
   Status remove(const wal::Operation& op, std::uint64_t) override { return erase(op.key); }
 
   Status create_index(const wal::Operation& op, std::uint64_t) override {
-    auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields);
+    auto idx = std::make_shared<index::OrderedIndex>(op.key, op.fields, op.index_options);
     core_.backfill(*idx);
     core_.indexes_.insert_or_assign(op.key, std::move(idx));
     return Status::ok();
@@ -198,8 +199,13 @@ class StoreCore::OpenSink final : public RecoverySink {
   const Clock::time_point started_;
   const std::size_t threads_;
   // Set on the calling thread before loading starts; read-only while loaders run.
-  std::map<std::string, std::vector<std::string>> definitions_;
+  struct Definition {
+    std::vector<std::string> fields;
+    IndexOptions options;
+  };
+  std::map<std::string, Definition> definitions_;
   std::vector<std::vector<index::FieldPath>> paths_;  // per definition, in definitions_ order
+  std::vector<index::Predicate> predicates_;          // per definition, in definitions_ order
   std::uint64_t indexes_loaded_ = 0;
 
   std::mutex runs_mutex_;
@@ -223,7 +229,7 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
     }
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (index::key_values(data, recovery_.paths_[i], key_scratch_)) {
+      if (index::member_key_values(data, recovery_.paths_[i], recovery_.predicates_[i], key_scratch_)) {
         entries_[i].emplace_back(std::move(key_scratch_), snapshot);
       }
     }
@@ -259,7 +265,11 @@ std::unique_ptr<recovery::DocumentLoader> StoreCore::OpenSink::make_loader() {
   // Every definition has arrived before the first loader is made.
   if (paths_.size() != definitions_.size()) {
     paths_.clear();
-    for (const auto& [name, fields] : definitions_) paths_.push_back(index::parse_field_paths(fields));
+    predicates_.clear();
+    for (const auto& [name, definition] : definitions_) {
+      paths_.push_back(index::parse_field_paths(definition.fields));
+      predicates_.emplace_back(definition.options.partial);
+    }
     runs_.assign(definitions_.size(), {});
   }
   return std::make_unique<Loader>(*this);

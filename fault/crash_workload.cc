@@ -263,7 +263,10 @@ CrashWorkload::CrashWorkload(Store& store, const WorkloadConfig& config, std::ve
                              WorkloadSink& sink)
     : store_(store), config_(config), owned_(std::move(owned)), sink_(sink) {
   owned_.resize(config_.threads);
-  for (const IndexInfo& info : store_.indexes()) existing_indexes_.push_back(info.name);
+  for (const IndexInfo& info : store_.indexes()) {
+    existing_indexes_.push_back(info.name);
+    if (info.name == kUniqueIndexName) unique_ready_.store(true);
+  }
 }
 
 CrashWorkload::~CrashWorkload() { stop(); }
@@ -329,7 +332,11 @@ void CrashWorkload::run_thread(unsigned thread) {
     std::size_t owned_index = 0;
     stale = false;
     const std::uint64_t number = next_op_++;
-    if (thread == 0 && pick >= 96) {
+    if (thread == 0 && !unique_ready_.load()) {
+      op.kind = OpKind::kCreateIndex;
+      op.target = std::string(kUniqueIndexName);
+      op.fields = {std::string(kUniqueField)};
+    } else if (thread == 0 && pick >= 96) {
       op.target = std::string(kWorkloadIndexNames[random() % std::size(kWorkloadIndexNames)]);
       if (std::find(indexes.begin(), indexes.end(), op.target) != indexes.end()) {
         op.kind = OpKind::kDropIndex;
@@ -351,7 +358,15 @@ void CrashWorkload::run_thread(unsigned thread) {
         op.target = owned[owned_index];
         op.kind = choice < insert_percent + remove_percent ? OpKind::kRemove : OpKind::kUpdate;
       }
-      if (op.kind != OpKind::kRemove) op.document = make_document(random, config_.cycle, number);
+      if (op.kind != OpKind::kRemove) {
+        op.document = make_document(random, config_.cycle, number);
+        // Pooled values only once the index exists: a recovered prefix
+        // that holds such a document holds the index's creation too.
+        const bool pooled = unique_ready_.load() && random() % 10 == 0;
+        op.document[std::string(kUniqueField)] =
+            pooled ? "p" + std::to_string(random() % 8)
+                   : "c" + std::to_string(config_.cycle) + "-" + std::to_string(number);
+      }
       // A third of updates and removes are conditional; a quarter of those
       // expect a version the document does not have.
       if (op.kind != OpKind::kInsert && random() % 3 == 0) {
@@ -398,7 +413,7 @@ void CrashWorkload::run_thread(unsigned thread) {
         break;
       }
       case OpKind::kCreateIndex:
-        status = store_.create_index(op.target, op.fields);
+        status = store_.create_index(op.target, op.fields, IndexOptions{.unique = op.target == kUniqueIndexName});
         break;
       case OpKind::kDropIndex:
         status = store_.drop_index(op.target);
@@ -424,6 +439,7 @@ void CrashWorkload::run_thread(unsigned thread) {
           break;
         case OpKind::kCreateIndex:
           indexes.push_back(op.target);
+          if (op.target == kUniqueIndexName) unique_ready_.store(true);
           break;
         case OpKind::kDropIndex:
           std::erase(indexes, op.target);
@@ -461,6 +477,13 @@ void CrashWorkload::run_thread(unsigned thread) {
         sink_.rejected(number);
         if (status.code() == StatusCode::kIndexExists) indexes.push_back(op.target);
         if (status.code() == StatusCode::kIndexNotFound) std::erase(indexes, op.target);
+        break;
+      case StatusCode::kUniqueViolation:
+        // A pooled key another document holds: refused, nothing applied.
+        if (op.kind != OpKind::kInsert && op.kind != OpKind::kUpdate) {
+          sink_.anomaly(who + std::string(kind_name(op.kind)) + " " + op.target + ": " + status.message());
+        }
+        sink_.rejected(number);
         break;
       case StatusCode::kIOError:
       case StatusCode::kStoreClosed:

@@ -131,6 +131,12 @@ struct WorkloadConfig {
 
 // The index definitions the workload creates and drops.
 inline constexpr std::string_view kWorkloadIndexNames[] = {"crash_0", "crash_1", "crash_2"};
+// A unique index over "u", created (never dropped) by thread 0 first thing:
+// the oracle checks that no key appears twice in it after every recovery.
+// Once it exists, a tenth of the documents take "u" from a pool of eight
+// values, so writes race into its keys and some are refused.
+inline constexpr std::string_view kUniqueIndexName = "crash_unique";
+inline constexpr std::string_view kUniqueField = "u";
 
 class CrashWorkload {
  public:
@@ -160,6 +166,7 @@ class CrashWorkload {
   std::vector<std::string> existing_indexes_;  // when the workload started
   WorkloadSink& sink_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> unique_ready_{false};  // kUniqueIndexName exists
   std::atomic<std::uint64_t> next_op_{1};
   std::atomic<std::uint64_t> next_flush_{1};
   std::vector<std::thread> threads_;

@@ -5,6 +5,7 @@
 #include <deque>
 #include <set>
 
+#include "fault/crash_workload.h"
 #include "index/key.h"
 
 namespace snapstore::fault {
@@ -312,6 +313,16 @@ OracleReport History::check(const Store& store) const {
       if (!step->document) break;
       listed.push_back(step->document->id);
       if (!step->has_more) break;
+    }
+    if (info.name == kUniqueIndexName) {
+      if (!info.options.unique) fail("index " + info.name + " came back without its unique option");
+      for (std::size_t i = 1; i < rebuilt.size(); ++i) {
+        if (index::compare_keys(rebuilt[i - 1].first, rebuilt[i].first) == 0) {
+          fail("unique index " + info.name + ": documents " + rebuilt[i - 1].second + " and " + rebuilt[i].second +
+               " share the key " + to_json(Value(Array(rebuilt[i].first.begin(), rebuilt[i].first.end()))));
+          break;
+        }
+      }
     }
     std::vector<std::string> expected_ids;
     for (const auto& entry : rebuilt) expected_ids.push_back(entry.second);

@@ -8,8 +8,68 @@
 
 namespace snapstore::index {
 
-OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields)
-    : name_(std::move(name)), fields_(std::move(fields)), paths_(parse_field_paths(fields_)) {}
+OrderedIndex::OrderedIndex(std::string name, std::vector<std::string> fields, IndexOptions options)
+    : name_(std::move(name)),
+      fields_(std::move(fields)),
+      paths_(parse_field_paths(fields_)),
+      options_(std::move(options)),
+      predicate_(options_.partial) {}
+
+std::optional<OrderedIndex::Clash> OrderedIndex::reserve(const std::vector<Claim>& claims,
+                                                         const std::vector<std::string_view>& movers) {
+  // Claims of one write against each other first: sorted by key, equal
+  // neighbours collide (a batch giving two documents one key).
+  if (claims.size() > 1) {
+    std::vector<std::size_t> order(claims.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&claims](std::size_t a, std::size_t b) {
+      const int c = compare_keys(claims[a].key, claims[b].key);
+      return c != 0 ? c < 0 : a < b;
+    });
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      if (compare_keys(claims[order[i - 1]].key, claims[order[i]].key) == 0) {
+        return Clash{order[i], claims[order[i - 1]].id, order[i - 1]};
+      }
+    }
+  }
+  const EntryOrder order;
+  std::unique_lock lock(mutex_);
+  for (std::size_t c = 0; c < claims.size(); ++c) {
+    const ExactProbe probe(claims[c].key);
+    for (auto it = entries_.lower_bound(probe); it != entries_.end() && order(*it, probe) == 0; ++it) {
+      if (!std::binary_search(movers.begin(), movers.end(), it->id())) return Clash{c, std::string(it->id()), {}};
+    }
+    if (const auto held = reserved_.find(claims[c].key); held != reserved_.end()) return Clash{c, held->second, {}};
+  }
+  for (const Claim& claim : claims) reserved_.emplace(claim.key, claim.id);
+  return std::nullopt;
+}
+
+void OrderedIndex::unreserve(const std::vector<Claim>& claims) {
+  std::unique_lock lock(mutex_);
+  for (const Claim& claim : claims) {
+    auto [it, end] = reserved_.equal_range(claim.key);
+    for (; it != end; ++it) {
+      if (it->second == claim.id) {
+        reserved_.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+std::optional<std::pair<std::string, std::string>> OrderedIndex::first_duplicate(Key* key) const {
+  std::shared_lock lock(mutex_);
+  const Entry* previous = nullptr;
+  for (const Entry& entry : entries_) {
+    if (previous != nullptr && EntryOrder::compare_entry_keys(*previous, entry) == 0) {
+      if (key != nullptr) *key = entry.key();
+      return std::make_pair(std::string(previous->id()), std::string(entry.id()));
+    }
+    previous = &entry;
+  }
+  return std::nullopt;
+}
 
 void OrderedIndex::replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc) {
   std::unique_lock lock(mutex_);

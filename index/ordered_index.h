@@ -10,10 +10,19 @@
 // index's lock, writers hold it exclusively for one entry change. The engine
 // calls the writers while it holds the document's exclusive accessor, so the
 // changes of one document reach the index in the document's write order.
+//
+// A unique index also keeps the keys that writes in flight have claimed
+// (reserve()): a writer checks and claims its keys under the index's lock
+// before its WAL commit and releases them after installing its entries, so
+// two writers can never both pass the check for one key (DECISIONS D71).
+// A partial index (IndexOptions::partial) leaves out documents its
+// predicate does not match: key_of and key_in answer nullopt for them.
 #pragma once
 
 #include <absl/container/btree_set.h>
 #include <absl/types/compare.h>
+
+#include <map>
 
 #include <cassert>
 #include <cstddef>
@@ -29,6 +38,8 @@
 #include "index/id_order.h"
 #include "index/key.h"
 #include "index/key_summary.h"
+#include "index/predicate.h"
+#include "snapstore/index_options.h"
 
 namespace snapstore::index {
 
@@ -80,17 +91,54 @@ class OrderedIndex {
     }
   };
 
-  OrderedIndex(std::string name, std::vector<std::string> fields);
+  OrderedIndex(std::string name, std::vector<std::string> fields, IndexOptions options = {});
 
   const std::string& name() const noexcept { return name_; }
   const std::vector<std::string>& fields() const noexcept { return fields_; }
+  const IndexOptions& options() const noexcept { return options_; }
+  bool unique() const noexcept { return options_.unique; }
 
-  // The document's key in this index, or nullopt when it is not a member.
-  std::optional<Key> key_of(const ValueView& doc) const { return extract_key(doc, paths_); }
+  // The document's key in this index, or nullopt when it is not a member
+  // (a field missing or null, or the partial predicate not matched).
+  std::optional<Key> key_of(const ValueView& doc) const {
+    if (!predicate_.matches(doc)) return std::nullopt;
+    return extract_key(doc, paths_);
+  }
   // The same, in place in `doc` or in `scratch` (see key_values): what a
   // write hands to replace() without building a key the entry may not keep.
-  std::optional<KeyValues> key_in(const Object& doc, Key& scratch) const { return key_values(doc, paths_, scratch); }
-  std::optional<KeyValues> key_in(const ValueView& doc, Key& scratch) const { return key_values(doc, paths_, scratch); }
+  std::optional<KeyValues> key_in(const Object& doc, Key& scratch) const {
+    if (!predicate_.matches(doc)) return std::nullopt;
+    return key_values(doc, paths_, scratch);
+  }
+  std::optional<KeyValues> key_in(const ValueView& doc, Key& scratch) const {
+    if (!predicate_.matches(doc)) return std::nullopt;
+    return key_values(doc, paths_, scratch);
+  }
+
+  // A key a write will give document `id` in a unique index.
+  struct Claim {
+    Key key;
+    std::string id;
+  };
+  // Why reserve() refused: claims[claim] collides with the key of `holder`,
+  // an entry's or another writer's document, or with claims[other] of the
+  // same write when `other` is set.
+  struct Clash {
+    std::size_t claim = 0;
+    std::string holder;
+    std::optional<std::size_t> other;
+  };
+  // Under the index's lock, checks every claim against the other claims,
+  // the entries (except those of `movers`, the documents this write changes
+  // or removes, whose keys it replaces) and the keys other writes in flight
+  // have reserved; reserves them all when none collides, else nothing.
+  // `movers` must be sorted.
+  std::optional<Clash> reserve(const std::vector<Claim>& claims, const std::vector<std::string_view>& movers);
+  // Drops reservations reserve() made for these claims.
+  void unreserve(const std::vector<Claim>& claims);
+  // Two members with one key (the first in index order), if any: a unique
+  // index built over existing documents must have none.
+  std::optional<std::pair<std::string, std::string>> first_duplicate(Key* key = nullptr) const;
 
   // Moves a document from `old_key` to `new_key` in one step; either may be
   // nullopt (not a member before or after). `doc` is the version `new_key`
@@ -243,12 +291,21 @@ class OrderedIndex {
   // replace() for a caller that holds mutex_ exclusively.
   void replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
 
+  struct KeyLess {
+    bool operator()(const Key& a, const Key& b) const noexcept { return compare_keys(a, b) < 0; }
+  };
+
   const std::string name_;
   const std::vector<std::string> fields_;
   const std::vector<FieldPath> paths_;
+  const IndexOptions options_;
+  const Predicate predicate_;
 
   mutable std::shared_mutex mutex_;
   Entries entries_;  // guarded by mutex_
+  // Unique indexes: keys claimed by writes in flight, with the claiming
+  // document's id. Guarded by mutex_.
+  std::multimap<Key, std::string, KeyLess> reserved_;
 };
 
 // 56 bytes: four entries to a 256-byte B-tree node (DECISIONS D7).

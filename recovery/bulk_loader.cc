@@ -128,7 +128,7 @@ Status BulkLoader::finish(std::uint64_t applied_lsn, const std::vector<IndexDefi
   put_fixed64(value, applied_lsn);
   batch.Put(meta, kAppliedLsnKey, value);
   for (const IndexDefinition& index : indexes) {
-    batch.Put(meta, std::string(kIndexKeyPrefix) + index.name, encode_index_fields(index.fields));
+    batch.Put(meta, std::string(kIndexKeyPrefix) + index.name, encode_index_fields(index.fields, index.options));
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = true;

@@ -271,9 +271,11 @@ Status Mirror::load(LoadSink& sink, unsigned threads) const {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, meta_));
     for (it->Seek(kIndexKeyPrefix); it->Valid() && it->key().starts_with(kIndexKeyPrefix); it->Next()) {
       const std::string name = it->key().ToString().substr(kIndexKeyPrefix.size());
-      auto fields = decode_index_fields(std::string_view(it->value().data(), it->value().size()));
-      if (!fields) return Status::corruption("index \"" + name + "\" in RocksDB: " + fields.status().detail());
-      if (Status s = sink.on_index(name, std::move(*fields)); !s) return s;
+      auto definition = decode_index_fields(std::string_view(it->value().data(), it->value().size()));
+      if (!definition) {
+        return Status::corruption("index \"" + name + "\" in RocksDB: " + definition.status().detail());
+      }
+      if (Status s = sink.on_index(name, std::move(definition->fields), std::move(definition->options)); !s) return s;
     }
     if (!it->status().ok()) return from_rocksdb(it->status(), "read index definitions");
   }
@@ -438,7 +440,7 @@ class WriteBatchBuilder final : public OperationVisitor {
   }
   Status remove(const wal::Operation& op, std::uint64_t) override { return checked(write_.Delete(docs_, op.key)); }
   Status create_index(const wal::Operation& op, std::uint64_t) override {
-    return checked(write_.Put(meta_, std::string(kIndexKeyPrefix) + op.key, encode_index_fields(op.fields)));
+    return checked(write_.Put(meta_, std::string(kIndexKeyPrefix) + op.key, encode_index_fields(op.fields, op.index_options)));
   }
   Status drop_index(const wal::Operation& op, std::uint64_t) override {
     return checked(write_.Delete(meta_, std::string(kIndexKeyPrefix) + op.key));

@@ -11,7 +11,7 @@
 // Layout (docs/FORMATS.md, "RocksDB mirror"):
 //   docs: id -> version u64 LE | revision u64 LE | document msgpack
 //   meta: "applied_lsn" -> u64 LE; "format_version" -> u32 LE;
-//         "index/<name>" -> msgpack array of field paths
+//         "index/<name>" -> msgpack array of field paths (and options)
 //
 // Memory is bounded: enqueue() blocks while more than max_lag_bytes of
 // batches wait to be applied. A failure to apply or checkpoint is sticky and
@@ -72,7 +72,7 @@ class LoadSink {
  public:
   virtual ~LoadSink() = default;
   // Every index definition, first, on the calling thread.
-  virtual Status on_index(std::string_view name, std::vector<std::string> fields) = 0;
+  virtual Status on_index(std::string_view name, std::vector<std::string> fields, IndexOptions options) = 0;
   // RocksDB's estimate of the number of documents (it may be off either
   // way), on the calling thread before any loader is made: room to reserve.
   virtual void expect_documents(std::uint64_t estimate) = 0;

@@ -4,7 +4,10 @@
 //   docs: id -> version u64 LE | revision u64 LE | document msgpack
 //   meta: "format_version" -> u32 LE (1)
 //         "applied_lsn"    -> u64 LE: the last WAL LSN whose effect is included
-//         "index/<name>"   -> msgpack array of the index's field paths
+//         "index/<name>"   -> msgpack array of the index's field paths, or
+//                             for an index with options (unique, partial)
+//                             [[field, ...], options] with options as the
+//                             WAL's create_index carries it (wal/record.h)
 #pragma once
 
 #include <cstddef>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "base/little_endian.h"
+#include "snapstore/index_options.h"
 #include "snapstore/status.h"
 
 namespace snapstore::recovery {
@@ -31,7 +35,13 @@ using base::get_fixed64;
 using base::put_fixed32;
 using base::put_fixed64;
 
-std::string encode_index_fields(const std::vector<std::string>& fields);
-Result<std::vector<std::string>> decode_index_fields(std::string_view bytes);
+// An index definition's value in the meta family: the plain form for an
+// index without options, so stores written before options read the same.
+struct IndexFieldsAndOptions {
+  std::vector<std::string> fields;
+  IndexOptions options;
+};
+std::string encode_index_fields(const std::vector<std::string>& fields, const IndexOptions& options = {});
+Result<IndexFieldsAndOptions> decode_index_fields(std::string_view bytes);
 
 }  // namespace snapstore::recovery

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "index/key.h"
+#include "index/predicate.h"
 #include "recovery/store_dir.h"
 #include "value/msgpack_codec.h"
 #include "wal/reader.h"
@@ -128,13 +129,19 @@ WalCheck check_wal(const std::string& dir, std::optional<std::uint64_t> applied_
 // are kept, never whole documents, so memory stays near the keys' size.
 struct DocumentCheck::Rebuilt {
   std::vector<std::vector<index::FieldPath>> paths;
+  std::vector<index::Predicate> predicates;
+  std::vector<bool> unique;
   std::vector<std::vector<std::pair<index::Key, std::string>>> entries;
   std::unordered_set<std::uint64_t> revisions;
 };
 
 DocumentCheck::DocumentCheck(std::uint64_t revision, const std::vector<IndexDefinition>& indexes)
     : revision_(revision), rebuilt_(std::make_unique<Rebuilt>()) {
-  for (const IndexDefinition& d : indexes) rebuilt_->paths.push_back(index::parse_field_paths(d.fields));
+  for (const IndexDefinition& d : indexes) {
+    rebuilt_->paths.push_back(index::parse_field_paths(d.fields));
+    rebuilt_->predicates.emplace_back(d.options.partial);
+    rebuilt_->unique.push_back(d.options.unique);
+  }
   rebuilt_->entries.resize(indexes.size());
 }
 
@@ -157,6 +164,7 @@ std::optional<Object> DocumentCheck::check(const StoredDocument& doc,
   }
   if (!data) return std::nullopt;
   for (std::size_t i = 0; i < rebuilt_->paths.size(); ++i) {
+    if (!rebuilt_->predicates[i].matches(*data)) continue;
     if (auto key = index::extract_key(*data, rebuilt_->paths[i])) rebuilt_->entries[i].emplace_back(std::move(*key), id);
   }
   return std::move(*data);
@@ -172,6 +180,19 @@ std::vector<std::string> DocumentCheck::rebuilt_index(std::size_t i) {
   ids.reserve(entries.size());
   for (const auto& entry : entries) ids.push_back(entry.second);
   return ids;
+}
+
+std::optional<std::string> DocumentCheck::duplicate_key(std::size_t i) {
+  if (!rebuilt_->unique.at(i)) return std::nullopt;
+  (void)rebuilt_index(i);  // sorts the entries by key
+  const auto& entries = rebuilt_->entries[i];
+  for (std::size_t e = 1; e < entries.size(); ++e) {
+    if (index::compare_keys(entries[e - 1].first, entries[e].first) == 0) {
+      return "ids \"" + entries[e - 1].second + "\" and \"" + entries[e].second + "\" both have the key " +
+             to_json(Value(Array(entries[e].first.begin(), entries[e].first.end())));
+    }
+  }
+  return std::nullopt;
 }
 
 Result<WalListing> list_wal(const std::string& dir, std::uint64_t applied_lsn, std::uint64_t from, std::uint64_t to,
@@ -193,6 +214,7 @@ Result<WalListing> list_wal(const std::string& dir, std::uint64_t applied_lsn, s
       entry.version = op.version;
       entry.bytes = op.document.size();
       entry.fields = &op.fields;
+      entry.index_options = &op.index_options;
       visit(entry);
     }
     return Status::ok();

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "recovery/store_reader.h"
+#include "snapstore/index_options.h"
 #include "snapstore/status.h"
 #include "snapstore/value.h"
 
@@ -60,8 +61,13 @@ class DocumentCheck {
   std::optional<Object> check(const StoredDocument& doc, const std::function<void(std::string)>& problem);
 
   // The ids of index `i` (in the constructor's order), rebuilt from every
-  // document checked so far, in index order (key, then id).
+  // document checked so far, in index order (key, then id). A partial
+  // index's predicate decides membership, as it does in the store.
   std::vector<std::string> rebuilt_index(std::size_t i);
+  // For a unique index `i`: "ids "a" and "b" both have the key [...]" when
+  // two documents checked so far share a key; nullopt otherwise (and always
+  // for an index that is not unique).
+  std::optional<std::string> duplicate_key(std::size_t i);
 
  private:
   struct Rebuilt;
@@ -79,6 +85,7 @@ struct WalEntry {
   std::uint64_t version = 0;    // insert, update, delete
   std::uint64_t bytes = 0;      // insert, update: the document's encoded size
   const std::vector<std::string>* fields = nullptr;  // create_index's, else empty
+  const IndexOptions* index_options = nullptr;       // create_index's, else default
 };
 
 struct WalTornTail {

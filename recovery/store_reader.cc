@@ -8,6 +8,7 @@
 
 #include "index/key.h"
 #include "index/lookup_plan.h"
+#include "index/predicate.h"
 #include "recovery/mirror_families.h"
 #include "recovery/mirror_format.h"
 #include "recovery/replay.h"
@@ -23,7 +24,7 @@ namespace snapstore::recovery {
 class StoreReader::OverlayBuilder final : public OperationVisitor {
  public:
   OverlayBuilder(std::map<std::string, Overlay, std::less<>>& overlay,
-                 std::map<std::string, std::vector<std::string>>& definitions)
+                 std::map<std::string, IndexFieldsAndOptions>& definitions)
       : overlay_(overlay), definitions_(definitions) {}
 
   Status put(const wal::Operation& op, std::uint64_t lsn) override {
@@ -35,7 +36,7 @@ class StoreReader::OverlayBuilder final : public OperationVisitor {
     return Status::ok();
   }
   Status create_index(const wal::Operation& op, std::uint64_t) override {
-    definitions_.insert_or_assign(op.key, op.fields);
+    definitions_.insert_or_assign(op.key, IndexFieldsAndOptions{op.fields, op.index_options});
     return Status::ok();
   }
   Status drop_index(const wal::Operation& op, std::uint64_t) override {
@@ -45,7 +46,7 @@ class StoreReader::OverlayBuilder final : public OperationVisitor {
 
  private:
   std::map<std::string, Overlay, std::less<>>& overlay_;
-  std::map<std::string, std::vector<std::string>>& definitions_;
+  std::map<std::string, IndexFieldsAndOptions>& definitions_;
 };
 
 StoreReader::~StoreReader() {
@@ -89,7 +90,7 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
     return from_rocksdb(s, "read applied_lsn in " + db_dir);
   }
 
-  std::map<std::string, std::vector<std::string>> definitions;
+  std::map<std::string, IndexFieldsAndOptions> definitions;
   {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, reader->meta_));
     for (it->Seek(kIndexKeyPrefix); it->Valid() && it->key().starts_with(kIndexKeyPrefix); it->Next()) {
@@ -113,7 +114,9 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
   reader->revision_ = last_lsn;
   reader->dir_ = dir;
   reader->salvage_wal_ = salvage_wal;
-  for (auto& [name, fields] : definitions) reader->indexes_.push_back({name, std::move(fields)});
+  for (auto& [name, definition] : definitions) {
+    reader->indexes_.push_back({name, std::move(definition.fields), std::move(definition.options)});
+  }
   return reader;
 }
 
@@ -201,6 +204,7 @@ Result<std::vector<StoreReader::Match>> StoreReader::select(std::string_view nam
   auto definition = index(name);
   if (!definition) return definition.status();
   const std::vector<index::FieldPath> paths = index::parse_field_paths(definition->fields);
+  const index::Predicate predicate(definition->options.partial);
   std::vector<Match> matches;
   std::uint64_t n = 0;
   index::Key scratch;
@@ -208,7 +212,7 @@ Result<std::vector<StoreReader::Match>> StoreReader::select(std::string_view nam
   Status scanned = scan([&](const StoredDocument& doc) -> Status {
     auto bytes = checked(doc.id, doc.document, recoded);
     if (!bytes) return bytes.status();
-    auto key = index::key_values(view_of(*bytes), paths, scratch);
+    auto key = index::member_key_values(view_of(*bytes), paths, predicate, scratch);
     if (!key) return Status::ok();
     if (!keep(*key)) return Status::ok();
     ++n;
@@ -395,7 +399,11 @@ Result<StoreTotals> StoreReader::totals() const {
   StoreTotals totals;
   totals.index_entries.assign(indexes_.size(), 0);
   std::vector<std::vector<index::FieldPath>> paths;
-  for (const IndexDefinition& definition : indexes_) paths.push_back(index::parse_field_paths(definition.fields));
+  std::vector<index::Predicate> predicates;
+  for (const IndexDefinition& definition : indexes_) {
+    paths.push_back(index::parse_field_paths(definition.fields));
+    predicates.emplace_back(definition.options.partial);
+  }
   index::Key scratch;
   std::string recoded;
   Status scanned = scan([&](const StoredDocument& doc) -> Status {
@@ -406,7 +414,7 @@ Result<StoreTotals> StoreReader::totals() const {
     if (!bytes) return bytes.status();
     const ValueView data = view_of(*bytes);
     for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (index::key_values(data, paths[i], scratch)) ++totals.index_entries[i];
+      if (index::member_key_values(data, paths[i], predicates[i], scratch)) ++totals.index_entries[i];
     }
     return Status::ok();
   });

@@ -42,6 +42,7 @@ namespace snapstore::recovery {
 struct IndexDefinition {
   std::string name;
   std::vector<std::string> fields;
+  IndexOptions options{};  // unique, partial (a default initializer: brace-built definitions may omit it)
   friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
 };
 

@@ -185,4 +185,46 @@ void Progress::finish() {
   enabled_ = false;
 }
 
+void add_index_options(Object& definition, const IndexOptions& options) {
+  if (options.unique) definition["unique"] = true;
+  if (options.partial) {
+    Object where;
+    where["field"] = options.partial->field;
+    if (options.partial->value) {
+      where["equals"] = *options.partial->value;
+    } else {
+      where["exists"] = true;
+    }
+    definition["where"] = std::move(where);
+  }
+}
+
+Result<IndexOptions> index_options_from(const Object& definition) {
+  IndexOptions options;
+  if (auto unique = definition.find("unique"); unique != definition.end()) {
+    if (!unique->second.is_bool()) return Status::corruption("an index's \"unique\" is not true or false");
+    options.unique = unique->second.as_bool();
+  }
+  auto where = definition.find("where");
+  if (where == definition.end()) return options;
+  const Value* field = where->second.find("field");
+  if (!where->second.is_object() || field == nullptr || !field->is_string() || field->as_string().empty()) {
+    return Status::corruption("an index's \"where\" is not {\"field\": name, \"equals\": value | \"exists\": true}");
+  }
+  const Value* equals = where->second.find("equals");
+  const Value* exists = where->second.find("exists");
+  if ((equals == nullptr) == (exists == nullptr) || (equals != nullptr && equals->is_null()) ||
+      (exists != nullptr && !(exists->is_bool() && exists->as_bool()))) {
+    return Status::corruption("an index's \"where\" needs exactly one of \"equals\" (not null) and \"exists\": true");
+  }
+  options.partial = equals != nullptr ? IndexPredicate::equals(field->as_string(), *equals)
+                                      : IndexPredicate::exists(field->as_string());
+  return options;
+}
+
+std::string index_options_text(const IndexOptions& options) {
+  const std::string text = describe(options);
+  return text.empty() ? text : " " + text;
+}
+
 }  // namespace snapstore::tools

@@ -71,6 +71,15 @@ std::string human_bytes(std::uint64_t n);
 // The footer of a subcommand's --help: "Example:" and the lines given.
 std::string examples(std::initializer_list<std::string_view> lines);
 
+// An index's options as the tools write them in JSON (indexes, stats,
+// verify, dump headers): "unique": true and "where": {"field": f, "equals":
+// v} or {"field": f, "exists": true}, each only when set; and back, for
+// restore (Corruption naming what is wrong; both absent: a plain index).
+void add_index_options(Object& definition, const IndexOptions& options);
+Result<IndexOptions> index_options_from(const Object& definition);
+// " unique, where f = v" for text output: empty for a plain index.
+std::string index_options_text(const IndexOptions& options);
+
 // Count, rate and ETA on stderr, redrawn at most every 200 ms — only when
 // stderr is a terminal, stdout is not a pipe and the command is not quiet.
 // The pipe rule keeps one bar per terminal when tools are piped together

@@ -1,4 +1,5 @@
-// `snapstore create-index`: creates an ordered index over one or more fields.
+// `snapstore create-index`: creates an ordered index over one or more fields,
+// optionally unique (--unique) or partial (--where FIELD=JSON, --where-exists FIELD).
 // Thread safety: see command.h.
 #pragma once
 
@@ -19,6 +20,9 @@ class CreateIndexCommand final : public Command {
   std::string dir_;
   std::string name_;
   std::vector<std::string> fields_;
+  bool unique_ = false;
+  std::string where_;         // FIELD=JSON
+  std::string where_exists_;  // FIELD
 };
 
 }  // namespace snapstore::tools

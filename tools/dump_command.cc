@@ -102,7 +102,7 @@ int DumpCommand::run(const GlobalOptions& global) {
       if (!found) return found.status();
       header.revision = store->revision();
       header.order = "index " + index_;
-      for (const IndexInfo& info : store->indexes()) header.indexes.push_back({info.name, info.fields});
+      for (const IndexInfo& info : store->indexes()) header.indexes.push_back({info.name, info.fields, info.options});
       if (Status s = writer.begin(header); !s) return s;
       Progress progress(global, "dump", found->size());
       std::string encoded;

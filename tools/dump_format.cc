@@ -11,6 +11,7 @@
 #include "base/little_endian.h"
 #include "base/worker_error.h"
 #include "snapstore/value.h"
+#include "tools/cli_support.h"
 
 namespace snapstore::tools {
 namespace {
@@ -30,6 +31,7 @@ Value header_to_value(const DumpHeader& header) {
     Object definition;
     definition["name"] = index.name;
     definition["fields"] = Array(index.fields.begin(), index.fields.end());
+    add_index_options(definition, index.options);
     indexes.emplace_back(std::move(definition));
   }
   Object o;
@@ -104,6 +106,10 @@ Result<DumpHeader> header_from_value(const Value& v) {
         return Status::corruption("index \"" + definition.name + "\" has a field that is not a string");
       definition.fields.push_back(field.as_string());
     }
+    // Dumps written before index options have neither key: a plain index.
+    auto options = index_options_from(index.as_object());
+    if (!options) return Status::corruption("index \"" + definition.name + "\": " + options.status().detail());
+    definition.options = std::move(*options);
     header.indexes.push_back(std::move(definition));
   }
   return header;

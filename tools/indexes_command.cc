@@ -14,7 +14,7 @@ CLI::App* IndexesCommand::setup(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("indexes", "List the indexes: name and fields, one per line, sorted by name");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_flag("--entries", entries_, "Also count each index's entries (reads every document once)");
-  sub->add_flag("--json", json_, "One JSON array of {\"name\", \"fields\"[, \"entries\"]}");
+  sub->add_flag("--json", json_, "One JSON array of {\"name\", \"fields\"[, \"unique\", \"where\", \"entries\"]}");
   sub->footer(examples({"snapstore indexes ./my-data", "snapstore indexes --entries --json ./my-data"}));
   return sub;
 }
@@ -33,6 +33,7 @@ int IndexesCommand::run(const GlobalOptions&) {
     Array list;
     for (std::size_t i = 0; i < indexes.size(); ++i) {
       Object index{{"name", indexes[i].name}, {"fields", Array(indexes[i].fields.begin(), indexes[i].fields.end())}};
+      add_index_options(index, indexes[i].options);
       if (entries_) index["entries"] = entries[i];
       list.push_back(std::move(index));
     }
@@ -42,7 +43,7 @@ int IndexesCommand::run(const GlobalOptions&) {
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     std::cout << indexes[i].name << " (";
     for (std::size_t f = 0; f < indexes[i].fields.size(); ++f) std::cout << (f ? ", " : "") << indexes[i].fields[f];
-    std::cout << ")";
+    std::cout << ")" << index_options_text(indexes[i].options);
     if (entries_) std::cout << ": " << thousands(entries[i]) << " entries";
     std::cout << "\n";
   }

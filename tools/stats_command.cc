@@ -34,9 +34,11 @@ int StatsCommand::run(const GlobalOptions&) {
 
   Array indexes;
   for (std::size_t i = 0; i < definitions.size(); ++i) {
-    indexes.push_back(Object{{"name", definitions[i].name},
-                             {"fields", Array(definitions[i].fields.begin(), definitions[i].fields.end())},
-                             {"entries", totals->index_entries[i]}});
+    Object index{{"name", definitions[i].name},
+                  {"fields", Array(definitions[i].fields.begin(), definitions[i].fields.end())},
+                  {"entries", totals->index_entries[i]}};
+    add_index_options(index, definitions[i].options);
+    indexes.push_back(std::move(index));
   }
   Array segments;
   std::uint64_t wal_bytes = 0;
@@ -84,7 +86,8 @@ int StatsCommand::run(const GlobalOptions&) {
     for (std::size_t f = 0; f < definitions[i].fields.size(); ++f) {
       std::cout << (f ? ", " : "") << definitions[i].fields[f];
     }
-    std::cout << "): " << thousands(totals->index_entries[i]) << " entries\n";
+    std::cout << ")" << index_options_text(definitions[i].options) << ": " << thousands(totals->index_entries[i])
+              << " entries\n";
   }
   std::cout << "WAL              " << wal.segments.size() << (wal.segments.size() == 1 ? " segment, " : " segments, ")
             << human_bytes(wal_bytes) << "\n";

@@ -135,11 +135,14 @@ int VerifyCommand::run(const GlobalOptions& global) {
       const recovery::IndexDefinition& definition = definitions[d];
       auto info =
           std::find_if(infos.begin(), infos.end(), [&](const IndexInfo& i) { return i.name == definition.name; });
-      if (info == infos.end() || info->fields != definition.fields) {
+      if (info == infos.end() || info->fields != definition.fields || info->options != definition.options) {
         report.problem("index \"" + definition.name + "\": the opened store's definition differs from the files'");
         continue;
       }
       const std::vector<std::string> expected = documents->rebuilt_index(d);
+      if (auto duplicate = documents->duplicate_key(d)) {
+        report.problem("unique index \"" + definition.name + "\": " + *duplicate);
+      }
       auto cursor = store->read_index(definition.name);
       if (!cursor) {
         report.problem("index \"" + definition.name + "\": " + cursor.status().message());
@@ -166,7 +169,9 @@ int VerifyCommand::run(const GlobalOptions& global) {
   if (json_) {
     Array indexes;
     for (const recovery::IndexDefinition& d : definitions) {
-      indexes.push_back(Object{{"name", d.name}, {"fields", Array(d.fields.begin(), d.fields.end())}});
+      Object index{{"name", d.name}, {"fields", Array(d.fields.begin(), d.fields.end())}};
+      add_index_options(index, d.options);
+      indexes.push_back(std::move(index));
     }
     Object out{{"dir", dir_},
                {"ok", ok},

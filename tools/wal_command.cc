@@ -58,7 +58,10 @@ int WalCommand::run(const GlobalOptions&) {
         line["id"] = std::string(op.key);
         line["version"] = op.version;
       }
-      if (op.op == "create_index") line["fields"] = Array(op.fields->begin(), op.fields->end());
+      if (op.op == "create_index") {
+        line["fields"] = Array(op.fields->begin(), op.fields->end());
+        add_index_options(line, *op.index_options);
+      }
       if (op.bytes > 0) line["bytes"] = op.bytes;
       std::cout << to_json(line) << "\n";
     } else {
@@ -66,6 +69,7 @@ int WalCommand::run(const GlobalOptions&) {
       if (!op.on_index) std::cout << "\tversion=" << op.version;
       if (op.bytes > 0) std::cout << "\tbytes=" << op.bytes;
       for (const std::string& field : *op.fields) std::cout << "\t" << field;
+      if (op.op == "create_index" && *op.index_options != IndexOptions{}) std::cout << "\t" << describe(*op.index_options);
       std::cout << "\tchecksum=ok\n";
     }
   });

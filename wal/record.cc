@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "codec/bounded_msgpack.h"
+#include "value/msgpack_codec.h"
 
 namespace snapstore::wal {
 namespace {
@@ -66,8 +67,15 @@ Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation
       return Status::ok();
     case OpType::kCreateIndex: {
       const codec::MsgpackRef list = key_element.next_sibling();
-      if (n != 3 || list.kind() != codec::MsgpackKind::kArray || list.count() == 0) {
-        return fail("create_index is not [type, name, [field, ...]]");
+      if ((n != 3 && n != 4) || list.kind() != codec::MsgpackKind::kArray || list.count() == 0) {
+        return fail("create_index is not [type, name, [field, ...] (, options)]");
+      }
+      if (n == 4) {
+        std::string_view options;
+        if (!list.next_sibling().get_bin(options)) return fail("create_index options are not a bin");
+        auto decoded = decode_index_options(options);
+        if (!decoded) return fail(decoded.status().detail());
+        op.index_options = std::move(*decoded);
       }
       op.fields.resize(list.count());
       codec::MsgpackRef field = list.first_child();
@@ -83,7 +91,65 @@ Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation
   return fail("unknown operation type " + std::to_string(type));
 }
 
+// A predicate's value nests no deeper than a document may.
+constexpr std::size_t kOptionsValueDepth = 1000;
+
 }  // namespace
+
+std::string encode_index_options(const IndexOptions& options) {
+  std::string out;
+  StringSink sink{out};
+  msgpack::packer<StringSink> pk(sink);
+  pk.pack_array(2);
+  pk.pack_uint8(options.unique ? 1 : 0);
+  if (!options.partial) {
+    pk.pack_nil();
+    return out;
+  }
+  const IndexPredicate& where = *options.partial;
+  pk.pack_array(where.value ? 2 : 1);
+  pk.pack_str(static_cast<std::uint32_t>(where.field.size()));
+  pk.pack_str_body(where.field.data(), static_cast<std::uint32_t>(where.field.size()));
+  if (where.value) {
+    // The engine checked the value's depth when the index was created.
+    std::string bytes;
+    (void)value::encode_msgpack(*where.value, bytes, kOptionsValueDepth);
+    pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+    pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+  }
+  return out;
+}
+
+Result<IndexOptions> decode_index_options(std::string_view bytes) {
+  const auto fail = [](std::string_view what) { return Status::corruption("index options: " + std::string(what)); };
+  auto tree = codec::parse_tree(bytes, 2);  // [unique, [field, value]]
+  if (!tree) return fail(tree.status().detail());
+  const codec::MsgpackRef root = tree->root();
+  if (!root.is_array(2)) return fail("not [unique, where]");
+  IndexOptions options;
+  std::uint64_t unique = 0;
+  if (!root.first_child().get_uint(unique) || unique > 1) return fail("unique is not 0 or 1");
+  options.unique = unique == 1;
+  const codec::MsgpackRef where = root.first_child().next_sibling();
+  if (where.kind() == codec::MsgpackKind::kNil) return options;
+  if (where.kind() != codec::MsgpackKind::kArray || where.count() < 1 || where.count() > 2) {
+    return fail("where is not nil, [field] or [field, value]");
+  }
+  IndexPredicate predicate;
+  std::string_view field;
+  if (!where.first_child().get_str(field) || field.empty()) return fail("where's field is not a non-empty string");
+  predicate.field.assign(field);
+  if (where.count() == 2) {
+    std::string_view value_bytes;
+    if (!where.first_child().next_sibling().get_bin(value_bytes)) return fail("where's value is not a bin");
+    auto value = value::decode_msgpack(value_bytes, kOptionsValueDepth);
+    if (!value) return fail("where's value: " + value.status().detail());
+    if (value->is_null()) return fail("where's value is null");
+    predicate.value = std::move(*value);
+  }
+  options.partial = std::move(predicate);
+  return options;
+}
 
 std::string encode_operations(const std::vector<Operation>& ops) {
   std::string out;
@@ -100,8 +166,10 @@ std::string encode_operations(const std::vector<Operation>& ops) {
         pk.pack_array(4);
         break;
       case OpType::kDelete:
-      case OpType::kCreateIndex:
         pk.pack_array(3);
+        break;
+      case OpType::kCreateIndex:
+        pk.pack_array(op.index_options == IndexOptions{} ? 3 : 4);
         break;
       case OpType::kDropIndex:
         pk.pack_array(2);
@@ -115,6 +183,11 @@ std::string encode_operations(const std::vector<Operation>& ops) {
       for (const auto& f : op.fields) {
         pk.pack_str(static_cast<std::uint32_t>(f.size()));
         pk.pack_str_body(f.data(), static_cast<std::uint32_t>(f.size()));
+      }
+      if (op.index_options != IndexOptions{}) {
+        const std::string options = encode_index_options(op.index_options);
+        pk.pack_bin(static_cast<std::uint32_t>(options.size()));
+        pk.pack_bin_body(options.data(), static_cast<std::uint32_t>(options.size()));
       }
     } else if (op.type != OpType::kDropIndex) {
       pk.pack_uint64(op.version);

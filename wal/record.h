@@ -5,8 +5,14 @@
 //              | [2 update, id, version, document]
 //              | [3 delete, id, version]
 //              | [4 create_index, name, [field, ...]]
+//              | [4 create_index, name, [field, ...], options]
 //              | [5 drop_index, name]
+//   options   := msgpack bin holding [unique (0|1), where]   (index_options)
+//   where     := nil | [field] (exists) | [field, value]    (equals)
+//   value     := msgpack bin holding the value's msgpack bytes
 //
+// A plain index (default IndexOptions) is written without `options`, as
+// before options existed, so old logs and new plain records read the same.
 // Operation i of a batch has LSN first_lsn + i. `document` is msgpack bin
 // holding the document's own msgpack bytes: to the log a document is opaque.
 // Operation type numbers are explicit and never reused.
@@ -20,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "snapstore/index_options.h"
 #include "snapstore/status.h"
 
 namespace snapstore::wal {
@@ -38,6 +45,7 @@ struct Operation {
   std::uint64_t version = 0;        // insert, update, delete
   std::string document;             // insert, update: the document's msgpack bytes
   std::vector<std::string> fields;  // create_index
+  IndexOptions index_options{};     // create_index (a default initializer: brace-built operations may omit it)
 
   friend bool operator==(const Operation&, const Operation&) = default;
 };
@@ -49,6 +57,12 @@ struct Batch {
   std::uint64_t last_lsn() const { return first_lsn + ops.size() - 1; }
   friend bool operator==(const Batch&, const Batch&) = default;
 };
+
+// The bytes of `options` in the grammar above (also what the RocksDB
+// mirror keeps with an index's fields), and back: Corruption for anything
+// outside the grammar, an empty field or a null value.
+std::string encode_index_options(const IndexOptions& options);
+Result<IndexOptions> decode_index_options(std::string_view bytes);
 
 // Encodes the operations as a msgpack array (the payload's second element),
 // so that it can be built before the batch's LSN is known.

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "snapstore/index_options.h"
 #include "snapstore/options.h"
 #include "snapstore/status.h"
 #include "snapstore/value.h"
@@ -143,6 +144,7 @@ struct IndexInfo {
   std::string name;
   std::vector<std::string> fields;
   std::size_t entries = 0;  // documents currently in the index
+  IndexOptions options;     // unique, partial
 };
 
 // How lookup() or lookup_range() would run on an index, as Store::explain()
@@ -423,6 +425,18 @@ class Store {
   // "address.zip"), filled from the current documents before returning. A
   // document is in the index when every field is present and not null.
   Status create_index(std::string_view name, std::vector<std::string> fields);
+  // The same with options (index_options.h). A unique index makes every
+  // insert, update or batch that would give two documents one key fail with
+  // UniqueViolation, applying nothing; Status::conflict() names the index,
+  // the key (as JSON, an array of the key's values) and the document holding
+  // it. Creating one over documents that already share a key fails the same
+  // way, naming two of them. A partial index keeps only the documents its
+  // predicate matches; updates move documents in and out.
+  //
+  //   auto s = store.create_index("by_email", {"email"}, {.unique = true});
+  //   auto r = store.insert(Document{{"email", "a@x.org"}});  // a second one:
+  //   // r.code() == StatusCode::kUniqueViolation, r.status().conflict()->document_id
+  Status create_index(std::string_view name, std::vector<std::string> fields, const IndexOptions& options);
   Status drop_index(std::string_view name);
 
   // Documents whose key equals `values` (exactly as many values as the index

@@ -25,7 +25,7 @@ class CollectingSink final : public LoadSink {
   // A loader fails at its `fail_at`-th document (0: never).
   explicit CollectingSink(std::size_t fail_at = 0) : fail_at_(fail_at) {}
 
-  Status on_index(std::string_view name, std::vector<std::string>) override {
+  Status on_index(std::string_view name, std::vector<std::string>, IndexOptions) override {
     indexes.emplace_back(name);
     return Status::ok();
   }
