@@ -5,6 +5,8 @@
 // gets the CLI's exit codes with a message naming what is wrong.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
