@@ -320,10 +320,8 @@ namespace {
 class KeyCollector {
  public:
   explicit KeyCollector(std::function<bool(index::KeyValues)> filter) : filter_(std::move(filter)) {}
-  bool operator()(index::KeyValues key) {
-    if (!filter_(key)) return false;
-    keys_.emplace_back(key.begin(), key.end());
-    return true;
+  void add(index::KeyValues key) {
+    if (filter_(key)) keys_.emplace_back(key.begin(), key.end());
   }
   void fill(LookupPlan& plan) {
     std::sort(keys_.begin(), keys_.end(),
@@ -354,7 +352,7 @@ Result<LookupPlan> StoreReader::explain_equal(std::string_view name, const std::
       name,
       [&](index::KeyValues key) {
         ++members;
-        if (can_match) collect(key);
+        if (can_match) collect.add(key);
         return false;
       },
       true, nullptr);
@@ -375,7 +373,7 @@ Result<LookupPlan> StoreReader::explain_range(std::string_view name, const std::
       name,
       [&](index::KeyValues key) {
         ++members;
-        collect(key);
+        collect.add(key);
         return false;
       },
       true, nullptr);

@@ -5,6 +5,8 @@
 // gets the CLI's exit codes with a message naming what is wrong.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,14 +38,11 @@ class ExplainCliTest : public ::testing::Test {
 
   std::string dir() const { return dir_ / "s"; }
 
-  // The library's plan on the same files.
-  LookupPlan library_plan(const std::string& index, const std::optional<IndexKey>& equals, const IndexKey& min,
-                          const IndexKey& max) const {
-    Options read_only;
-    read_only.read_only = true;
-    auto store = Store::open(dir(), read_only);
-    EXPECT_TRUE(store) << store.status().message();
-    auto plan = equals ? store->explain(index, *equals) : store->explain(index, min, max);
+  // The library's plan on the same files, from a read-only store (its
+  // shared lock lets the CLI read meanwhile).
+  static LookupPlan library_plan(const Store& store, const std::string& index, const std::optional<IndexKey>& equals,
+                                 const IndexKey& min, const IndexKey& max) {
+    auto plan = equals ? store.explain(index, *equals) : store.explain(index, min, max);
     EXPECT_TRUE(plan) << plan.status().message();
     return plan ? *plan : LookupPlan{};
   }
@@ -78,6 +77,10 @@ TEST_F(ExplainCliTest, JsonPlanEqualsTheLibrarysAndCountEqualsItsDocuments) {
       {"by_city_age", "", "", "[\"NY\", 21, 0]"},     // an overlong max
       {"by_city", "", "[\"M\"]", ""},
   };
+  Options read_only;
+  read_only.read_only = true;
+  auto store = Store::open(dir(), read_only);
+  ASSERT_TRUE(store) << store.status().message();
   for (const Case& c : cases) {
     SCOPED_TRACE(c.index + " eq=" + c.equals + " min=" + c.min + " max=" + c.max);
     std::vector<std::string> args = {"explain", "--json", dir(), c.index};
@@ -93,7 +96,7 @@ TEST_F(ExplainCliTest, JsonPlanEqualsTheLibrarysAndCountEqualsItsDocuments) {
     auto json = from_json(run.out);
     ASSERT_TRUE(json && json->is_object()) << run.out;
     const std::optional<IndexKey> equals = c.equals.empty() ? std::nullopt : std::optional<IndexKey>(key_of(c.equals));
-    const LookupPlan plan = library_plan(c.index, equals, key_of(c.min), key_of(c.max));
+    const LookupPlan plan = library_plan(*store, c.index, equals, key_of(c.min), key_of(c.max));
     EXPECT_EQ(json->at("index").as_string(), plan.index);
     EXPECT_EQ(json->at("fields").as_array().size(), plan.fields.size());
     EXPECT_EQ(json->at("lookup").as_string(), plan.equality ? "equality" : "range");
