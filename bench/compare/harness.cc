@@ -23,6 +23,25 @@ bool Config::wants_loaded() const {
   return false;
 }
 
+const std::vector<Subject>& subjects() {
+  static const std::vector<Subject> kSubjects = {
+      {"snapstore", run_snapstore, ""},
+      {"rocksdb", run_rocksdb, ""},
+      {"sqlite", run_sqlite, ""},
+#ifdef SNAPSTORE_COMPARE_LMDB
+      {"lmdb", run_lmdb, "liblmdb-dev"},
+#else
+      {"lmdb", nullptr, "liblmdb-dev"},
+#endif
+#ifdef SNAPSTORE_COMPARE_WIREDTIGER
+      {"wiredtiger", run_wiredtiger, "libwiredtiger-dev"},
+#else
+      {"wiredtiger", nullptr, "libwiredtiger-dev"},
+#endif
+  };
+  return kSubjects;
+}
+
 std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }
 
 Group insert_group(int threads, bool durable) {
