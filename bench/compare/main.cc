@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   for (const compare::Subject& subject : compare::subjects()) {
     if (subject.run != nullptr || std::find(subjects.begin(), subjects.end(), subject.name) == subjects.end()) continue;
     std::cerr << "compare: subject " << subject.name << " is not in this build: " << subject.package
-              << " was missing when cmake configured it (scripts/setup installs it; then configure again)\n";
+              << " was not found (or was set OFF) when cmake configured this build; scripts/setup installs it, "
+                 "then configure again\n";
     return 2;
   }
 
