@@ -57,7 +57,10 @@ class Session {
       check(session_->begin_transaction(session_, nullptr), "begin");
       const int rc = write(cursor_);
       if (rc == 0) {
-        check(session_->commit_transaction(session_, commit_config(sync)), "commit");
+        // A failed commit has rolled the transaction back already.
+        const int committed = session_->commit_transaction(session_, commit_config(sync));
+        if (committed == WT_ROLLBACK) continue;
+        check(committed, "commit");
         return;
       }
       check(session_->rollback_transaction(session_, nullptr), "rollback");
