@@ -246,8 +246,7 @@ void loaded_rows(const Config& config, Report& report) {
       const snapstore::Document doc = decode_msgpack(reader.get(ids[pick(index, n)]));
       return doc.empty() ? 0 : 1;
     });
-    report.add(
-        make_row(get_group(), "LMDB get + decode into Document", Role::kAlternative, n, decoded, "ops/s", true));
+    report.add(make_row(get_group(), "LMDB get + decode into Document", Role::kAlternative, n, decoded, "ops/s", true));
   }
   if (config.wants("update")) {
     report.add(make_row(update_group(false), "LMDB commit per update, MDB_NOSYNC", Role::kAlternative, n,
@@ -265,8 +264,8 @@ void loaded_rows(const Config& config, Report& report) {
   if (config.wants("delete")) {
     const Measurement m = remove(*env, config, ids, order, 0);
     deleted = m.ops;
-    report.add(make_row(delete_group(false), "LMDB commit per delete, MDB_NOSYNC", Role::kAlternative, n, m, "ops/s",
-                        true));
+    report.add(
+        make_row(delete_group(false), "LMDB commit per delete, MDB_NOSYNC", Role::kAlternative, n, m, "ops/s", true));
   }
   env->set_sync(true);
   if (config.wants("update")) {

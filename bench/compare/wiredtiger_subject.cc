@@ -155,6 +155,7 @@ void batch_rows(const Config& config, Report& report) {
       budget.max_ops = std::max<std::uint64_t>(1, budget.max_ops / kBatch);
       m = run_timed(1, budget, [&](int, std::uint64_t index) -> std::uint64_t {
         std::vector<std::string> ids;
+        ids.reserve(kBatch);
         for (std::uint64_t i = 0; i < kBatch; ++i) ids.push_back(new_id());
         session.transaction(sync, [&](WT_CURSOR*) {
           for (std::uint64_t i = 0; i < kBatch; ++i) {
@@ -250,8 +251,8 @@ void loaded_rows(const Config& config, Report& report) {
   Measurement loaded;
   const std::vector<std::string> ids = load(connection->get(), n, loaded);
   if (config.wants("load")) {
-    report.add(make_row(load_group(n), "WiredTiger bulk cursor + checkpoint", Role::kAlternative, 0, loaded, "docs/s",
-                        false));
+    report.add(
+        make_row(load_group(n), "WiredTiger bulk cursor + checkpoint", Role::kAlternative, 0, loaded, "docs/s", false));
   }
   // The scan comes first, also when only get is measured: it fills the
   // cache, so that get reads from memory as snapstore does.
@@ -270,8 +271,8 @@ void loaded_rows(const Config& config, Report& report) {
       session.reset();
       return doc.empty() ? 0 : 1;
     });
-    report.add(make_row(get_group(), "WiredTiger search + decode into Document", Role::kAlternative, n, m, "ops/s",
-                        true));
+    report.add(
+        make_row(get_group(), "WiredTiger search + decode into Document", Role::kAlternative, n, m, "ops/s", true));
   }
   if (config.wants("update")) {
     Session session(connection->get());
