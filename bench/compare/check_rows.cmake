@@ -4,6 +4,7 @@
 #   cmake -DCSV=compare-smoke.csv -DSUBJECTS=lmdb;wiredtiger -P check_rows.cmake
 set(rows_lmdb
   [["get by id, as a view",LMDB get \(zero-copy\),]]
+  [["get by id, as a view, 2 threads",LMDB get \(zero-copy\),]]
   [[get by id,LMDB get \+ decode into Document,]]
   [["insert, 1 thread, durable",LMDB commit per insert,]]
   [["insert, 16 threads, not durable","LMDB commit per insert, MDB_NOSYNC",]]

@@ -66,6 +66,7 @@ Group delete_group(bool durable) {
   return {std::string("delete, ") + (durable ? "durable" : "not durable"), 800 + (durable ? 0 : 1)};
 }
 Group get_view_group() { return {"get by id, as a view", 650, get_group().workload}; }
+Group get_view_two_threads_group() { return {"get by id, as a view, 2 threads", 660}; }
 Group lookup_group() { return {"exact lookup, one city (~1%)", 900}; }
 Group lookup_view_group() { return {"exact lookup, one city (~1%), as views", 950, lookup_group().workload}; }
 Group range_group() { return {"range lookup, 1% of seq", 1000}; }

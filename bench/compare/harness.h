@@ -95,6 +95,8 @@ Group create_index_group(const std::string& index);
 Group open_group(std::uint64_t documents);
 Group get_group();
 Group get_view_group();
+// get_view on two reader threads, against LMDB's zero-copy get on two (issue 17).
+Group get_view_two_threads_group();
 Group update_group(bool durable);
 Group delete_group(bool durable);
 Group lookup_group();

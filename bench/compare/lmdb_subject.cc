@@ -242,6 +242,13 @@ void loaded_rows(const Config& config, Report& report) {
       return reader.get(ids[pick(index, n)]).empty() ? 0 : 1;
     });
     report.add(make_row(get_view_group(), "LMDB get (zero-copy)", Role::kAlternative, n, zero_copy, "ops/s", true));
+    Reader second(*env);
+    Reader* readers[] = {&reader, &second};
+    const Measurement two = run_timed(2, config.budget, [&](int thread, std::uint64_t index) -> std::uint64_t {
+      return readers[thread]->get(ids[pick(index, n)]).empty() ? 0 : 1;
+    });
+    report.add(
+        make_row(get_view_two_threads_group(), "LMDB get (zero-copy)", Role::kAlternative, n, two, "ops/s", true));
     const Measurement decoded = run_timed(1, config.budget, [&](int, std::uint64_t index) -> std::uint64_t {
       const snapstore::Document doc = decode_msgpack(reader.get(ids[pick(index, n)]));
       return doc.empty() ? 0 : 1;
