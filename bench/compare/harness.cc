@@ -23,6 +23,25 @@ bool Config::wants_loaded() const {
   return false;
 }
 
+const std::vector<Subject>& subjects() {
+  static const std::vector<Subject> kSubjects = {
+      {"snapstore", run_snapstore, ""},
+      {"rocksdb", run_rocksdb, ""},
+      {"sqlite", run_sqlite, ""},
+#ifdef SNAPSTORE_COMPARE_LMDB
+      {"lmdb", run_lmdb, "liblmdb-dev"},
+#else
+      {"lmdb", nullptr, "liblmdb-dev"},
+#endif
+#ifdef SNAPSTORE_COMPARE_WIREDTIGER
+      {"wiredtiger", run_wiredtiger, "libwiredtiger-dev"},
+#else
+      {"wiredtiger", nullptr, "libwiredtiger-dev"},
+#endif
+  };
+  return kSubjects;
+}
+
 std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }
 
 Group insert_group(int threads, bool durable) {
@@ -47,6 +66,7 @@ Group delete_group(bool durable) {
   return {std::string("delete, ") + (durable ? "durable" : "not durable"), 800 + (durable ? 0 : 1)};
 }
 Group get_view_group() { return {"get by id, as a view", 650, get_group().workload}; }
+Group get_view_two_threads_group() { return {"get by id, as a view, 2 threads", 660}; }
 Group lookup_group() { return {"exact lookup, one city (~1%)", 900}; }
 Group lookup_view_group() { return {"exact lookup, one city (~1%), as views", 950, lookup_group().workload}; }
 Group range_group() { return {"range lookup, 1% of seq", 1000}; }

@@ -1,6 +1,6 @@
 // What every subject of the comparison shares: the run's configuration, the
-// timed loop, the groups (so that the three subjects' rows meet in the same
-// lines of the table), the pregenerated documents in the form each subject
+// timed loop, the groups (so that the subjects' rows meet in the same lines
+// of the table), the pregenerated documents in the form each subject
 // writes (Document, msgpack bytes, JSON text), and fresh directories.
 #pragma once
 
@@ -24,7 +24,7 @@ struct Config {
   Budget budget;                    // per timed row (for writes: over all rounds)
   int rounds = 3;                   // the writes run in this many turns
   std::set<std::string> workloads;  // names from kWorkloads
-  std::set<std::string> subjects;   // "snapstore", "rocksdb", "sqlite"
+  std::set<std::string> subjects;   // names from subjects()
   std::filesystem::path dir;        // each subject's directories go below
   std::string self;                 // this program, for the memory child
 
@@ -95,6 +95,8 @@ Group create_index_group(const std::string& index);
 Group open_group(std::uint64_t documents);
 Group get_group();
 Group get_view_group();
+// get_view on two reader threads, against LMDB's zero-copy get on two (issue 17).
+Group get_view_two_threads_group();
 Group update_group(bool durable);
 Group delete_group(bool durable);
 Group lookup_group();
@@ -160,6 +162,19 @@ enum class Phase { kWrites, kLoaded };
 void run_snapstore(const Config& config, Report& report, Phase phase);
 void run_rocksdb(const Config& config, Report& report, Phase phase);
 void run_sqlite(const Config& config, Report& report, Phase phase);
+// LMDB and WiredTiger are optional: bench/CMakeLists.txt builds their files
+// and defines SNAPSTORE_COMPARE_LMDB / SNAPSTORE_COMPARE_WIREDTIGER only when
+// their libraries were found.
+void run_lmdb(const Config& config, Report& report, Phase phase);
+void run_wiredtiger(const Config& config, Report& report, Phase phase);
+
+// Every subject's name for --subjects, and whether this build has it.
+struct Subject {
+  const char* name;
+  void (*run)(const Config&, Report&, Phase);  // null when not built in
+  const char* package;                         // what to install when it is missing
+};
+const std::vector<Subject>& subjects();
 
 // Memory per document, measured in a child process (this program started
 // again with posix_spawn, never fork(): RocksDB threads may exist).

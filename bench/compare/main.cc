@@ -1,9 +1,12 @@
 // compare: the same documents and operations on snapstore (each durability
-// mode, and in memory), raw RocksDB and SQLite, printed as one table with the
-// ratio of snapstore to each alternative (BENCHMARKS.md has a full run).
+// mode, and in memory), raw RocksDB, SQLite, LMDB and WiredTiger, printed as
+// one table with the ratio of snapstore to each alternative (BENCHMARKS.md
+// has a full run). LMDB and WiredTiger are in the build only when their
+// libraries were found at configure time; by default every subject built in runs.
 //
 //   compare                                   every workload, N = 1M
 //   compare --docs 100000 --workloads get,lookup --subjects snapstore,sqlite
+//   compare --subjects snapstore,lmdb,wiredtiger --workloads insert,get
 //   compare --quick                           the ctest smoke run: tiny N, short rows
 //   compare --csv out.csv --markdown out.md   the table also as files
 //
@@ -51,10 +54,15 @@ void write_file(const std::string& path, const compare::Report& report, bool mar
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"snapstore next to raw RocksDB and SQLite: the same documents, the same operations"};
+  CLI::App app{"snapstore next to raw RocksDB, SQLite, LMDB and WiredTiger: the same documents, the same operations"};
   compare::Config config;
   std::vector<std::string> workloads = compare::kWorkloads;
-  std::vector<std::string> subjects = {"snapstore", "rocksdb", "sqlite"};
+  std::vector<std::string> all_subjects;
+  std::vector<std::string> subjects;
+  for (const compare::Subject& subject : compare::subjects()) {
+    all_subjects.push_back(subject.name);
+    if (subject.run != nullptr) subjects.push_back(subject.name);
+  }
   std::string dir;
   std::string csv;
   std::string markdown;
@@ -73,9 +81,9 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", workloads, "comma-separated, default all")
       ->delimiter(',')
       ->check(CLI::IsMember(compare::kWorkloads));
-  app.add_option("--subjects", subjects, "comma-separated, default all")
+  app.add_option("--subjects", subjects, "comma-separated, default all built in")
       ->delimiter(',')
-      ->check(CLI::IsMember({"snapstore", "rocksdb", "sqlite"}));
+      ->check(CLI::IsMember(all_subjects));
   app.add_option("--dir", dir, "where the subjects' directories go (default: a new temporary directory)");
   app.add_option("--csv", csv, "also write the table as CSV to this file");
   app.add_option("--markdown", markdown, "also write the table as Markdown to this file");
@@ -85,6 +93,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (child) return compare::memory_child(config.documents, child_indexes);
+  for (const compare::Subject& subject : compare::subjects()) {
+    if (subject.run != nullptr || std::find(subjects.begin(), subjects.end(), subject.name) == subjects.end()) continue;
+    std::cerr << "compare: subject " << subject.name << " is not in this build: " << subject.package
+              << " was not found (or was set OFF) when cmake configured this build; scripts/setup installs it, "
+                 "then configure again\n";
+    return 2;
+  }
 
   if (quick) {
     if (app.count("--docs") == 0) config.documents = 2'000;
@@ -103,17 +118,12 @@ int main(int argc, char** argv) {
             << std::endl;
   compare::build_pools();
   compare::Report report;
-  const std::pair<const char*, void (*)(const compare::Config&, compare::Report&, compare::Phase)> runs[] = {
-      {"snapstore", compare::run_snapstore},
-      {"rocksdb", compare::run_rocksdb},
-      {"sqlite", compare::run_sqlite},
-  };
   const auto run_all = [&](const compare::Config& run_config, compare::Phase phase, const std::string& what) {
-    for (const auto& [subject, run] : runs) {
-      if (!run_config.wants_subject(subject)) continue;
-      std::cerr << "compare: " << subject << ", " << what << "..." << std::flush;
+    for (const compare::Subject& subject : compare::subjects()) {
+      if (!run_config.wants_subject(subject.name)) continue;
+      std::cerr << "compare: " << subject.name << ", " << what << "..." << std::flush;
       const compare::Clock::time_point start = compare::Clock::now();
-      run(run_config, report, phase);
+      subject.run(run_config, report, phase);
       std::cerr << " " << compare::seconds_since(start) << " s" << std::endl;
     }
   };

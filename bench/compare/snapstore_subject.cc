@@ -140,6 +140,10 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
               [&](std::uint64_t i) { return got("snapstore get", store.get(ids[pick(i, n)])); });
     timed_row(get_view_group(), "snapstore get_view", "ops/s",
               [&](std::uint64_t i) { return got("snapstore get_view", store.get_view(ids[pick(i, n)])); });
+    const Measurement two = run_timed(2, config.budget, [&](int, std::uint64_t i) {
+      return got("snapstore get_view", store.get_view(ids[pick(i, n)]));
+    });
+    report.add(make_row(get_view_two_threads_group(), "snapstore get_view", Role::kReference, n, two, "ops/s", true));
   }
   if (config.wants("lookup")) {
     auto city = [](std::uint64_t i) { return snapstore::IndexKey{bench::city_name(pick(i, bench::kCities))}; };

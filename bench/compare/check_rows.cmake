@@ -1,0 +1,48 @@
+# Checks the CSV of `compare --quick` (compare.smoke) for the rows of the
+# optional subjects built in: each row must be present, in snapstore's group
+# (so that it is compared with snapstore) and carry a ratio.
+#   cmake -DCSV=compare-smoke.csv -DSUBJECTS=lmdb;wiredtiger -P check_rows.cmake
+set(rows_lmdb
+  [["get by id, as a view",LMDB get \(zero-copy\),]]
+  [["get by id, as a view, 2 threads",LMDB get \(zero-copy\),]]
+  [[get by id,LMDB get \+ decode into Document,]]
+  [["insert, 1 thread, durable",LMDB commit per insert,]]
+  [["insert, 16 threads, not durable","LMDB commit per insert, MDB_NOSYNC",]]
+  [["batch insert of 100, durable",LMDB transaction of 100,]]
+  [[load [0-9]+ documents,"LMDB transactions of 10000, MDB_APPEND",]]
+  [[stream all documents,LMDB cursor scan \+ decode,]])
+set(rows_wiredtiger
+  [["insert, 16 threads, durable","WiredTiger commit per insert, sync=on",]]
+  [["insert, 1 thread, not durable","WiredTiger commit per insert, sync=off",]]
+  [["batch insert of 100, durable","WiredTiger transaction of 100, sync=on",]]
+  [[get by id,WiredTiger search \+ decode into Document,]]
+  [[load [0-9]+ documents,WiredTiger bulk cursor \+ checkpoint,]]
+  [[stream all documents,WiredTiger cursor scan \+ decode,]])
+
+if(NOT EXISTS "${CSV}")
+  message(FATAL_ERROR "check_rows: no CSV at ${CSV}")
+endif()
+file(STRINGS "${CSV}" lines)
+set(missing "")
+foreach(subject IN LISTS SUBJECTS)
+  if(NOT DEFINED rows_${subject})
+    message(FATAL_ERROR "check_rows: no expected rows for subject ${subject}")
+  endif()
+  foreach(row IN LISTS rows_${subject})
+    set(found FALSE)
+    foreach(line IN LISTS lines)
+      # The line ends with the ratio column and an empty note.
+      if(line MATCHES "^${row}.*,[0-9][0-9.]*,$")
+        set(found TRUE)
+        break()
+      endif()
+    endforeach()
+    if(NOT found)
+      string(APPEND missing "\n  ${row}")
+    endif()
+  endforeach()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "check_rows: ${CSV} lacks these rows (or their ratio):${missing}")
+endif()
+message(STATUS "check_rows: every row of ${SUBJECTS} is present with a ratio")
