@@ -27,6 +27,7 @@
 #include "value/snapshot.h"
 #include "index/held_key.h"
 #include "index/id_order.h"
+#include "index/index_history.h"
 #include "index/key.h"
 #include "index/key_summary.h"
 
@@ -135,6 +136,10 @@ class OrderedIndex {
 
   std::size_t size() const;
 
+  // The entries this index ended while a point-in-time snapshot was open
+  // (the engine records and prunes them; see index_history.h).
+  IndexHistory& history() const noexcept { return history_; }
+
  private:
   // Heterogeneous probes for set searches. The set is ordered by full key,
   // and both "key equals" and "key against a prefix bound" are monotone in
@@ -233,6 +238,7 @@ class OrderedIndex {
 
   mutable std::shared_mutex mutex_;
   Entries entries_;  // guarded by mutex_
+  mutable IndexHistory history_;
 };
 
 // 56 bytes: four entries to a 256-byte B-tree node (DECISIONS D7).
