@@ -2,6 +2,7 @@
 // and pruning (see snapshot_history.h for the model, store_core.h for the
 // locks, docs/ARCHITECTURE.md for the design).
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include "engine/store_core.h"
@@ -279,6 +280,19 @@ Result<Snapshots> StoreCore::find_at(const SnapshotState& at, std::string_view i
   }
   std::erase_if(live, [r](const SnapshotPtr& doc) { return doc->revision > r; });
   if (ended.empty()) return live;
+  const auto by_id = [](const SnapshotPtr& a, const SnapshotPtr& b) { return a->id.view() < b->id.view(); };
+  const auto same_id = [](const SnapshotPtr& a, const SnapshotPtr& b) { return a->id.view() == b->id.view(); };
+  if (equal) {
+    // One key: both lists are in id order, and merge without reading keys.
+    Snapshots found;
+    found.reserve(live.size() + ended.size());
+    Snapshots old;
+    old.reserve(ended.size());
+    for (auto& e : ended) old.push_back(std::move(e.doc));
+    std::merge(live.begin(), live.end(), old.begin(), old.end(), std::back_inserter(found), by_id);
+    found.erase(std::unique(found.begin(), found.end(), same_id), found.end());
+    return found;
+  }
 
   // Both in index order; merge them by (key, id), each document once.
   std::vector<index::IndexHistory::Entry> all;
