@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/store_core.h"
 #include "testutil/store_factory.h"
 
 namespace snapstore {
@@ -285,6 +286,23 @@ TEST(SnapshotLifeTest, PinnedVersionsAreFreedWhenTheLastSnapshotGoes) {
   EXPECT_EQ(stats.versions_pinned, 0U);
   EXPECT_EQ(stats.bytes_pinned, 0U);
   EXPECT_EQ(stats.index_entries_pinned, 0U);
+}
+
+// The engine's view: a version that only a snapshot's history holds is
+// destroyed when the snapshot goes.
+TEST(SnapshotLifeTest, AVersionOnlyHistoryHeldIsDestroyedOnRelease) {
+  auto core = std::make_shared<engine::StoreCore>(Options{}, 0);
+  const Document first{{"n", 1}}, second{{"n", 2}};
+  auto written = core->insert(engine::DocumentArg{&first, {}});
+  ASSERT_TRUE(written);
+  std::weak_ptr<const value::Snapshot> old = *core->get(written->id);
+  auto snap = core->snapshot();
+  ASSERT_TRUE(snap);
+  ASSERT_TRUE(core->update(written->id, engine::DocumentArg{&second, {}}));
+  EXPECT_FALSE(old.expired());  // the snapshot's history holds it
+  snap->release();
+  EXPECT_TRUE(old.expired());
+  core->close();
 }
 
 }  // namespace
