@@ -150,6 +150,10 @@ Status StoreCore::validate_options(const Options& options) {
     return Status::invalid_argument("Options::max_document_bytes must be between 1 and " +
                                     std::to_string(kMaxDocumentBytesLimit) + " (128 MiB)");
   }
+  if (options.max_snapshot_age.count() < 0) {
+    return Status::invalid_argument("Options::max_snapshot_age must not be negative (0 means no limit), got " +
+                                    std::to_string(options.max_snapshot_age.count()) + " ms");
+  }
   return Status::ok();
 }
 
@@ -340,6 +344,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
       single_operation({wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}});
   auto revision = commit(ops);
   if (!revision) return revision.status();
+  if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(ops[0].document), version, *revision});
   std::size_t i = 0;
   index::Key scratch;
@@ -365,6 +370,7 @@ Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::ui
   std::vector<wal::Operation> ops = single_operation({wal::OpType::kDelete, acc->second->id.str(), version, {}, {}});
   auto revision = commit(ops);
   if (!revision) return revision.status();
+  if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   std::size_t i = 0;
   for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second);
   table_.erase(acc);
@@ -506,6 +512,12 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     release_inserts();
     return first.status();
   }
+  if (snapshots_open()) {
+    // The operations' targets only: a precondition's document stays as it is.
+    for (const auto& [id, i] : targets) {
+      if (i < n) keep_history(locks[i]->second, old_keys[i], *first + i);
+    }
+  }
   // Each index takes the whole batch's changes under one lock, so a lookup
   // sees the batch entirely or not at all (DESIGN.md invariant 7); point
   // reads of its documents wait on their accessors until the end.
@@ -636,7 +648,9 @@ Status StoreCore::create_index(std::string_view name, std::vector<std::string> f
   }
   std::vector<wal::Operation> ops =
       single_operation({wal::OpType::kCreateIndex, std::string(name), 0, {}, std::move(fields), options});
-  if (auto revision = commit(ops); !revision) return revision.status();
+  auto revision = commit(ops);
+  if (!revision) return revision.status();
+  index_created_[std::string(name)] = *revision;
   indexes_.emplace(std::string(name), std::move(idx));
   return Status::ok();
 }
@@ -648,7 +662,14 @@ Status StoreCore::drop_index(std::string_view name) {
   const auto it = indexes_.find(name);
   if (it == indexes_.end()) return Status::index_not_found(index_detail(name));
   std::vector<wal::Operation> ops = single_operation({wal::OpType::kDropIndex, std::string(name), 0, {}, {}});
-  if (auto revision = commit(ops); !revision) return revision.status();
+  auto revision = commit(ops);
+  if (!revision) return revision.status();
+  const auto created = index_created_.find(name);
+  if (snapshots_open()) {
+    dropped_indexes_.push_back(
+        DroppedIndex{it->first, it->second, created == index_created_.end() ? 0 : created->second, *revision});
+  }
+  if (created != index_created_.end()) index_created_.erase(created);
   indexes_.erase(it);
   return Status::ok();
 }
@@ -719,9 +740,16 @@ Result<LookupPlan> StoreCore::explain_range(std::string_view index, const std::v
 }
 
 Stream StoreCore::stream() const {
-  ReadLock state(state_mutex_, /*write=*/true);
-  if (closed_) return closed_store_stream();
-  return Stream(std::make_shared<StreamState>(collect_all(), false));
+  Snapshots docs;
+  {
+    ReadLock state(state_mutex_, /*write=*/true);
+    if (closed_) return closed_store_stream();
+    docs.reserve(table_.size());
+    for (const auto& [id, snapshot] : table_) docs.push_back(snapshot);
+  }
+  // Sorted after the lock: writers wait only for the pointers' copy.
+  sort_by_id(docs);
+  return Stream(std::make_shared<StreamState>(std::move(docs), false));
 }
 
 Stream StoreCore::closed_store_stream() { return Stream(std::make_shared<StreamState>(Snapshots{}, true)); }
@@ -796,6 +824,15 @@ void StoreCore::close() {
   // on, so the documents and indexes can go at once.
   table_.clear();
   indexes_.clear();
+  dropped_indexes_.clear();
+  history_.clear();
+  {
+    // Open snapshots answer StoreClosed from now on and pin nothing.
+    std::lock_guard registry(snapshots_mutex_);
+    for (auto& [ticket, at] : open_registry_) at->phase.store(SnapshotState::Phase::kReleased);
+    open_registry_.clear();
+    open_snapshots_.store(0, std::memory_order_release);
+  }
   if (journal_) {
     // Nothing acknowledged depends on this succeeding: the WAL holds it all.
     (void)journal_->close();
@@ -848,5 +885,7 @@ Result<SnapshotPtr> StoreCore::read_listed(std::string_view id) const {
   if (!snapshot) return Status::document_deleted(doc_detail(id));
   return snapshot;
 }
+
+void sort_snapshots_by_id(Snapshots& docs) { sort_by_id(docs); }
 
 }  // namespace snapstore::engine

@@ -15,10 +15,18 @@
 //       stream, read, clone, close. It guards closed_, indexes_ and table
 //       iteration (TBB's table may not be iterated during lookups or writes).
 //   a document's accessor (exclusive for writers, shared for readers)
-//   an index's own reader-writer lock (inside OrderedIndex)
+//   an index's own reader-writer lock (inside OrderedIndex), and the
+//   history mutexes (DocumentHistory's shards, IndexHistory's, the snapshot
+//   registry's), never two at once
 // A write to a unique index checks and reserves its keys under that index's
 // lock before its WAL commit, and releases them after installing its
 // entries (UniqueClaims): the index lock is never held across the commit.
+// Point-in-time snapshots (store_snapshot.cc): snapshot() takes state_mutex_
+// exclusively for an instant, so no write is in flight and every write up to
+// its revision R is installed; writes that start afterwards see the open
+// count and record, under their shared lock and accessor and before changing
+// the table or an index, each version and index entry they end. Releasing
+// the last snapshot needing them prunes those records (docs/ARCHITECTURE.md).
 // Readers hold a document's accessor only long enough to copy its SnapshotPtr
 // and decode afterwards, so they never block writers of other documents.
 #pragma once
@@ -39,6 +47,7 @@
 #include <vector>
 
 #include "engine/journal.h"
+#include "engine/snapshot_history.h"
 #include "engine/storage_env.h"
 #include "index/ordered_index.h"
 #include "snapstore/store.h"
@@ -135,6 +144,24 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   // when it is gone, StoreClosed once the store is closed.
   Result<SnapshotPtr> read_listed(std::string_view id) const;
 
+  // Point-in-time snapshots (store_snapshot.cc). Inside snapstore::engine
+  // `Snapshot` names value::Snapshot (one version of one document), so the
+  // public class is always spelled snapstore::Snapshot here.
+  Result<snapstore::Snapshot> snapshot();
+  // Idempotent: the first call (or expiry) unregisters and prunes.
+  void release_snapshot(SnapshotState& at);
+  SnapshotStats snapshot_stats() const;
+  // The reads of a snapshot `at`: as the store stood at at.revision.
+  Result<SnapshotPtr> get_at(const SnapshotState& at, std::string_view id) const;
+  Result<Snapshots> lookup_at(const SnapshotState& at, std::string_view index, const std::vector<Value>& values) const;
+  Result<Snapshots> lookup_range_at(const SnapshotState& at, std::string_view index, const std::vector<Value>& min,
+                                    const std::vector<Value>& max) const;
+  Result<Stream> stream_at(const SnapshotState& at) const;
+  Result<Cursor> read_at(std::shared_ptr<const SnapshotState> at) const;
+  Result<Cursor> read_index_at(std::shared_ptr<const SnapshotState> at, std::string_view name) const;
+  // A snapshot cursor's read of one listed document.
+  Result<SnapshotPtr> read_listed_at(const SnapshotState& at, std::string_view id) const;
+
   // What reads hand out: the deep copy (decoded), or a view of the snapshot.
   static DocumentResult to_result(const Snapshot& snapshot);
   static DocumentView to_view(SnapshotPtr snapshot);
@@ -200,6 +227,30 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   Status claim_unique_keys(const std::vector<Claimant>& writes, const std::vector<std::string_view>& movers,
                            bool batch, UniqueClaims& claims) const;
 
+  // Point-in-time snapshots' side of the engine (store_snapshot.cc).
+  bool snapshots_open() const { return open_snapshots_.load(std::memory_order_acquire) != 0; }
+  // A write ending `old` (and its entries under `old_keys`, indexes_ order)
+  // at revision `end`, while snapshots are open. Needs state_mutex_ shared
+  // and the document's accessor; call before the new version is installed.
+  void keep_history(const SnapshotPtr& old, const std::vector<std::optional<index::Key>>& old_keys,
+                    std::uint64_t end) const;
+  // StoreClosed, SnapshotExpired or ok for a read at `at`. Needs state_mutex_.
+  Status check_snapshot(const SnapshotState& at) const;
+  // Expires the snapshots past Options::max_snapshot_age. Needs state_mutex_.
+  void expire_snapshots() const;
+  // Unregisters `at` as `phase` if it is open; true if it was.
+  bool unregister_snapshot(SnapshotState& at, SnapshotState::Phase phase) const;
+  // The oldest open snapshot's revision, UINT64_MAX when none. Needs snapshots_mutex_.
+  std::uint64_t oldest_open_locked() const;
+  // Drops history no open snapshot needs. Needs state_mutex_.
+  void prune_history(std::uint64_t oldest) const;
+  // The index `name` as it stood at `revision`, or nullptr. Needs state_mutex_.
+  IndexPtr index_at(std::string_view name, std::uint64_t revision) const;
+  Result<Snapshots> find_at(const SnapshotState& at, std::string_view index, const std::vector<Value>* equal,
+                            const std::vector<Value>& min, const std::vector<Value>& max) const;
+  // Every document at `revision`, unsorted. Needs state_mutex_ exclusive.
+  Snapshots collect_at(std::uint64_t revision) const;
+
   const Options options_;
   mutable tbb::rw_mutex state_mutex_;
   bool closed_ = false;                                   // guarded by state_mutex_
@@ -208,7 +259,30 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   std::atomic<std::uint64_t> revision_;
   std::unique_ptr<Journal> journal_;  // null in memory
   OpenReport open_report_;
+
+  // An index dropped while a snapshot older than the drop was open: kept so
+  // that snapshot can still read it (DECISIONS D68).
+  struct DroppedIndex {
+    std::string name;
+    IndexPtr index;
+    std::uint64_t created = 0;
+    std::uint64_t dropped = 0;
+  };
+  // Revision of each create_index since open; absent: it existed at open.
+  std::map<std::string, std::uint64_t, std::less<>> index_created_;  // guarded by state_mutex_
+  std::vector<DroppedIndex> dropped_indexes_;                        // guarded by state_mutex_
+  mutable DocumentHistory history_;
+  mutable std::mutex snapshots_mutex_;
+  mutable std::map<std::uint64_t, SnapshotState*> open_registry_;  // by ticket; guarded by snapshots_mutex_
+  std::uint64_t next_ticket_ = 0;                                  // guarded by snapshots_mutex_
+  mutable std::atomic<std::size_t> open_snapshots_{0};
+  // The oldest open snapshot's creation (steady_clock ticks): writers test
+  // expiry with one load.
+  mutable std::atomic<std::int64_t> oldest_created_{0};
 };
+
+// Sorts snapshots by id (store_core.cc).
+void sort_snapshots_by_id(Snapshots& docs);
 
 // Behind Stream: the snapshot list and the read position.
 class StreamState {
@@ -229,8 +303,9 @@ class StreamState {
 // Behind Cursor: a fixed id list (shared by clones) and a position in [0, n].
 class CursorState {
  public:
+  // With `at`, each step reads the document as it was at that snapshot.
   CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<const std::vector<std::string>> ids,
-              std::int64_t position);
+              std::int64_t position, std::shared_ptr<const SnapshotState> at = nullptr);
   template <typename Doc>  // DocumentResult or DocumentView
   Result<BasicCursorStep<Doc>> next();
   template <typename Doc>
@@ -242,11 +317,13 @@ class CursorState {
 
  private:
   std::int64_t size() const { return static_cast<std::int64_t>(ids_->size()); }
+  Result<SnapshotPtr> read(std::string_view id) const;
 
   std::shared_ptr<const StoreCore> core_;
   std::shared_ptr<const std::vector<std::string>> ids_;
   std::int64_t position_ = 0;
   bool closed_ = false;
+  std::shared_ptr<const SnapshotState> at_;
 };
 
 }  // namespace snapstore::engine

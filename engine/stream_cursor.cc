@@ -38,15 +38,19 @@ void StreamState::close() {
 }
 
 CursorState::CursorState(std::shared_ptr<const StoreCore> core, std::shared_ptr<const std::vector<std::string>> ids,
-                         std::int64_t position)
-    : core_(std::move(core)), ids_(std::move(ids)), position_(position) {}
+                         std::int64_t position, std::shared_ptr<const SnapshotState> at)
+    : core_(std::move(core)), ids_(std::move(ids)), position_(position), at_(std::move(at)) {}
+
+Result<SnapshotPtr> CursorState::read(std::string_view id) const {
+  return at_ ? core_->read_listed_at(*at_, id) : core_->read_listed(id);
+}
 
 template <typename Doc>
 Result<BasicCursorStep<Doc>> CursorState::next() {
   if (closed_) return Status::stream_closed();
   if (position_ >= size()) return BasicCursorStep<Doc>{};
   const std::string& id = (*ids_)[static_cast<std::size_t>(position_++)];
-  auto snapshot = core_->read_listed(id);
+  auto snapshot = read(id);
   if (!snapshot) return snapshot.status();
   return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(std::move(*snapshot)), position_ < size()};
 }
@@ -65,7 +69,7 @@ Result<BasicCursorStep<Doc>> CursorState::advance(std::int64_t steps) {
   }
   position_ = std::clamp<std::int64_t>(target, 0, n - 1);
   const std::string& id = (*ids_)[static_cast<std::size_t>(position_)];
-  auto snapshot = core_->read_listed(id);
+  auto snapshot = read(id);
   if (!snapshot) return snapshot.status();
   const bool has_more = (steps > 0 && position_ < n - 1) || (steps < 0 && position_ > 0);
   return BasicCursorStep<Doc>{StoreCore::deliver<Doc>(std::move(*snapshot)), has_more};
@@ -78,7 +82,7 @@ Status CursorState::reset() {
 }
 
 std::unique_ptr<CursorState> CursorState::clone() const {
-  auto copy = std::make_unique<CursorState>(core_, ids_, position_);
+  auto copy = std::make_unique<CursorState>(core_, ids_, position_, at_);
   copy->closed_ = closed_;
   return copy;
 }
@@ -89,6 +93,7 @@ void CursorState::close() {
   closed_ = true;
   ids_ = std::make_shared<const std::vector<std::string>>();
   core_.reset();
+  at_.reset();
 }
 
 }  // namespace engine

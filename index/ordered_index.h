@@ -36,6 +36,7 @@
 #include "value/snapshot.h"
 #include "index/held_key.h"
 #include "index/id_order.h"
+#include "index/index_history.h"
 #include "index/key.h"
 #include "index/key_summary.h"
 #include "index/predicate.h"
@@ -195,6 +196,10 @@ class OrderedIndex {
 
   std::size_t size() const;
 
+  // The entries this index ended while a point-in-time snapshot was open
+  // (the engine records and prunes them; see index_history.h).
+  IndexHistory& history() const noexcept { return history_; }
+
  private:
   // Heterogeneous probes for set searches. The set is ordered by full key,
   // and both "key equals" and "key against a prefix bound" are monotone in
@@ -306,6 +311,7 @@ class OrderedIndex {
   // Unique indexes: keys claimed by writes in flight, with the claiming
   // document's id. Guarded by mutex_.
   std::multimap<Key, std::string, KeyLess> reserved_;
+  mutable IndexHistory history_;
 };
 
 // 56 bytes: four entries to a 256-byte B-tree node (DECISIONS D7).

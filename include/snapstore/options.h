@@ -59,6 +59,12 @@ struct Options {
   // with InvalidDocument. At most 1000. Default: 100.
   std::size_t max_nesting_depth = 100;
 
+  // How long a point-in-time snapshot (Store::snapshot()) may live: an
+  // older one expires, its reads answer SnapshotExpired and it pins nothing
+  // any more, so a forgotten snapshot cannot hold old versions forever.
+  // 0 means no limit. Must not be negative. Default: 0 (DECISIONS D69).
+  std::chrono::milliseconds max_snapshot_age{0};
+
   // ---- Durable stores (Store::open) only; ignored in memory. ----
 
   // Default: kSync.

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -46,6 +47,7 @@ namespace engine {
 class StoreCore;
 class StreamState;
 class CursorState;
+struct SnapshotState;
 }  // namespace engine
 
 // One document as read: its id, a private deep copy of its data, its version
@@ -354,6 +356,74 @@ class Cursor {
   std::unique_ptr<engine::CursorState> state_;
 };
 
+// A point-in-time view of a store: every read answers exactly as the store
+// stood at revision(), whatever writes, batches, index creations and drops
+// happen afterwards (docs/GUARANTEES.md, "Snapshots"). Made by
+// Store::snapshot() in constant time; while it is open, writes keep the
+// versions they replace so that it can still read them, and release() (or
+// the destructor) lets them go. Movable, not copyable. Its methods may be
+// called concurrently from several threads.
+//
+//   auto snap = store.snapshot();               // revision R
+//   store.update(id, Document{{"n", 2}});       // later writes...
+//   snap->get(id)->data.at("n");                // ...are invisible: still 1
+//   snap->lookup("by_n", {1});                  // finds it under its old key
+//   snap->release();                            // or let it go out of scope
+//
+// Errors: StoreClosed once the store is closed; SnapshotExpired once the
+// snapshot is released, or older than Options::max_snapshot_age; then the
+// same errors as the Store's calls. An index created after revision() is
+// IndexNotFound; one dropped after it still answers.
+class Snapshot {
+ public:
+  Snapshot();  // a released snapshot
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;  // releases the snapshot it replaces
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  ~Snapshot();  // releases
+
+  // The revision it reads at: that of the latest write it sees.
+  std::uint64_t revision() const noexcept;
+
+  Result<DocumentResult> get(std::string_view id) const;
+  Result<DocumentView> get_view(std::string_view id) const;
+  Result<std::vector<DocumentResult>> lookup(std::string_view index, const IndexKey& values) const;
+  Result<std::vector<DocumentResult>> lookup_range(std::string_view index, const IndexKey& min,
+                                                   const IndexKey& max) const;
+  Result<std::vector<DocumentView>> lookup_view(std::string_view index, const IndexKey& values) const;
+  Result<std::vector<DocumentView>> lookup_range_view(std::string_view index, const IndexKey& min,
+                                                      const IndexKey& max) const;
+  // The documents at revision() in id order. The stream holds its own
+  // versions: it outlives release() and the snapshot.
+  Result<Stream> stream() const;
+  // Cursors over the documents at revision(), in id order or in an index's
+  // order; each step reads the document as it was at revision() (a Store
+  // cursor reads the current document instead). Once the snapshot is
+  // released or expired, their steps answer SnapshotExpired.
+  Result<Cursor> read() const;
+  Result<Cursor> read_index(std::string_view name) const;
+
+  // Lets go of the versions this snapshot pins; every later read answers
+  // SnapshotExpired. Idempotent; never fails.
+  void release();
+
+ private:
+  friend class engine::StoreCore;
+  explicit Snapshot(std::shared_ptr<engine::SnapshotState> state);
+  std::shared_ptr<engine::SnapshotState> state_;
+};
+
+// The snapshots a store has open and what they keep alive.
+struct SnapshotStats {
+  std::size_t open = 0;                   // snapshots neither released nor expired
+  std::uint64_t oldest_revision = 0;      // the oldest one's revision (0 when none is open)
+  std::chrono::milliseconds oldest_age{0};  // how long ago it was taken
+  std::size_t versions_pinned = 0;        // replaced or removed versions kept for them
+  std::size_t bytes_pinned = 0;           // those versions' encodings and records
+  std::size_t index_entries_pinned = 0;   // ended index entries kept for them
+};
+
 // Decides, per live document, whether Store::clone(filter) keeps it. It gets
 // a private deep copy and may change `data`: the clone keeps the changed data
 // (changes to id, version and revision are ignored).
@@ -484,6 +554,18 @@ class Store {
   // an index's members in index order.
   Result<Cursor> read() const;
   Result<Cursor> read_index(std::string_view name) const;
+
+  // A point-in-time snapshot of the store at revision() (see Snapshot), in
+  // constant time whatever the store's size. It waits for the writes in
+  // flight to finish (at most one group commit in sync mode), so that every
+  // write up to its revision is in it. StoreClosed on a closed store.
+  //
+  //   auto snap = store.snapshot();
+  //   auto a = snap->get(id_a), b = snap->get(id_b);   // one point in time
+  Result<Snapshot> snapshot() const;
+  // The snapshots open now and what they pin. Expires the ones past
+  // Options::max_snapshot_age first.
+  SnapshotStats snapshot_stats() const;
 
   // An independent in-memory store holding deep copies of the live documents
   // (same ids, data, versions and revisions), the same index definitions
