@@ -18,6 +18,7 @@
 #include "snapstore/store.h"
 #include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
+#include "wal/record.h"
 
 extern char** environ;
 
@@ -185,6 +186,36 @@ TEST(IndexOptionsTest, DocumentCheckRebuildsAPartialIndexByItsPredicate) {
   check.check(recovery::StoredDocument{"a", 1, 1, in}, ignore);
   check.check(recovery::StoredDocument{"b", 1, 2, out}, ignore);
   EXPECT_EQ(check.rebuilt_index(0), std::vector<std::string>{"a"});
+}
+
+TEST(IndexOptionsTest, WalRecordCarriesTheOptionsAndReadsOldRecords) {
+  std::vector<wal::Operation> ops(3);
+  ops[0].type = ops[1].type = ops[2].type = wal::OpType::kCreateIndex;
+  ops[0].key = "plain";
+  ops[0].fields = {"a"};
+  ops[1].key = "unique";
+  ops[1].fields = {"a", "b.c"};
+  ops[1].index_options = IndexOptions{.unique = true, .partial = IndexPredicate::equals("s", 5)};
+  ops[2].key = "partial";
+  ops[2].fields = {"a"};
+  ops[2].index_options = kActive;
+  std::string payload;
+  wal::append_payload(payload, 7, wal::encode_operations(ops));
+  auto batch = wal::decode_payload(payload);
+  ASSERT_TRUE(batch) << batch.status().message();
+  EXPECT_EQ(batch->ops, ops);
+
+  // A plain index is the old three-element operation, byte for byte.
+  std::string old_form;
+  wal::append_payload(old_form, 1, wal::encode_operations({ops[0]}));
+  EXPECT_NE(old_form.find(std::string("\x93\x04\xa5plain", 8)), std::string::npos);
+
+  // Options that are not a bin, or a bin outside the grammar: Corruption.
+  auto bad = wal::decode_index_options(std::string("\x92\x02\xc0", 3));
+  EXPECT_EQ(bad.code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("unique is not 0 or 1"), std::string::npos) << bad.status().message();
+  bad = wal::decode_index_options(std::string("\x92\x01\x91\xa0", 4));
+  EXPECT_NE(bad.status().message().find("field is not a non-empty string"), std::string::npos);
 }
 
 }  // namespace

@@ -44,6 +44,20 @@ TEST(IndexFieldsCodecTest, RoundTrips) {
   }
 }
 
+TEST(IndexFieldsCodecTest, OptionsRoundTripAndPlainIndexesKeepTheOldForm) {
+  const std::vector<std::string> fields{"email", "a.b"};
+  for (const IndexOptions& options :
+       {IndexOptions{.unique = true}, IndexOptions{.partial = IndexPredicate::exists("p.q")},
+        IndexOptions{.unique = true, .partial = IndexPredicate::equals("s", Value(Array{1, "x"}))}}) {
+    auto decoded = decode_index_fields(encode_index_fields(fields, options));
+    ASSERT_TRUE(decoded.is_ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->fields, fields);
+    EXPECT_EQ(decoded->options, options);
+  }
+  EXPECT_EQ(encode_index_fields(fields, IndexOptions{}), encode_index_fields(fields));
+  EXPECT_EQ(static_cast<unsigned char>(encode_index_fields(fields)[1]), 0xa5U);  // [ "email", ...]: no options
+}
+
 TEST(IndexFieldsCodecTest, HugeDeclaredLengthsFailWithoutAllocating) {
   expect_bounded_corruption(bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), "truncated input");
   expect_bounded_corruption(bytes({0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x61}), "truncated input");
@@ -51,7 +65,9 @@ TEST(IndexFieldsCodecTest, HugeDeclaredLengthsFailWithoutAllocating) {
 }
 
 TEST(IndexFieldsCodecTest, MalformedListsAreNamed) {
-  expect_bounded_corruption(bytes({0x91, 0x91, 0xa1, 0x61}), "nesting deeper than 1 levels");
+  // [[fields]] without options; a definition with options nests two levels, no more.
+  expect_bounded_corruption(bytes({0x91, 0x91, 0xa1, 0x61}), "index definition is not [[field, ...], options]");
+  expect_bounded_corruption(bytes({0x91, 0x91, 0x91, 0xa1, 0x61}), "nesting deeper than 2 levels");
   expect_bounded_corruption(bytes({0x90}), "not a non-empty array");
   expect_bounded_corruption(bytes({0xa1, 0x61}), "not a non-empty array");
   expect_bounded_corruption(bytes({0x92, 0xa1, 0x61, 0x07}), "index field 1 is not a string");
