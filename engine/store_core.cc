@@ -500,7 +500,11 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
   for (std::size_t i = 0; i < n; ++i) {
     if (entries[i].kind != Kind::kRemove) claimants.push_back(Claimant{ops[i].key, &entries[i].document, i});
   }
-  for (const auto& target : targets) movers.push_back(target.first);  // sorted above
+  // Only the batch's updates and removes vacate keys; a document a
+  // precondition merely names keeps its key and still collides.
+  for (const auto& [id, slot] : targets) {
+    if (slot < n) movers.push_back(id);  // sorted above
+  }
   UniqueClaims claims;
   if (Status s = claim_unique_keys(claimants, movers, true, claims); !s) {
     release_inserts();
@@ -724,6 +728,7 @@ Result<LookupPlan> StoreCore::explain(std::string_view index, const std::vector<
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
   LookupPlan plan = index::plan_equal(idx->name(), idx->fields(), values);
+  plan.options = idx->options();
   fill_counts(plan, idx->tally_equal(values, true));
   return plan;
 }
@@ -735,6 +740,7 @@ Result<LookupPlan> StoreCore::explain_range(std::string_view index, const std::v
   const IndexPtr idx = find_index(index);
   if (!idx) return Status::index_not_found(index_detail(index));
   LookupPlan plan = index::plan_range(idx->name(), idx->fields(), min, max);
+  plan.options = idx->options();
   fill_counts(plan, idx->tally_range(min, max, true));
   return plan;
 }

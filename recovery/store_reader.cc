@@ -344,6 +344,7 @@ Result<LookupPlan> StoreReader::explain_equal(std::string_view name, const std::
   auto definition = index(name);
   if (!definition) return definition.status();
   LookupPlan plan = index::plan_equal(definition->name, definition->fields, values);
+  plan.options = definition->options;
   const bool can_match = plan.empty_reason.empty();
   KeyCollector collect(equal_filter(values));
   // The scan also counts the index's members (a filter that keeps none).
@@ -367,6 +368,7 @@ Result<LookupPlan> StoreReader::explain_range(std::string_view name, const std::
   auto definition = index(name);
   if (!definition) return definition.status();
   LookupPlan plan = index::plan_range(definition->name, definition->fields, min, max);
+  plan.options = definition->options;
   KeyCollector collect(range_filter(min, max));
   std::uint64_t members = 0;
   auto matches = select(

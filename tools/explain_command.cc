@@ -56,6 +56,7 @@ int ExplainCommand::run(const GlobalOptions&) {
   if (json_) {
     Object out{{"index", plan->index},
                {"fields", Array(plan->fields.begin(), plan->fields.end())},
+               {"options", describe(plan->options)},
                {"lookup", equality ? "equality" : "range"}};
     if (equality) {
       out["key"] = Array(key->values().begin(), key->values().end());
@@ -75,7 +76,9 @@ int ExplainCommand::run(const GlobalOptions&) {
   }
   std::cout << "index      " << plan->index << " (";
   for (std::size_t f = 0; f < plan->fields.size(); ++f) std::cout << (f ? ", " : "") << plan->fields[f];
-  std::cout << ")\n";
+  std::cout << ")";
+  if (const std::string options = describe(plan->options); !options.empty()) std::cout << " " << options;
+  std::cout << "\n";
   if (equality) {
     std::cout << "lookup     equality: key " << bound_text(*key, plan->lower) << "\n";
   } else {

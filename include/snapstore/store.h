@@ -168,6 +168,9 @@ struct LookupPlan {
 
   std::string index;                // the index's name
   std::vector<std::string> fields;  // its fields, in key order
+  // Unique, partial: a partial index holds only the documents its predicate
+  // matches, so a lookup on it finds no other.
+  IndexOptions options;
   bool equality = false;            // explain(index, values) (a lookup); else a lookup_range
   Bound lower = Bound::kUnbounded;  // min; for equality, the key
   Bound upper = Bound::kUnbounded;  // max; for equality, the key

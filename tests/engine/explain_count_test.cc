@@ -228,6 +228,26 @@ TEST_F(ExplainCountTest, PlanNamesBoundKindsAndWhyNothingCanMatch) {
   EXPECT_EQ(to_string(Bound::kOverlong), "overlong");
 }
 
+// The plan carries the index's options: a partial index's count is of its
+// members only, and the plan says why.
+TEST_F(ExplainCountTest, PlanCarriesUniqueAndPartialOptions) {
+  ASSERT_TRUE(store_.create_index("by_email", {"email"}, {.unique = true}));
+  ASSERT_TRUE(store_.create_index("active_by_city", {"city"},
+                                  {.partial = IndexPredicate::equals("status", "active")}));
+  ASSERT_TRUE(store_.insert(Document{{"email", "a@x.org"}, {"city", "Oslo"}, {"status", "active"}}));
+  ASSERT_TRUE(store_.insert(Document{{"email", "b@x.org"}, {"city", "Oslo"}, {"status", "gone"}}));
+
+  auto unique = must(store_.explain("by_email", {"a@x.org"}));
+  EXPECT_TRUE(unique.options.unique);
+  EXPECT_FALSE(unique.options.partial);
+  auto partial = must(store_.explain("active_by_city", {"Oslo"}));
+  EXPECT_FALSE(partial.options.unique);
+  ASSERT_TRUE(partial.options.partial);
+  EXPECT_EQ(partial.documents, 1U);
+  EXPECT_EQ(partial.index_entries, 1U);
+  EXPECT_EQ(must(store_.count("active_by_city", {"Oslo"})), 1U);
+}
+
 TEST_F(ExplainCountTest, CountFollowsWrites) {
   must(store_.create_index("by_city", {"city"}));
   const std::string a = must(store_.insert(Document{{"city", "NY"}})).id;

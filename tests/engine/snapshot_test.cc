@@ -133,6 +133,25 @@ TEST_P(SnapshotTest, SeesEachBatchWholeOrNotAtAll) {
   EXPECT_EQ(before->get(a)->data.at("n"), Value(1));
 }
 
+// A batch's preconditions name documents it does not change: only its
+// operations' old versions go to the history, the guarded ones stay current.
+TEST_P(SnapshotTest, BatchesWithPreconditionsKeepTheVersionsTheyEnd) {
+  const std::string a = insert("NY", 1), b = insert("NY", 2), c = insert("LA", 3), gone = insert("LA", 4);
+  ASSERT_TRUE(store().remove(gone));
+  auto before = store().snapshot();
+  WriteBatch guarded;
+  guarded.require_version(b, 1);
+  guarded.require_exists(c);
+  guarded.require_absent(gone);
+  guarded.update_if(a, Document{{"city", "SF"}, {"n", 10}}, 1);
+  ASSERT_TRUE(store().write(guarded));
+  EXPECT_EQ(before->get(a)->data.at("n"), Value(1));
+  EXPECT_EQ(before->get(b)->data.at("n"), Value(2));
+  EXPECT_EQ(ids_of(*before->lookup("by_city", {"NY"})), (std::vector<std::string>{a, b}));
+  EXPECT_TRUE(before->lookup("by_city", {"SF"})->empty());
+  EXPECT_EQ(ids_of(*store().lookup("by_city", {"SF"})), std::vector<std::string>{a});
+}
+
 TEST_P(SnapshotTest, IndexesCreatedAfterAreUnknownAndDroppedOnesStillAnswer) {
   const std::string a = insert("NY", 1);
   auto snap = store().snapshot();

@@ -139,6 +139,20 @@ TEST_P(UniqueIndexTest, BatchGivingTwoDocumentsOneKeyFailsWhole) {
   EXPECT_TRUE(ids("by_email", {"d@x.org"}).empty());
 }
 
+// A precondition names a document without changing it: its key stays taken.
+TEST_P(UniqueIndexTest, APreconditionDoesNotFreeTheKeyOfTheDocumentItNames) {
+  unique_email();
+  const std::string a = insert(Document{{"email", "a@x.org"}});
+  const std::uint64_t revision = store().revision();
+  WriteBatch guarded;
+  guarded.require_version(a, 1);
+  guarded.insert(Document{{"email", "a@x.org"}});
+  auto r = store().write(guarded);
+  expect_violation(r.status(), a, "[\"a@x.org\"]");
+  EXPECT_EQ(store().revision(), revision);
+  EXPECT_EQ(ids("by_email", {"a@x.org"}), std::vector<std::string>{a});
+}
+
 TEST_P(UniqueIndexTest, BatchMayMoveAndSwapKeysWhenTheEndHasNoDuplicate) {
   unique_email();
   const std::string a = insert(Document{{"email", "a@x.org"}});
