@@ -1,15 +1,10 @@
 // IndexHistory: ended index entries kept for open snapshots (see the header).
 #include "index/index_history.h"
 
+#include <iterator>
+#include <limits>
 
 namespace snapstore::index {
-namespace {
-
-bool valid_at(const IndexHistory::Entry& e, std::uint64_t revision) {
-  return e.doc->revision <= revision && revision < e.end;
-}
-
-}  // namespace
 
 bool IndexHistory::Order::operator()(const Entry& a, const Entry& b) const noexcept {
   if (const int c = compare_keys(a.key, b.key); c != 0) return c < 0;
@@ -23,13 +18,41 @@ void IndexHistory::add(KeyValues key, value::SnapshotPtr doc, std::uint64_t end)
   entries_.insert(std::move(entry));
 }
 
+int IndexHistory::Order::compare(const Entry& e, const GroupProbe& p) noexcept {
+  if (const int c = compare_keys(e.key, p.key); c != 0) return c;
+  if (const int c = e.doc->id.view().compare(p.id); c != 0) return c;
+  return e.end < p.end ? -1 : e.end > p.end ? 1 : 0;
+}
+
+template <typename InBounds>
+void IndexHistory::collect_at(Entries::const_iterator it, std::uint64_t revision, InBounds in_bounds,
+                              std::vector<Entry>& found) const {
+  constexpr std::uint64_t kLast = std::numeric_limits<std::uint64_t>::max();
+  auto same_group = [](const Entry& a, const Entry& b) {
+    return a.doc->id == b.doc->id && compare_keys(a.key, b.key) == 0;
+  };
+  while (it != entries_.end() && in_bounds(it->key)) {
+    const Entry& entry = *it;
+    const auto next = std::next(it);
+    const bool run = next != entries_.end() && same_group(*next, entry);
+    if (entry.end <= revision) {
+      // Ended at or before `revision`: the group's valid entry, if any, is
+      // the first to end after it.
+      it = run && revision < kLast ? entries_.lower_bound(GroupProbe{entry.key, entry.doc->id.view(), revision + 1})
+                                   : next;
+      continue;
+    }
+    if (entry.doc->revision <= revision) found.push_back(entry);
+    // Every later entry of the group began after this one ended.
+    it = run ? entries_.upper_bound(GroupProbe{entry.key, entry.doc->id.view(), kLast}) : next;
+  }
+}
+
 std::vector<IndexHistory::Entry> IndexHistory::find_equal_at(const Key& values, std::uint64_t revision) const {
   std::vector<Entry> found;
   std::lock_guard lock(mutex_);
-  auto it = entries_.lower_bound(EqualProbe{values});
-  for (; it != entries_.end() && compare_keys(it->key, values) == 0; ++it) {
-    if (valid_at(*it, revision)) found.push_back(*it);
-  }
+  collect_at(entries_.lower_bound(EqualProbe{values}), revision,
+             [&values](const Key& key) { return compare_keys(key, values) == 0; }, found);
   return found;
 }
 
@@ -37,11 +60,8 @@ std::vector<IndexHistory::Entry> IndexHistory::find_range_at(const Key& min, con
                                                              std::uint64_t revision) const {
   std::vector<Entry> found;
   std::lock_guard lock(mutex_);
-  auto it = min.empty() ? entries_.begin() : entries_.lower_bound(BoundProbe{min});
-  for (; it != entries_.end(); ++it) {
-    if (!max.empty() && compare_to_bound(it->key, max) > 0) break;
-    if (valid_at(*it, revision)) found.push_back(*it);
-  }
+  collect_at(min.empty() ? entries_.begin() : entries_.lower_bound(BoundProbe{min}), revision,
+             [&max](const Key& key) { return max.empty() || compare_to_bound(key, max) <= 0; }, found);
   return found;
 }
 
@@ -51,7 +71,7 @@ void IndexHistory::prune(std::uint64_t oldest) {
 }
 
 void IndexHistory::clear() {
-  std::multiset<Entry, Order> dropped;
+  Entries dropped;
   std::lock_guard lock(mutex_);
   dropped.swap(entries_);
 }

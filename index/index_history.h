@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "index/key.h"
@@ -45,12 +46,18 @@ class IndexHistory {
   std::size_t size() const;
 
  private:
-  // Probes for lower_bound: keys equal to `key`, keys at or after a bound.
+  // Probes for lower_bound: keys equal to `key`, keys at or after a bound,
+  // and one document's entries under one key from an end revision on.
   struct EqualProbe {
     const Key& key;
   };
   struct BoundProbe {
     const Key& bound;
+  };
+  struct GroupProbe {
+    const Key& key;
+    std::string_view id;
+    std::uint64_t end;
   };
   struct Order {
     using is_transparent = void;
@@ -59,10 +66,23 @@ class IndexHistory {
     bool operator()(const EqualProbe& p, const Entry& e) const noexcept { return compare_keys(e.key, p.key) > 0; }
     bool operator()(const Entry& e, const BoundProbe& p) const noexcept { return compare_to_bound(e.key, p.bound) < 0; }
     bool operator()(const BoundProbe& p, const Entry& e) const noexcept { return compare_to_bound(e.key, p.bound) > 0; }
+    bool operator()(const Entry& e, const GroupProbe& p) const noexcept { return compare(e, p) < 0; }
+    bool operator()(const GroupProbe& p, const Entry& e) const noexcept { return compare(e, p) > 0; }
+    static int compare(const Entry& e, const GroupProbe& p) noexcept;
   };
+  using Entries = std::multiset<Entry, Order>;
+
+  // Appends the entry of each document valid at `revision` from `it` on,
+  // while `in_bounds(key)`. One document's entries under one key sit side
+  // by side in end order and at most one is valid at a revision, so a long
+  // run of them (a document updated many times while a snapshot is open)
+  // is crossed by two seeks instead of being read entry by entry.
+  template <typename InBounds>
+  void collect_at(Entries::const_iterator it, std::uint64_t revision, InBounds in_bounds,
+                  std::vector<Entry>& found) const;
 
   mutable std::mutex mutex_;
-  std::multiset<Entry, Order> entries_;  // guarded by mutex_
+  Entries entries_;  // guarded by mutex_
 };
 
 }  // namespace snapstore::index
