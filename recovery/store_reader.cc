@@ -346,21 +346,7 @@ Result<LookupPlan> StoreReader::explain_equal(std::string_view name, const std::
   LookupPlan plan = index::plan_equal(definition->name, definition->fields, values);
   plan.options = definition->options;
   const bool can_match = plan.empty_reason.empty();
-  KeyCollector collect(equal_filter(values));
-  // The scan also counts the index's members (a filter that keeps none).
-  std::uint64_t members = 0;
-  auto matches = select(
-      name,
-      [&](index::KeyValues key) {
-        ++members;
-        if (can_match) collect.add(key);
-        return false;
-      },
-      true, nullptr);
-  if (!matches) return matches.status();
-  collect.fill(plan);
-  plan.index_entries = members;
-  return plan;
+  return explain_scan(name, std::move(plan), equal_filter(values), can_match);
 }
 
 Result<LookupPlan> StoreReader::explain_range(std::string_view name, const std::vector<Value>& min,
@@ -369,17 +355,23 @@ Result<LookupPlan> StoreReader::explain_range(std::string_view name, const std::
   if (!definition) return definition.status();
   LookupPlan plan = index::plan_range(definition->name, definition->fields, min, max);
   plan.options = definition->options;
-  KeyCollector collect(range_filter(min, max));
+  return explain_scan(name, std::move(plan), range_filter(min, max), true);
+}
+
+Result<LookupPlan> StoreReader::explain_scan(std::string_view name, LookupPlan plan, const KeyFilter& matches,
+                                             bool can_match) const {
+  KeyCollector collect(matches);
+  // The scan also counts the index's members (a filter that keeps none).
   std::uint64_t members = 0;
-  auto matches = select(
+  auto scanned = select(
       name,
       [&](index::KeyValues key) {
         ++members;
-        collect.add(key);
+        if (can_match) collect.add(key);
         return false;
       },
       true, nullptr);
-  if (!matches) return matches.status();
+  if (!scanned) return scanned.status();
   collect.fill(plan);
   plan.index_entries = members;
   return plan;

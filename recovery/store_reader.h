@@ -175,6 +175,10 @@ class StoreReader {
   using KeyFilter = std::function<bool(std::span<const Value> key)>;
   Result<std::vector<Match>> select(std::string_view index, const KeyFilter& keep, bool count_only,
                                     std::uint64_t* counted) const;
+  // explain's scan over `index`: counts its members into `plan` and, when
+  // `can_match`, the keys and documents `matches` keeps.
+  Result<LookupPlan> explain_scan(std::string_view index, LookupPlan plan, const KeyFilter& matches,
+                                  bool can_match) const;
   static Status visit_all(std::vector<Match> matches, const ResultVisitor& visit);
 
   StoreReader() = default;
