@@ -6,4 +6,10 @@ function(snapstore_warnings target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(${target} PRIVATE -Wno-restrict)
   endif()
+  # Clang 17+ flags std::get_temporary_buffer (deprecated in C++17) where
+  # GCC 12's libstdc++ calls it inside std::stable_sort; the sanitizer stages
+  # build with Clang (scripts/test).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 17)
+    target_compile_options(${target} PRIVATE -Wno-deprecated-declarations)
+  endif()
 endfunction()

@@ -35,7 +35,8 @@ TEST(HeldKeyTest, CopiesAndMovesKeepTheValues) {
   HeldKey assigned;
   assigned = moved;
   EXPECT_EQ(Key(assigned.values().begin(), assigned.values().end()), key);
-  assigned = assigned;  // self-assignment keeps the block
+  HeldKey& same = assigned;  // through a reference: compilers reject a literal self-assignment
+  assigned = same;           // self-assignment keeps the block
   EXPECT_EQ(Key(assigned.values().begin(), assigned.values().end()), key);
   assigned = HeldKey::copy_of(Key{1});
   EXPECT_EQ(Key(assigned.values().begin(), assigned.values().end()), Key{1});
