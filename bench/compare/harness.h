@@ -182,5 +182,9 @@ void run_memory(const Config& config, Report& report);
 // The child's side: loads `documents` into an in-memory store with
 // `indexes` indexes and prints "<resident bytes> <msgpack bytes>".
 int memory_child(std::uint64_t documents, int indexes);
+// The load row of an in-memory store with the two indexes (in-memory insert
+// at N), measured in a child as memory is: --insert-child.
+void run_insert_child(const Config& config, Report& report);
+int insert_child(std::uint64_t documents);
 
 }  // namespace compare

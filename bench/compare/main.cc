@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   std::string markdown;
   bool quick = false;
   bool child = false;
+  bool insert_child = false;
   int child_indexes = 0;
   app.add_option("--docs", config.documents, "N: documents in the loaded stores and the memory children")
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{100'000'000}));
@@ -89,10 +90,12 @@ int main(int argc, char** argv) {
   app.add_option("--markdown", markdown, "also write the table as Markdown to this file");
   app.add_flag("--quick", quick, "smoke run: N = 2000 and 0.05 s per row unless --docs / --seconds say otherwise");
   app.add_flag("--memory-child", child, "internal: the memory measurement's child process")->group("");
+  app.add_flag("--insert-child", insert_child, "internal: the in-memory insert row's child process")->group("");
   app.add_option("--memory-indexes", child_indexes, "internal: indexes of the memory child")->group("");
   CLI11_PARSE(app, argc, argv);
 
   if (child) return compare::memory_child(config.documents, child_indexes);
+  if (insert_child) return compare::insert_child(config.documents);
   for (const compare::Subject& subject : compare::subjects()) {
     if (subject.run != nullptr || std::find(subjects.begin(), subjects.end(), subject.name) == subjects.end()) continue;
     std::cerr << "compare: subject " << subject.name << " is not in this build: " << subject.package
@@ -143,6 +146,10 @@ int main(int argc, char** argv) {
   if (config.wants("memory") && config.wants_subject("snapstore")) {
     std::cerr << "compare: measuring memory in child processes..." << std::endl;
     compare::run_memory(config, report);
+  }
+  if (config.wants("load") && config.wants_subject("snapstore")) {
+    std::cerr << "compare: in-memory load in a child process..." << std::endl;
+    compare::run_insert_child(config, report);
   }
   if (temporary) compare::remove_dir(config.dir);
 
