@@ -27,6 +27,14 @@ struct Config {
   std::set<std::string> subjects;   // names from subjects()
   std::filesystem::path dir;        // each subject's directories go below
   std::string self;                 // this program, for the memory child
+  // YCSB (bench/compare/ycsb.h): the workloads "A".."F" to run (none when
+  // empty), records loaded, operations per run (a run also stops at
+  // budget.seconds), client threads and record shapes.
+  std::set<std::string> ycsb;
+  std::uint64_t ycsb_records = 1'000'000;
+  std::uint64_t ycsb_operations = 1'000'000;
+  std::vector<int> ycsb_threads = {1, 2};
+  std::vector<std::string> ycsb_shapes = {"ycsb", "bench"};
 
   bool wants(const std::string& workload) const { return workloads.count(workload) != 0; }
   bool wants_subject(const std::string& subject) const { return subjects.count(subject) != 0; }

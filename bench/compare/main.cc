@@ -9,6 +9,7 @@
 //   compare --subjects snapstore,lmdb,wiredtiger --workloads insert,get
 //   compare --quick                           the ctest smoke run: tiny N, short rows
 //   compare --csv out.csv --markdown out.md   the table also as files
+//   compare --ycsb A,B,C,D,E,F --records 1000000   YCSB's core workloads (ycsb.h)
 //
 // Timed rows stop after --seconds or --max-ops operations, whichever comes
 // first, so fsync-bound rows stay short. Insert and batch rows run in
@@ -24,6 +25,7 @@
 #include <iostream>
 
 #include "bench/compare/harness.h"
+#include "bench/compare/ycsb.h"
 
 namespace {
 
@@ -85,6 +87,24 @@ int main(int argc, char** argv) {
   app.add_option("--subjects", subjects, "comma-separated, default all built in")
       ->delimiter(',')
       ->check(CLI::IsMember(all_subjects));
+  std::vector<std::string> ycsb;
+  app.add_option("--ycsb", ycsb,
+                 "YCSB core workloads to run, comma-separated (A,B,C,D,E,F); alone, without --workloads, only them")
+      ->delimiter(',')
+      ->check(CLI::IsMember(compare::ycsb::workload_names()));
+  app.add_option("--records", config.ycsb_records, "YCSB: records loaded before the workloads (recordcount)")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1'000'000'000}));
+  app.add_option("--operations", config.ycsb_operations,
+                 "YCSB: operations per workload run (operationcount; --seconds caps each run too)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  app.add_option("--ycsb-threads", config.ycsb_threads, "YCSB: client threads, one run each (default 1,2)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64));
+  app.add_option("--ycsb-shape", config.ycsb_shapes,
+                 "YCSB: records of YCSB's default shape (ycsb: 10 fields of 100 bytes) and/or the harness's "
+                 "~200-byte documents (bench); default both")
+      ->delimiter(',')
+      ->check(CLI::IsMember(compare::ycsb::shape_names()));
   app.add_option("--dir", dir, "where the subjects' directories go (default: a new temporary directory)");
   app.add_option("--csv", csv, "also write the table as CSV to this file");
   app.add_option("--markdown", markdown, "also write the table as Markdown to this file");
@@ -105,10 +125,14 @@ int main(int argc, char** argv) {
   }
 
   if (quick) {
+    if (app.count("--records") == 0) config.ycsb_records = 1'000;
+    if (app.count("--operations") == 0) config.ycsb_operations = 300;
     if (app.count("--docs") == 0) config.documents = 2'000;
     if (app.count("--seconds") == 0) config.budget.seconds = 0.05;
     if (app.count("--rounds") == 0) config.rounds = 1;
   }
+  config.ycsb = {ycsb.begin(), ycsb.end()};
+  if (!ycsb.empty() && app.count("--workloads") == 0) workloads.clear();
   config.workloads = {workloads.begin(), workloads.end()};
   config.subjects = {subjects.begin(), subjects.end()};
   config.self = std::filesystem::read_symlink("/proc/self/exe").string();
@@ -151,6 +175,7 @@ int main(int argc, char** argv) {
     std::cerr << "compare: in-memory load in a child process..." << std::endl;
     compare::run_insert_child(config, report);
   }
+  if (!config.ycsb.empty()) compare::ycsb::run(config, report);
   if (temporary) compare::remove_dir(config.dir);
 
   std::cout << "load average at end " << load_average() << "\n\n";
