@@ -35,6 +35,9 @@ struct Config {
   std::uint64_t ycsb_operations = 1'000'000;
   std::vector<int> ycsb_threads = {1, 2};
   std::vector<std::string> ycsb_shapes = {"ycsb", "bench"};
+  // Also rows of the one-shot steps' CPU time (--cpu-time): on a shared
+  // machine wall time measures the other processes as much as the store.
+  bool cpu_time = false;
 
   bool wants(const std::string& workload) const { return workloads.count(workload) != 0; }
   bool wants_subject(const std::string& subject) const { return subjects.count(subject) != 0; }
@@ -93,6 +96,11 @@ inline Measurement one_shot(std::uint64_t items, double seconds) {
   m.seconds = seconds;
   return m;
 }
+
+// User + system CPU seconds of this process so far (every thread's).
+double process_cpu_seconds();
+// The subject of the CPU-time rows: the step's documents per CPU second.
+inline constexpr const char* kCpuTimeSubject = "snapstore, per CPU second (user + sys of the process)";
 
 // ---- Groups: one per table section; each subject adds its rows to them. ----
 std::string threads_label(int threads);

@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "where the subjects' directories go (default: a new temporary directory)");
   app.add_option("--csv", csv, "also write the table as CSV to this file");
   app.add_option("--markdown", markdown, "also write the table as Markdown to this file");
+  app.add_flag("--cpu-time", config.cpu_time,
+               "also rows of snapstore's load, create_index and open per CPU second (for a shared machine)");
   app.add_flag("--quick", quick, "smoke run: N = 2000 and 0.05 s per row unless --docs / --seconds say otherwise");
   app.add_flag("--memory-child", child, "internal: the memory measurement's child process")->group("");
   app.add_flag("--insert-child", insert_child, "internal: the in-memory insert row's child process")->group("");

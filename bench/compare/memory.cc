@@ -117,6 +117,8 @@ int insert_child(std::uint64_t documents) {
   snapstore::Store store = bench::must(snapstore::Store::open_in_memory(), "open_in_memory");
   bench::must(store.create_index(kCityIndex, {"city"}), "create_index");
   bench::must(store.create_index(kSeqIndex, {"seq"}), "create_index");
+  const std::uint64_t before = resident_bytes();
+  const double cpu_start = process_cpu_seconds();
   Measurement m;
   std::vector<snapstore::Document> chunk;
   for (std::uint64_t first = 0; first < documents; first += kLoadChunk) {
@@ -132,21 +134,41 @@ int insert_child(std::uint64_t documents) {
     }
     m.seconds += seconds_since(chunk_start);
   }
-  std::cout << m.seconds << "\n" << m.latency.to_text() << std::endl;
+  const double cpu_seconds = process_cpu_seconds() - cpu_start;  // includes generating the documents
+  const std::uint64_t after = resident_bytes();
+  std::cout << m.seconds << " " << cpu_seconds << " " << (after - before) << "\n" << m.latency.to_text() << std::endl;
   return 0;
 }
 
 void run_insert_child(const Config& config, Report& report) {
   std::istringstream output(run_child(config, 2, "--insert-child"));
   Measurement m;
+  double cpu_seconds = 0;
+  std::uint64_t resident = 0;
   std::string latencies;
-  if (!(output >> m.seconds) || !std::getline(output >> std::ws, latencies) || !m.latency.parse(latencies) ||
+  if (!(output >> m.seconds >> cpu_seconds >> resident) || !std::getline(output >> std::ws, latencies) ||
+      !m.latency.parse(latencies) ||
       m.latency.count() != config.documents) {
     bench::die("the insert child printed something else than its time and latencies");
   }
   m.ops = m.items = config.documents;
   report.add(make_row(load_group(config.documents), "snapstore in memory, 2 indexes, insert one by one",
                       Role::kSnapstore, 0, m, "docs/s", true));
+  if (!config.cpu_time) return;
+  // With --cpu-time (a shared machine): the same load per CPU second (which
+  // here includes generating the documents), and what the store holds when
+  // its indexes grew by inserts rather than by create_index.
+  report.add(make_row(load_group(config.documents), "snapstore in memory, 2 indexes, per CPU second (with generation)",
+                      Role::kSnapstore, 0, one_shot(config.documents, cpu_seconds), "docs/s", false));
+  Row memory;
+  memory.group = memory_group(2);
+  memory.subject = "snapstore in memory, resident, indexes filled by inserts";
+  memory.role = Role::kSnapstore;
+  memory.store_documents = config.documents;
+  memory.count = config.documents;
+  memory.unit = "bytes/doc";
+  memory.value = static_cast<double>(resident) / static_cast<double>(config.documents);
+  report.add(std::move(memory));
 }
 
 }  // namespace compare
