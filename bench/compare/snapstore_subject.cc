@@ -124,8 +124,16 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
   // Each read is timed twice, as deep copies and as views: `read(index)`
   // returns the documents it got.
   auto timed_row = [&](const Group& group, const std::string& subject, const char* unit, const auto& read) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) { return read(index); });
+    const double cpu_start = process_cpu_seconds();
+    Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) { return read(index); });
+    const double cpu_seconds = process_cpu_seconds() - cpu_start;
     report.add(make_row(group, subject, Role::kReference, n, m, unit, true));
+    if (config.cpu_time) {
+      // The same operations per CPU second of the process (a reader
+      // descheduled by other processes uses none).
+      m.seconds = cpu_seconds;
+      report.add(make_row(group, subject + ", per CPU second", Role::kSnapstore, n, m, unit, false));
+    }
   };
   auto got = [](const std::string& subject, const auto& result) -> std::uint64_t {
     if (!result) bench::die(subject + ": " + result.status().message());
