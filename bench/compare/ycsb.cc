@@ -9,6 +9,7 @@
 #include <atomic>
 #include <iostream>
 #include <latch>
+#include <optional>
 #include <thread>
 
 namespace compare::ycsb {
@@ -154,7 +155,15 @@ Outcome run_workload(Database& db, Shape shape, const Workload& workload, int th
   // are drawn again.
   const auto expected_new = static_cast<std::uint64_t>(static_cast<double>(budget.max_ops) * workload.insert * 2.0);
   std::vector<std::unique_ptr<Client>> clients;
-  for (int t = 0; t < threads; ++t) clients.push_back(db.client(t, threads));
+  // Each thread's generators, made before the clock starts ("latest" sums
+  // zeta over every record, O(N)).
+  std::vector<ScrambledZipfian> zipfians;
+  std::vector<std::optional<SkewedLatest>> latests(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    clients.push_back(db.client(t, threads));
+    zipfians.emplace_back(0, records_now + expected_new);
+    if (workload.latest) latests[static_cast<std::size_t>(t)].emplace(records_now - 1);
+  }
   std::vector<Outcome> outcomes(static_cast<std::size_t>(threads));
   std::atomic<std::uint64_t> next{0};
   std::latch ready(threads + 1);
@@ -166,11 +175,11 @@ Outcome run_workload(Database& db, Shape shape, const Workload& workload, int th
       Outcome& mine = outcomes[static_cast<std::size_t>(t)];
       Random random(bench::kSeed ^ (static_cast<std::uint64_t>(t + 1) * 0x51ed27) ^
                     std::hash<std::string>{}(workload.name));
-      ScrambledZipfian zipfian(0, records_now + expected_new);
-      SkewedLatest latest(records_now - 1);
+      ScrambledZipfian& zipfian = zipfians[static_cast<std::size_t>(t)];
+      std::optional<SkewedLatest>& latest = latests[static_cast<std::size_t>(t)];
       auto next_keynum = [&] {
         const std::uint64_t last = keys.inserts.last();
-        if (workload.latest) return latest.next(random, last);
+        if (latest) return latest->next(random, last);
         for (;;) {
           const std::uint64_t keynum = zipfian.next(random);
           if (keynum <= last) return keynum;
