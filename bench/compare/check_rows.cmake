@@ -18,6 +18,16 @@ set(rows_wiredtiger
   [[get by id,WiredTiger search \+ decode into Document,]]
   [[load [0-9]+ documents,WiredTiger bulk cursor \+ checkpoint,]]
   [[stream all documents,WiredTiger cursor scan \+ decode,]])
+# The YCSB smoke run (compare.ycsb_smoke): every workload's operation types,
+# for both record shapes, with RocksDB's and SQLite's rows compared.
+set(rows_ycsb)
+foreach(shape "10 x 100 B fields" "~200 B documents")
+  foreach(op "A [^\"]*: read" "A [^\"]*: update" "B [^\"]*: update" "C [^\"]*: read" "D [^\"]*: read"
+             "D [^\"]*: insert" "E [^\"]*: scan" "E [^\"]*: insert" "F [^\"]*: read-modify-write")
+    string(REPLACE ": " ", ${shape}, 2 threads: " row "${op}")
+    list(APPEND rows_ycsb "\"YCSB ${row}\",RocksDB \\(sync=false\\)," "\"YCSB ${row}\",SQLite \\(synchronous=NORMAL\\),")
+  endforeach()
+endforeach()
 
 if(NOT EXISTS "${CSV}")
   message(FATAL_ERROR "check_rows: no CSV at ${CSV}")

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <random>
 
+#include <sys/resource.h>
+
 #include "engine/id_generator.h"
 #include "value/msgpack_codec.h"
 
@@ -40,6 +42,13 @@ const std::vector<Subject>& subjects() {
 #endif
   };
   return kSubjects;
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }

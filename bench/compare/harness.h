@@ -27,6 +27,17 @@ struct Config {
   std::set<std::string> subjects;   // names from subjects()
   std::filesystem::path dir;        // each subject's directories go below
   std::string self;                 // this program, for the memory child
+  // YCSB (bench/compare/ycsb.h): the workloads "A".."F" to run (none when
+  // empty), records loaded, operations per run (a run also stops at
+  // budget.seconds), client threads and record shapes.
+  std::set<std::string> ycsb;
+  std::uint64_t ycsb_records = 1'000'000;
+  std::uint64_t ycsb_operations = 1'000'000;
+  std::vector<int> ycsb_threads = {1, 2};
+  std::vector<std::string> ycsb_shapes = {"ycsb", "bench"};
+  // Also rows of the one-shot steps' CPU time (--cpu-time): on a shared
+  // machine wall time measures the other processes as much as the store.
+  bool cpu_time = false;
 
   bool wants(const std::string& workload) const { return workloads.count(workload) != 0; }
   bool wants_subject(const std::string& subject) const { return subjects.count(subject) != 0; }
@@ -85,6 +96,11 @@ inline Measurement one_shot(std::uint64_t items, double seconds) {
   m.seconds = seconds;
   return m;
 }
+
+// User + system CPU seconds of this process so far (every thread's).
+double process_cpu_seconds();
+// The subject of the CPU-time rows: the step's documents per CPU second.
+inline constexpr const char* kCpuTimeSubject = "snapstore, per CPU second (user + sys of the process)";
 
 // ---- Groups: one per table section; each subject adds its rows to them. ----
 std::string threads_label(int threads);
@@ -182,5 +198,9 @@ void run_memory(const Config& config, Report& report);
 // The child's side: loads `documents` into an in-memory store with
 // `indexes` indexes and prints "<resident bytes> <msgpack bytes>".
 int memory_child(std::uint64_t documents, int indexes);
+// The load row of an in-memory store with the two indexes (in-memory insert
+// at N), measured in a child as memory is: --insert-child.
+void run_insert_child(const Config& config, Report& report);
+int insert_child(std::uint64_t documents);
 
 }  // namespace compare

@@ -9,6 +9,7 @@
 //   compare --subjects snapstore,lmdb,wiredtiger --workloads insert,get
 //   compare --quick                           the ctest smoke run: tiny N, short rows
 //   compare --csv out.csv --markdown out.md   the table also as files
+//   compare --ycsb A,B,C,D,E,F --records 1000000   YCSB's core workloads (ycsb.h)
 //
 // Timed rows stop after --seconds or --max-ops operations, whichever comes
 // first, so fsync-bound rows stay short. Insert and batch rows run in
@@ -24,6 +25,7 @@
 #include <iostream>
 
 #include "bench/compare/harness.h"
+#include "bench/compare/ycsb.h"
 
 namespace {
 
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
   std::string markdown;
   bool quick = false;
   bool child = false;
+  bool insert_child = false;
   int child_indexes = 0;
   app.add_option("--docs", config.documents, "N: documents in the loaded stores and the memory children")
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{100'000'000}));
@@ -84,15 +87,37 @@ int main(int argc, char** argv) {
   app.add_option("--subjects", subjects, "comma-separated, default all built in")
       ->delimiter(',')
       ->check(CLI::IsMember(all_subjects));
+  std::vector<std::string> ycsb;
+  app.add_option("--ycsb", ycsb,
+                 "YCSB core workloads to run, comma-separated (A,B,C,D,E,F); alone, without --workloads, only them")
+      ->delimiter(',')
+      ->check(CLI::IsMember(compare::ycsb::workload_names()));
+  app.add_option("--records", config.ycsb_records, "YCSB: records loaded before the workloads (recordcount)")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1'000'000'000}));
+  app.add_option("--operations", config.ycsb_operations,
+                 "YCSB: operations per workload run (operationcount; --seconds caps each run too)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  app.add_option("--ycsb-threads", config.ycsb_threads, "YCSB: client threads, one run each (default 1,2)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64));
+  app.add_option("--ycsb-shape", config.ycsb_shapes,
+                 "YCSB: records of YCSB's default shape (ycsb: 10 fields of 100 bytes) and/or the harness's "
+                 "~200-byte documents (bench); default both")
+      ->delimiter(',')
+      ->check(CLI::IsMember(compare::ycsb::shape_names()));
   app.add_option("--dir", dir, "where the subjects' directories go (default: a new temporary directory)");
   app.add_option("--csv", csv, "also write the table as CSV to this file");
   app.add_option("--markdown", markdown, "also write the table as Markdown to this file");
+  app.add_flag("--cpu-time", config.cpu_time,
+               "also rows of snapstore's load, create_index and open per CPU second (for a shared machine)");
   app.add_flag("--quick", quick, "smoke run: N = 2000 and 0.05 s per row unless --docs / --seconds say otherwise");
   app.add_flag("--memory-child", child, "internal: the memory measurement's child process")->group("");
+  app.add_flag("--insert-child", insert_child, "internal: the in-memory insert row's child process")->group("");
   app.add_option("--memory-indexes", child_indexes, "internal: indexes of the memory child")->group("");
   CLI11_PARSE(app, argc, argv);
 
   if (child) return compare::memory_child(config.documents, child_indexes);
+  if (insert_child) return compare::insert_child(config.documents);
   for (const compare::Subject& subject : compare::subjects()) {
     if (subject.run != nullptr || std::find(subjects.begin(), subjects.end(), subject.name) == subjects.end()) continue;
     std::cerr << "compare: subject " << subject.name << " is not in this build: " << subject.package
@@ -102,10 +127,14 @@ int main(int argc, char** argv) {
   }
 
   if (quick) {
+    if (app.count("--records") == 0) config.ycsb_records = 1'000;
+    if (app.count("--operations") == 0) config.ycsb_operations = 300;
     if (app.count("--docs") == 0) config.documents = 2'000;
     if (app.count("--seconds") == 0) config.budget.seconds = 0.05;
     if (app.count("--rounds") == 0) config.rounds = 1;
   }
+  config.ycsb = {ycsb.begin(), ycsb.end()};
+  if (!ycsb.empty() && app.count("--workloads") == 0) workloads.clear();
   config.workloads = {workloads.begin(), workloads.end()};
   config.subjects = {subjects.begin(), subjects.end()};
   config.self = std::filesystem::read_symlink("/proc/self/exe").string();
@@ -144,6 +173,11 @@ int main(int argc, char** argv) {
     std::cerr << "compare: measuring memory in child processes..." << std::endl;
     compare::run_memory(config, report);
   }
+  if (config.wants("load") && config.wants_subject("snapstore")) {
+    std::cerr << "compare: in-memory load in a child process..." << std::endl;
+    compare::run_insert_child(config, report);
+  }
+  if (!config.ycsb.empty()) compare::ycsb::run(config, report);
   if (temporary) compare::remove_dir(config.dir);
 
   std::cout << "load average at end " << load_average() << "\n\n";

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -32,11 +33,12 @@ std::uint64_t resident_bytes() {
   return resident_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-// Runs the child and returns its standard output.
-std::string run_child(const Config& config, int indexes) {
+// Runs the child with `mode` ("--memory-child" or "--insert-child") and
+// returns its standard output.
+std::string run_child(const Config& config, int indexes, const char* mode = "--memory-child") {
   const std::string documents = std::to_string(config.documents);
   const std::string index_count = std::to_string(indexes);
-  std::vector<std::string> args = {config.self, "--memory-child", "--docs", documents, "--memory-indexes", index_count};
+  std::vector<std::string> args = {config.self, mode, "--docs", documents, "--memory-indexes", index_count};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -59,7 +61,7 @@ std::string run_child(const Config& config, int indexes) {
   close(pipe_fds[0]);
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    bench::die("the memory child failed");
+    bench::die(std::string("the child ") + mode + " failed");
   }
   return output;
 }
@@ -106,6 +108,67 @@ void run_memory(const Config& config, Report& report) {
     report.add(std::move(store));
     report.add(std::move(data));
   }
+}
+
+// The in-memory insert row at N: a fresh process, so that the inserts
+// meet no heap left behind by other subjects (documents are generated in
+// chunks outside the timing, as the loaded stores' are).
+int insert_child(std::uint64_t documents) {
+  snapstore::Store store = bench::must(snapstore::Store::open_in_memory(), "open_in_memory");
+  bench::must(store.create_index(kCityIndex, {"city"}), "create_index");
+  bench::must(store.create_index(kSeqIndex, {"seq"}), "create_index");
+  const std::uint64_t before = resident_bytes();
+  const double cpu_start = process_cpu_seconds();
+  Measurement m;
+  std::vector<snapstore::Document> chunk;
+  for (std::uint64_t first = 0; first < documents; first += kLoadChunk) {
+    chunk.clear();
+    for (std::uint64_t seq = first; seq < std::min(documents, first + kLoadChunk); ++seq) {
+      chunk.push_back(bench::make_document(seq));
+    }
+    const Clock::time_point chunk_start = Clock::now();
+    for (const snapstore::Document& doc : chunk) {
+      const Clock::time_point start = Clock::now();
+      bench::must(store.insert(doc), "insert");
+      m.latency.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(Clock::now() - start).count()));
+    }
+    m.seconds += seconds_since(chunk_start);
+  }
+  const double cpu_seconds = process_cpu_seconds() - cpu_start;  // includes generating the documents
+  const std::uint64_t after = resident_bytes();
+  std::cout << m.seconds << " " << cpu_seconds << " " << (after - before) << "\n" << m.latency.to_text() << std::endl;
+  return 0;
+}
+
+void run_insert_child(const Config& config, Report& report) {
+  std::istringstream output(run_child(config, 2, "--insert-child"));
+  Measurement m;
+  double cpu_seconds = 0;
+  std::uint64_t resident = 0;
+  std::string latencies;
+  if (!(output >> m.seconds >> cpu_seconds >> resident) || !std::getline(output >> std::ws, latencies) ||
+      !m.latency.parse(latencies) ||
+      m.latency.count() != config.documents) {
+    bench::die("the insert child printed something else than its time and latencies");
+  }
+  m.ops = m.items = config.documents;
+  report.add(make_row(load_group(config.documents), "snapstore in memory, 2 indexes, insert one by one",
+                      Role::kSnapstore, 0, m, "docs/s", true));
+  if (!config.cpu_time) return;
+  // With --cpu-time (a shared machine): the same load per CPU second (which
+  // here includes generating the documents), and what the store holds when
+  // its indexes grew by inserts rather than by create_index.
+  report.add(make_row(load_group(config.documents), "snapstore in memory, 2 indexes, per CPU second (with generation)",
+                      Role::kSnapstore, 0, one_shot(config.documents, cpu_seconds), "docs/s", false));
+  Row memory;
+  memory.group = memory_group(2);
+  memory.subject = "snapstore in memory, resident, indexes filled by inserts";
+  memory.role = Role::kSnapstore;
+  memory.store_documents = config.documents;
+  memory.count = config.documents;
+  memory.unit = "bytes/doc";
+  memory.value = static_cast<double>(resident) / static_cast<double>(config.documents);
+  report.add(std::move(memory));
 }
 
 }  // namespace compare

@@ -50,6 +50,33 @@ double Histogram::percentile_nanos(double fraction) const noexcept {
   return bucket_middle(kBuckets - 1);
 }
 
+std::string Histogram::to_text() const {
+  std::string text;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    if (buckets_[i] == 0) continue;
+    if (!text.empty()) text += ' ';
+    text += std::to_string(i) + ':' + std::to_string(buckets_[i]);
+  }
+  return text;
+}
+
+bool Histogram::parse(const std::string& text) {
+  Histogram parsed;
+  std::istringstream in(text);
+  std::string pair;
+  while (in >> pair) {
+    std::size_t bucket = 0;
+    std::uint64_t count = 0;
+    char colon = 0;
+    std::istringstream fields(pair);
+    if (!(fields >> bucket >> colon >> count) || colon != ':' || bucket >= kBuckets || !fields.eof()) return false;
+    parsed.buckets_[bucket] += count;
+    parsed.count_ += count;
+  }
+  *this = parsed;
+  return true;
+}
+
 Row make_row(Group group, std::string subject, Role role, std::uint64_t store_documents, const Measurement& m,
              std::string unit, bool with_latency) {
   Row row;

@@ -28,6 +28,11 @@ class Histogram {
   std::uint64_t count() const noexcept { return count_; }
   // The value below which `fraction` of the samples lie (0 when empty).
   double percentile_nanos(double fraction) const noexcept;
+  // The non-empty buckets as text ("bucket:count ..."), and back: how a
+  // child process hands its latencies to the parent. parse() answers false
+  // on text it did not write.
+  std::string to_text() const;
+  bool parse(const std::string& text);
 
  private:
   static constexpr int kSubBits = 4;

@@ -124,8 +124,16 @@ void read_rows(const Config& config, Report& report, Store& store, const std::ve
   // Each read is timed twice, as deep copies and as views: `read(index)`
   // returns the documents it got.
   auto timed_row = [&](const Group& group, const std::string& subject, const char* unit, const auto& read) {
-    const Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) { return read(index); });
+    const double cpu_start = process_cpu_seconds();
+    Measurement m = run_timed(1, config.budget, [&](int, std::uint64_t index) { return read(index); });
+    const double cpu_seconds = process_cpu_seconds() - cpu_start;
     report.add(make_row(group, subject, Role::kReference, n, m, unit, true));
+    if (config.cpu_time) {
+      // The same operations per CPU second of the process (a reader
+      // descheduled by other processes uses none).
+      m.seconds = cpu_seconds;
+      report.add(make_row(group, subject + ", per CPU second", Role::kSnapstore, n, m, unit, false));
+    }
   };
   auto got = [](const std::string& subject, const auto& result) -> std::uint64_t {
     if (!result) bench::die(subject + ": " + result.status().message());
@@ -218,12 +226,17 @@ void loaded_rows(const Config& config, Report& report) {
       report.add(make_row(load_group(n), "snapstore none, insert one by one", Role::kReference, 0, m, "docs/s", true));
     }
     for (const auto& [name, field] : {std::pair{kCityIndex, "city"}, std::pair{kSeqIndex, "seq"}}) {
+      const double cpu_start = process_cpu_seconds();
       const Clock::time_point start = Clock::now();
       bench::must(store.create_index(name, {field}), "create_index");
       const double seconds = seconds_since(start);
       if (config.wants("create_index")) {
         report.add(make_row(create_index_group(name), "snapstore", Role::kReference, n, one_shot(n, seconds), "docs/s",
                             false));
+        if (config.cpu_time) {
+          report.add(make_row(create_index_group(name), kCpuTimeSubject, Role::kSnapstore, n,
+                              one_shot(n, process_cpu_seconds() - cpu_start), "docs/s", false));
+        }
       }
     }
     read_rows(config, report, store, ids, order);
@@ -231,12 +244,18 @@ void loaded_rows(const Config& config, Report& report) {
   }
   std::uint64_t deleted = 0;
   if (config.wants("open") || config.wants("delete")) {
+    const double cpu_start = process_cpu_seconds();
     const Clock::time_point start = Clock::now();
     Store store = open_durable(dir, Durability::kNone);
     const double seconds = seconds_since(start);
+    const double cpu_seconds = process_cpu_seconds() - cpu_start;
     if (store.size() != n || store.indexes().size() != 2) bench::die("snapstore reopened a different store");
     if (config.wants("open")) {
       report.add(make_row(open_group(n), "snapstore open", Role::kReference, n, one_shot(n, seconds), "docs/s", false));
+      if (config.cpu_time) {
+        report.add(
+            make_row(open_group(n), kCpuTimeSubject, Role::kSnapstore, n, one_shot(n, cpu_seconds), "docs/s", false));
+      }
     }
     if (config.wants("delete")) deleted = delete_rows(config, report, store, ids, order, 0, false);
     store.close();
