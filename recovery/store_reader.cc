@@ -200,8 +200,13 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open_live(const std::string& d
   db_options.max_open_files = -1;  // OpenAsSecondary requires it: files the owner deletes stay readable
   use_store_info_log(db_options, secondary, /*read_only=*/true);
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, db_dir, secondary, mirror_column_families(),
-                                                         &reader->handles_, &db);
+  rocksdb::Status s;
+  for (int attempt = 0; attempt < kCatchUpAttempts; ++attempt) {
+    // As in catch_up(): the owner may delete a file RocksDB is about to open.
+    s = rocksdb::DB::OpenAsSecondary(db_options, db_dir, secondary, mirror_column_families(), &reader->handles_, &db);
+    if (s.ok() || !s.IsIOError()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+  }
   if (!s.ok()) return from_rocksdb(s, "open RocksDB at " + db_dir + " as a secondary instance");
   reader->db_.reset(db);
   reader->docs_ = reader->handles_[1];
@@ -228,6 +233,9 @@ Status StoreReader::catch_up() {
 Status StoreReader::catch_up_once(bool& retry) {
   retry = false;
   if (const rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) {
+    // A file the owner deleted between RocksDB's listing and its open: the
+    // next attempt reads the newer MANIFEST.
+    retry = true;
     return from_rocksdb(s, "catch up with RocksDB at " + db_dir_path(dir_));
   }
   std::uint64_t applied = 0;
@@ -680,6 +688,18 @@ Status StoreReader::verify_checksums() const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;
+  if (live_) {
+    // VerifyChecksum opens the table files by name, and the owner's
+    // compactions delete them; reading every entry through the files the
+    // secondary holds open checks the blocks it reads the same way.
+    for (rocksdb::ColumnFamilyHandle* family : handles_) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, family));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      }
+      if (!it->status().ok()) return from_rocksdb(it->status(), "RocksDB checksum verification");
+    }
+    return Status::ok();
+  }
   const rocksdb::Status s = db_->VerifyChecksum(read_options);
   if (!s.ok()) return from_rocksdb(s, "RocksDB checksum verification");
   return Status::ok();

@@ -8,7 +8,12 @@
 // Revision 1 is the index by_group on ["group"]. A separate program because
 // RocksDB's threads do not survive fork().
 //
-//   follower_child DIR N
+//   follower_child DIR N [keep]
+//
+// With "keep" it never checkpoints (the WAL keeps every record, as a named
+// consumer would have it kept, for consumers that resume), pauses a
+// millisecond after each write so that readers overlap it, and exits
+// without closing (a close would checkpoint).
 //
 // Exit codes: 0 done, 2 a failure (message on stderr).
 #include <unistd.h>
@@ -40,8 +45,8 @@ void print_put(const WriteResult& w, long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: follower_child DIR N\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: follower_child DIR N [keep]\n");
     return 2;
   }
   const std::string dir = argv[1];
@@ -49,7 +54,8 @@ int main(int argc, char** argv) {
   Options options;
   options.durability = Durability::kNone;  // kill -9 keeps what write() handed the OS
   options.wal_segment_bytes = 2048;        // many rotations
-  options.checkpoint_wal_bytes = 8192;     // and many retirements
+  const bool keep = argc == 4 && std::string(argv[3]) == "keep";
+  if (!keep) options.checkpoint_wal_bytes = 8192;  // and many retirements
   auto store = Store::open(dir, options);
   if (!store) fail("open", store.status());
   if (Status s = store->create_index("by_group", {"group"}); !s) fail("create_index", s);
@@ -87,9 +93,14 @@ int main(int argc, char** argv) {
       live.push_back((*w)[1].id);
     }
     std::fflush(stdout);
-    if (i % 40 == 0) {
+    if (keep) ::usleep(1000);
+    if (!keep && i % 40 == 0) {
       if (Status s = store->checkpoint(); !s) fail("checkpoint", s);
     }
+  }
+  if (keep) {
+    if (Status s = store->flush(); !s) fail("flush", s);
+    _exit(0);
   }
   store->close();
   return 0;
