@@ -170,8 +170,9 @@ class LiveVisitor final : public OperationVisitor {
 };
 
 // How often catch_up() re-reads RocksDB when checkpoints keep retiring the
-// segments it needs (each one needs another checkpoint to land meanwhile).
-constexpr int kCatchUpAttempts = 12;
+// segments it needs, or compactions the files it is about to open (each
+// retry needs another one to land meanwhile); about 0.4 s of pauses in all.
+constexpr int kCatchUpAttempts = 30;
 
 }  // namespace
 
@@ -205,7 +206,7 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open_live(const std::string& d
     // As in catch_up(): the owner may delete a file RocksDB is about to open.
     s = rocksdb::DB::OpenAsSecondary(db_options, db_dir, secondary, mirror_column_families(), &reader->handles_, &db);
     if (s.ok() || !s.IsIOError()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 20)));
   }
   if (!s.ok()) return from_rocksdb(s, "open RocksDB at " + db_dir + " as a secondary instance");
   reader->db_.reset(db);
@@ -225,7 +226,7 @@ Status StoreReader::catch_up() {
     bool retry = false;
     last = catch_up_once(retry);
     if (!retry) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 20)));
   }
   return last;
 }
@@ -246,8 +247,10 @@ Status StoreReader::catch_up_once(bool& retry) {
   // after it is read from where the tail stands, or from RocksDB's state
   // when that is newer than everything read so far.
   Live& live = *live_;
-  std::erase_if(overlay_, [&](const auto& entry) { return entry.second.revision <= applied; });
-  std::erase_if(live.index_ops, [&](const auto& op) { return op.first <= applied; });
+  if (applied > applied_lsn_) {  // a walk of the whole overlay, only when RocksDB moved
+    std::erase_if(overlay_, [&](const auto& entry) { return entry.second.revision <= applied; });
+    std::erase_if(live.index_ops, [&](const auto& op) { return op.first <= applied; });
+  }
   for (const auto& [lsn, op] : live.index_ops) {
     if (op.type == wal::OpType::kCreateIndex) {
       definitions.insert_or_assign(op.key, IndexFieldsAndOptions{op.fields, op.index_options});

