@@ -7,12 +7,15 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 #include <cstring>
 
 #include "base/little_endian.h"
 #include "wal/format.h"
 #include "wal/record.h"
+#include "wal/writer.h"
 
 namespace snapstore::wal {
 namespace {
@@ -20,6 +23,24 @@ namespace {
 std::string at(const std::string& path, std::uint64_t offset) { return path + " at offset " + std::to_string(offset); }
 
 Status errno_status(const std::string& what) { return Status::io_error(what + ": " + std::strerror(errno)); }
+
+// The segments of `dir` by first LSN, without their sizes: list_segments()
+// stats each one, and a checkpoint may remove one between the listing and
+// the stat.
+Result<std::vector<SegmentInfo>> segments_of(Env* env, const std::string& dir) {
+  auto names = env->list_dir(dir);
+  if (!names) return names.status();
+  std::vector<SegmentInfo> segments;
+  for (const auto& name : *names) {
+    SegmentInfo info;
+    if (!SegmentName::parse(name, info.first_lsn)) continue;
+    info.path = join_path(dir, name);
+    segments.push_back(std::move(info));
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_lsn < b.first_lsn; });
+  return segments;
+}
 
 }  // namespace
 
@@ -159,7 +180,7 @@ Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
   bool reread = false;  // the current segment was read again after a newer one was seen
   for (;;) {
     if (fd_ < 0) {
-      auto segments = list_segments(env_, dir_);
+      auto segments = segments_of(env_, dir_);
       if (!segments) return segments.status();
       if (segments->empty()) return progress;
       // The segment holding next_lsn_: the last one starting at or before it.
@@ -184,7 +205,7 @@ Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
     // At the end of what the current segment holds now. Move on only when a
     // newer segment exists and this one was read to its end after that was
     // seen (the writer seals a segment before it creates the next).
-    auto segments = list_segments(env_, dir_);
+    auto segments = segments_of(env_, dir_);
     if (!segments) return segments.status();
     const SegmentInfo* next = nullptr;
     for (const auto& segment : *segments) {

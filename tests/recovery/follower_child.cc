@@ -10,7 +10,7 @@
 //
 //   follower_child DIR N [keep]
 //
-// It pauses 0.3 ms after each write so that readers overlap it. With "keep"
+// It pauses 0.5 ms after each write so that readers overlap it. With "keep"
 // it never checkpoints (the WAL keeps every record, as a named consumer
 // would have it kept, for consumers that resume), pauses 1 ms, and exits
 // without closing (a close would checkpoint).
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
       live.push_back((*w)[1].id);
     }
     std::fflush(stdout);
-    ::usleep(keep ? 1000 : 300);  // readers overlap the writes
+    ::usleep(keep ? 1000 : 500);  // readers overlap the writes
     if (!keep && i % 40 == 0) {
       if (Status s = store->checkpoint(); !s) fail("checkpoint", s);
     }
