@@ -44,7 +44,7 @@ Result<std::unique_ptr<ChangeTail>> ChangeTail::open(const std::string& dir, std
 
 Status ChangeTail::poll(std::vector<Change>& out) {
   const std::size_t start = out.size();
-  auto progress = tail_.poll([&](const wal::Batch& batch) {
+  const wal::BatchVisitor visit = [&](const wal::Batch& batch) {
     const std::size_t before = out.size();
     if (Status s = append_changes(batch, kMaxDepth, out); !s) {
       out.resize(before);
@@ -53,7 +53,16 @@ Status ChangeTail::poll(std::vector<Change>& out) {
     // A resume inside a batch: its earlier operations were delivered before.
     std::erase_if(out, [&](const Change& c) { return c.revision < next_; });
     return Status::ok();
-  });
+  };
+  auto progress = tail_.poll(visit);
+  if (!progress && progress.code() == StatusCode::kCorruption) {
+    // A gap may be a segment a checkpoint removed while an earlier one was
+    // read: started afresh, the tail then says "retired"; real damage
+    // stays Corruption.
+    out.resize(start);
+    tail_.reset(next_);
+    progress = tail_.poll(visit);
+  }
   if (!progress) {
     out.resize(start);
     return progress.status();
