@@ -5,6 +5,11 @@
 #include <rocksdb/options.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
 
 #include "index/key.h"
 #include "index/lookup_plan.h"
@@ -54,6 +59,10 @@ StoreReader::~StoreReader() {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
     db_->Close();
   }
+  if (live_ && !live_->secondary_dir.empty()) {
+    std::error_code ignored;  // a leftover temporary directory is not worth failing a close for
+    std::filesystem::remove_all(live_->secondary_dir, ignored);
+  }
 }
 
 Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, bool salvage_wal) {
@@ -62,6 +71,7 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
   const std::string wal_dir = wal_dir_path(dir);
   if (!is_store(env, dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
   std::unique_ptr<StoreReader> reader(new StoreReader());
+  reader->dir_ = dir;
 
   rocksdb::DBOptions db_options;
   db_options.paranoid_checks = true;
@@ -74,33 +84,8 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
   reader->docs_ = reader->handles_[1];
   reader->meta_ = reader->handles_[2];
 
-  rocksdb::ReadOptions read_options;
-  read_options.verify_checksums = true;
-  std::string value;
-  s = db->Get(read_options, reader->meta_, kFormatVersionKey, &value);
-  if (!s.ok()) return from_rocksdb(s, db_dir + ": read the snapstore format version");
-  if (value.size() != 4 || get_fixed32(value.data()) != kMirrorFormatVersion) {
-    return Status::corruption(db_dir + ": unsupported snapstore mirror format version");
-  }
-  s = db->Get(read_options, reader->meta_, kAppliedLsnKey, &value);
-  if (s.ok()) {
-    if (value.size() != 8) return Status::corruption(db_dir + ": applied_lsn is not 8 bytes");
-    reader->applied_lsn_ = get_fixed64(value.data());
-  } else if (!s.IsNotFound()) {
-    return from_rocksdb(s, "read applied_lsn in " + db_dir);
-  }
-
   std::map<std::string, IndexFieldsAndOptions> definitions;
-  {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, reader->meta_));
-    for (it->Seek(kIndexKeyPrefix); it->Valid() && it->key().starts_with(kIndexKeyPrefix); it->Next()) {
-      std::string name = it->key().ToString().substr(kIndexKeyPrefix.size());
-      auto fields = decode_index_fields(std::string_view(it->value().data(), it->value().size()));
-      if (!fields) return Status::corruption("index \"" + name + "\" in RocksDB: " + fields.status().detail());
-      definitions.emplace(std::move(name), std::move(*fields));
-    }
-    if (!it->status().ok()) return from_rocksdb(it->status(), "read index definitions in " + db_dir);
-  }
+  if (Status status = reader->read_meta(reader->applied_lsn_, definitions); !status) return status;
 
   // The WAL after applied_lsn, applied to an overlay exactly as open replays
   // it; the records RocksDB holds are not decoded (deletions_since() reads
@@ -118,6 +103,198 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& dir, b
     reader->indexes_.push_back({name, std::move(definition.fields), std::move(definition.options)});
   }
   return reader;
+}
+
+Status StoreReader::read_meta(std::uint64_t& applied_lsn,
+                              std::map<std::string, IndexFieldsAndOptions>& definitions) const {
+  const std::string db_dir = db_dir_path(dir_);
+  rocksdb::ReadOptions read_options;
+  read_options.verify_checksums = true;
+  std::string value;
+  rocksdb::Status s = db_->Get(read_options, meta_, kFormatVersionKey, &value);
+  if (!s.ok()) return from_rocksdb(s, db_dir + ": read the snapstore format version");
+  if (value.size() != 4 || get_fixed32(value.data()) != kMirrorFormatVersion) {
+    return Status::corruption(db_dir + ": unsupported snapstore mirror format version");
+  }
+  applied_lsn = 0;
+  s = db_->Get(read_options, meta_, kAppliedLsnKey, &value);
+  if (s.ok()) {
+    if (value.size() != 8) return Status::corruption(db_dir + ": applied_lsn is not 8 bytes");
+    applied_lsn = get_fixed64(value.data());
+  } else if (!s.IsNotFound()) {
+    return from_rocksdb(s, "read applied_lsn in " + db_dir);
+  }
+  definitions.clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, meta_));
+  for (it->Seek(kIndexKeyPrefix); it->Valid() && it->key().starts_with(kIndexKeyPrefix); it->Next()) {
+    std::string name = it->key().ToString().substr(kIndexKeyPrefix.size());
+    auto fields = decode_index_fields(std::string_view(it->value().data(), it->value().size()));
+    if (!fields) return Status::corruption("index \"" + name + "\" in RocksDB: " + fields.status().detail());
+    definitions.emplace(std::move(name), std::move(*fields));
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "read index definitions in " + db_dir);
+  return Status::ok();
+}
+
+namespace {
+
+// The WAL's operations after `floor` applied to the overlay (OverlayBuilder),
+// with index operations also kept for the next re-read of RocksDB.
+class LiveVisitor final : public OperationVisitor {
+ public:
+  LiveVisitor(OperationVisitor& overlay, std::vector<std::pair<std::uint64_t, wal::Operation>>& index_ops,
+              std::uint64_t floor)
+      : overlay_(overlay), index_ops_(index_ops), floor_(floor) {}
+
+  Status put(const wal::Operation& op, std::uint64_t lsn) override {
+    return lsn <= floor_ ? Status::ok() : overlay_.put(op, lsn);
+  }
+  Status remove(const wal::Operation& op, std::uint64_t lsn) override {
+    return lsn <= floor_ ? Status::ok() : overlay_.remove(op, lsn);
+  }
+  Status create_index(const wal::Operation& op, std::uint64_t lsn) override {
+    if (lsn <= floor_) return Status::ok();
+    index_ops_.emplace_back(lsn, op);
+    return overlay_.create_index(op, lsn);
+  }
+  Status drop_index(const wal::Operation& op, std::uint64_t lsn) override {
+    if (lsn <= floor_) return Status::ok();
+    index_ops_.emplace_back(lsn, op);
+    return overlay_.drop_index(op, lsn);
+  }
+
+ private:
+  OperationVisitor& overlay_;
+  std::vector<std::pair<std::uint64_t, wal::Operation>>& index_ops_;
+  const std::uint64_t floor_;
+};
+
+// How often catch_up() re-reads RocksDB when checkpoints keep retiring the
+// segments it needs, or compactions the files it is about to open (each
+// retry needs another one to land meanwhile); about 0.4 s of pauses in all.
+constexpr int kCatchUpAttempts = 30;
+
+}  // namespace
+
+Result<std::unique_ptr<StoreReader>> StoreReader::open_live(const std::string& dir) {
+  wal::Env* env = wal::Env::posix();
+  if (!path_exists(dir)) return Status::invalid_argument("no store at " + dir + ": the directory does not exist");
+  if (!is_store(env, dir)) return Status::invalid_argument("no store at " + dir + " (no db/ directory)");
+  std::unique_ptr<StoreReader> reader(new StoreReader());
+  reader->dir_ = dir;
+  reader->live_ = std::make_unique<Live>();
+
+  // The secondary instance keeps its own files outside the store, in a
+  // directory of its own that the destructor removes.
+  std::error_code error;
+  const std::filesystem::path temp = std::filesystem::temp_directory_path(error);
+  if (error) return Status::io_error("find the temporary directory: " + error.message());
+  std::string secondary = (temp / "snapstore-follower-XXXXXX").string();
+  if (::mkdtemp(secondary.data()) == nullptr) {
+    return Status::io_error("create a temporary directory in " + temp.string() + ": " + std::strerror(errno));
+  }
+  reader->live_->secondary_dir = secondary;
+
+  const std::string db_dir = db_dir_path(dir);
+  rocksdb::DBOptions db_options;
+  db_options.paranoid_checks = true;
+  db_options.max_open_files = -1;  // OpenAsSecondary requires it: files the owner deletes stay readable
+  use_store_info_log(db_options, secondary, /*read_only=*/true);
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  for (int attempt = 0; attempt < kCatchUpAttempts; ++attempt) {
+    // As in catch_up(): the owner may delete a file RocksDB is about to open.
+    s = rocksdb::DB::OpenAsSecondary(db_options, db_dir, secondary, mirror_column_families(), &reader->handles_, &db);
+    if (s.ok() || !s.IsIOError()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 20)));
+  }
+  if (!s.ok()) return from_rocksdb(s, "open RocksDB at " + db_dir + " as a secondary instance");
+  reader->db_.reset(db);
+  reader->docs_ = reader->handles_[1];
+  reader->meta_ = reader->handles_[2];
+  reader->live_->tail = std::make_unique<wal::LogTail>(env, wal_dir_path(dir), 1);
+  reader->revision_ = 0;
+  reader->applied_lsn_ = 0;
+  if (Status status = reader->catch_up(); !status) return status;
+  return reader;
+}
+
+Status StoreReader::catch_up() {
+  if (!live_) return Status::invalid_argument("catch_up: this reader was not opened with open_live");
+  Status last;
+  for (int attempt = 0; attempt < kCatchUpAttempts; ++attempt) {
+    bool retry = false;
+    last = catch_up_once(retry);
+    if (!retry) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 20)));
+  }
+  return last;
+}
+
+Status StoreReader::catch_up_once(bool& retry) {
+  retry = false;
+  if (const rocksdb::Status s = db_->TryCatchUpWithPrimary(); !s.ok()) {
+    // A file the owner deleted between RocksDB's listing and its open: the
+    // next attempt reads the newer MANIFEST.
+    retry = true;
+    return from_rocksdb(s, "catch up with RocksDB at " + db_dir_path(dir_));
+  }
+  std::uint64_t applied = 0;
+  std::map<std::string, IndexFieldsAndOptions> definitions;
+  if (Status s = read_meta(applied, definitions); !s) return s;
+
+  // What RocksDB now holds replaces the overlay's older entries; the WAL
+  // after it is read from where the tail stands, or from RocksDB's state
+  // when that is newer than everything read so far.
+  Live& live = *live_;
+  if (applied > applied_lsn_) {  // a walk of the whole overlay, only when RocksDB moved
+    std::erase_if(overlay_, [&](const auto& entry) { return entry.second.revision <= applied; });
+    std::erase_if(live.index_ops, [&](const auto& op) { return op.first <= applied; });
+  }
+  for (const auto& [lsn, op] : live.index_ops) {
+    if (op.type == wal::OpType::kCreateIndex) {
+      definitions.insert_or_assign(op.key, IndexFieldsAndOptions{op.fields, op.index_options});
+    } else {
+      definitions.erase(op.key);
+    }
+  }
+  live.definitions = std::move(definitions);
+  applied_lsn_ = applied;
+  if (applied > revision_) {
+    revision_ = applied;
+    live.tail->reset(applied + 1);
+  }
+
+  OverlayBuilder builder(overlay_, live.definitions);
+  Status status;
+  auto progress = live.tail->poll([&](const wal::Batch& batch) {
+    LiveVisitor visitor(builder, live.index_ops, revision_);
+    if (Status s = visit_operations(batch, visitor); !s) return s;
+    revision_ = std::max(revision_, batch.last_lsn());
+    return Status::ok();
+  });
+  if (!progress) {
+    // A gap may be segments a checkpoint retired while they were read:
+    // RocksDB then holds what they held.
+    retry = progress.code() == StatusCode::kCorruption;
+    status = progress.status();
+  } else if (progress->retired) {
+    retry = true;
+    status = Status::corruption("the WAL no longer holds LSN " + std::to_string(live.tail->next_lsn()) +
+                                " and RocksDB does not hold it yet (oldest in the WAL: " +
+                                std::to_string(progress->oldest_lsn) + ")");
+  }
+
+  indexes_.clear();
+  for (const auto& [name, definition] : live.definitions) indexes_.push_back({name, definition.fields, definition.options});
+  wal_ = wal::ReadSummary{};
+  if (auto segments = wal::list_segments(wal::Env::posix(), wal_dir_path(dir_)); segments) {
+    wal_.segments = std::move(*segments);
+    if (!wal_.segments.empty()) wal_.first_lsn = std::max(wal_.segments.front().first_lsn, applied + 1);
+  }
+  if (wal_.first_lsn > revision_) wal_.first_lsn = 0;
+  wal_.last_lsn = wal_.first_lsn == 0 ? 0 : revision_;
+  return status;
 }
 
 Result<std::unique_ptr<StoreReader>> StoreReader::open_locked(const std::string& dir,
@@ -514,6 +691,18 @@ Status StoreReader::verify_checksums() const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;
+  if (live_) {
+    // VerifyChecksum opens the table files by name, and the owner's
+    // compactions delete them; reading every entry through the files the
+    // secondary holds open checks the blocks it reads the same way.
+    for (rocksdb::ColumnFamilyHandle* family : handles_) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, family));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      }
+      if (!it->status().ok()) return from_rocksdb(it->status(), "RocksDB checksum verification");
+    }
+    return Status::ok();
+  }
   const rocksdb::Status s = db_->VerifyChecksum(read_options);
   if (!s.ok()) return from_rocksdb(s, "RocksDB checksum verification");
   return Status::ok();

@@ -12,7 +12,15 @@
 // appending meanwhile could leave a WAL tail that is being written, and a
 // checkpoint could retire segments under it.
 //
-// Thread safety: const methods may be called from several threads.
+// open_live() reads a store another process has open, taking no lock and
+// writing nothing into its directory: RocksDB as a secondary instance (its
+// own files in a temporary directory outside the store) plus the WAL after
+// its applied_lsn read by a wal::LogTail, up to the last complete record;
+// catch_up() advances it. This is the follower (snapstore/follower.h) and
+// what the CLI's read commands use when the store is in use.
+//
+// Thread safety: const methods may be called from several threads, but not
+// while catch_up() runs.
 #pragma once
 
 #include <chrono>
@@ -28,9 +36,11 @@
 
 #include "snapstore/status.h"
 #include "snapstore/store.h"
+#include "recovery/mirror_format.h"
 #include "recovery/store_dir.h"
 #include "snapstore/value.h"
 #include "wal/reader.h"
+#include "wal/tail.h"
 
 namespace rocksdb {
 class DB;
@@ -84,6 +94,18 @@ class StoreReader {
   // directory that holds no store.
   static Result<std::unique_ptr<StoreReader>> open_locked(const std::string& dir,
                                                           std::chrono::milliseconds lock_timeout);
+  // A reader of a store that another process may have open and be writing
+  // (or that is closed, or whose owner was killed): see the top of this
+  // file. InvalidArgument when `dir` is missing or holds no store (nothing
+  // is written anywhere then); Corruption naming file and offset when a
+  // sealed WAL segment is damaged.
+  static Result<std::unique_ptr<StoreReader>> open_live(const std::string& dir);
+  // open_live() only: advances to the last record complete in the WAL now,
+  // re-reading RocksDB (TryCatchUpWithPrimary) first. A checkpoint that
+  // retires the segments it needs makes it re-read RocksDB and try again,
+  // never report corruption. On failure the reader keeps its last state.
+  Status catch_up();
+  bool live() const { return live_ != nullptr; }
   ~StoreReader();
 
   // The revision the files hold: the last LSN in the WAL, or applied_lsn.
@@ -182,6 +204,10 @@ class StoreReader {
   static Status visit_all(std::vector<Match> matches, const ResultVisitor& visit);
 
   StoreReader() = default;
+  // The format version, applied_lsn and index definitions in meta.
+  Status read_meta(std::uint64_t& applied_lsn, std::map<std::string, IndexFieldsAndOptions>& definitions) const;
+  // catch_up()'s one attempt; false in `retry` when it is done.
+  Status catch_up_once(bool& retry);
   Status merge_scan(std::uint64_t since, const DocumentVisitor& visit) const;
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -196,6 +222,17 @@ class StoreReader {
   bool salvage_wal_ = false;  // ... as open() read it
   std::vector<IndexDefinition> indexes_;
   std::unique_ptr<StoreDir> store_dir_;  // open_locked(): its lock is held while the reader lives
+
+  // open_live(): the secondary's directory, the WAL tail, and the index
+  // operations read from the WAL (RocksDB's definitions plus those after its
+  // applied_lsn are the definitions at revision()).
+  struct Live {
+    std::string secondary_dir;
+    std::unique_ptr<wal::LogTail> tail;
+    std::vector<std::pair<std::uint64_t, wal::Operation>> index_ops;
+    std::map<std::string, IndexFieldsAndOptions> definitions;  // at revision()
+  };
+  std::unique_ptr<Live> live_;
 };
 
 }  // namespace snapstore::recovery

@@ -6,7 +6,9 @@
 //   store_dir.h    the directory: file names, is_store, the lock
 //                  (StoreDir::open_for_reading) and the file operations
 //                  the tools need (path_exists, create_directory, sync_directory);
-//   store_reader.h a read-only view of the files (RocksDB + WAL overlay);
+//   store_reader.h a read-only view of the files (RocksDB + WAL overlay),
+//                  also of a store another process has open (open_live);
+//   change_tail.h  the changes of the WAL from a revision on, live;
 //   store_check.h  verify's data checks and the `wal` listing;
 //   bulk_loader.h  restore's and import's writer of a new store's RocksDB;
 // and here, the byte format of documents, for the dump file format.
@@ -17,6 +19,7 @@
 #include <string_view>
 
 #include "recovery/bulk_loader.h"
+#include "recovery/change_tail.h"
 #include "recovery/store_check.h"
 #include "recovery/store_dir.h"
 #include "recovery/store_reader.h"

@@ -62,9 +62,9 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create) {
 
 Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir) {
   auto reader = recovery::StoreReader::open_locked(dir, lock_wait);
-  if (!reader && reader.code() == StatusCode::kBusy) {
-    return Status::busy("the store at " + dir + " is in use by another process: " + reader.status().detail());
-  }
+  // Another process has the store open: read it as a follower does, at the
+  // last record complete in its WAL, without its lock (D89).
+  if (!reader && reader.code() == StatusCode::kBusy) return recovery::StoreReader::open_live(dir);
   return reader;
 }
 

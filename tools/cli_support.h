@@ -46,8 +46,9 @@ Result<Store> open_store(const std::string& dir, bool writable, bool create = fa
 Result<std::unique_ptr<recovery::StoreDir>> lock_for_reading(const std::string& dir);
 
 // The files of the store at `dir` read without loading it (get, find, count,
-// indexes, stats), under the directory's lock for the reader's lifetime.
-// Busy names the directory and the holder's pid.
+// indexes, stats), under the directory's lock for the reader's lifetime; when
+// another process has the store open, without the lock as a follower reads it
+// (StoreReader::open_live: the state at the last complete WAL record).
 Result<std::unique_ptr<recovery::StoreReader>> open_reader(const std::string& dir);
 
 // {"_id": ..., "_version": ..., "_revision": ..., "data": {...}}: the JSONL

@@ -35,7 +35,7 @@ std::uint64_t creation_time() {
 
 CLI::App* DumpCommand::setup(CLI::App& app) {
   CLI::App* sub =
-      app.add_subcommand("dump", "Write a consistent snapshot of a store (not open elsewhere) to a dump file");
+      app.add_subcommand("dump", "Write a consistent snapshot of a store to a dump file (also while another process has it open)");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_option("-o,--output", output_, "Output file, or - for stdout (default)");
   sub->add_option("--format", format_, "msgpack (binary, default) or jsonl")
@@ -97,6 +97,24 @@ int DumpCommand::run(const GlobalOptions& global) {
       auto max = max_.empty() ? Result<IndexKey>(IndexKey{}) : parse_key(max_, "--max");
       if (!max) return max.status();
       auto store = open_store(dir_, false);
+      if (!store && store.code() == StatusCode::kBusy) {
+        // In use by another process: the same documents from a live reader.
+        auto reader = open_reader(dir_);
+        if (!reader) return reader.status();
+        auto found = (*reader)->lookup_range(index_, min->values(), max->values());
+        if (!found) return found.status();
+        header.revision = (*reader)->revision();
+        header.order = "index " + index_;
+        header.indexes = (*reader)->indexes();
+        if (Status s = writer.begin(header); !s) return s;
+        std::string encoded;
+        for (const DocumentResult& doc : *found) {
+          encoded.clear();
+          if (Status s = recovery::encode_document(doc.data, encoded, SIZE_MAX); !s) return s;
+          if (Status s = writer.add_document(doc.id, doc.version, doc.revision, encoded); !s) return s;
+        }
+        return writer.finish();
+      }
       if (!store) return store.status();
       auto found = store->lookup_range(index_, *min, *max);
       if (!found) return found.status();
@@ -118,17 +136,13 @@ int DumpCommand::run(const GlobalOptions& global) {
     status = [&]() -> Status {
       // The directory's lock, shared, for the whole dump: no writer can
       // append to the WAL or retire segments while it is read.
+      // When another process has the store open, the dump is read as a
+      // follower reads it: one consistent revision, the owner undisturbed.
       auto lock = lock_for_reading(dir_);
-      if (!lock) {
-        if (lock.code() == StatusCode::kBusy) {
-          return Status::busy("the store at " + dir_ + " is in use by another process (" + lock.status().detail() +
-                              "); dump reads only a store that no process has open for writing");
-        }
-        return lock.status();
-      }
-      auto reader = recovery::StoreReader::open(dir_, salvage_);
+      if (!lock && lock.code() != StatusCode::kBusy) return lock.status();
+      auto reader = lock ? recovery::StoreReader::open(dir_, salvage_) : recovery::StoreReader::open_live(dir_);
       // WAL damage: say what gets past it (only then does a salvaging read open).
-      if (!reader && reader.code() == StatusCode::kCorruption && !salvage_ &&
+      if (!reader && reader.code() == StatusCode::kCorruption && !salvage_ && lock &&
           recovery::StoreReader::open(dir_, true).is_ok()) {
         return Status::corruption(reader.status().detail() +
                                   " (dump --salvage dumps what is readable; snapstore repair repairs the store)");

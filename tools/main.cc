@@ -15,6 +15,7 @@
 #include "tools/dump_command.h"
 #include "tools/explain_command.h"
 #include "tools/find_command.h"
+#include "tools/changes_command.h"
 #include "tools/get_command.h"
 #include "tools/import_command.h"
 #include "tools/indexes_command.h"
@@ -50,6 +51,7 @@ std::vector<std::unique_ptr<Command>> commands() {
   all.push_back(std::make_unique<snapstore::tools::CreateIndexCommand>());
   all.push_back(std::make_unique<snapstore::tools::DropIndexCommand>());
   all.push_back(std::make_unique<snapstore::tools::CrashtestCommand>());
+  all.push_back(std::make_unique<snapstore::tools::ChangesCommand>());
   return all;
 }
 

@@ -39,7 +39,7 @@ struct Report {
 
 CLI::App* VerifyCommand::setup(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
-      "verify", "Check a store offline without changing it: WAL records, RocksDB checksums, documents, indexes");
+      "verify", "Check a store without changing it: WAL records, RocksDB checksums, documents, indexes (a store in use: what a follower can read)");
   sub->add_option("dir", dir_, "Store directory")->required();
   sub->add_flag("--json", json_, "The report as one JSON object");
   sub->footer(
@@ -58,11 +58,14 @@ int VerifyCommand::run(const GlobalOptions& global) {
   // 1. The store itself, read-only; it holds the lock while we look at the files.
   std::optional<Store> store;
   std::unique_ptr<recovery::StoreDir> own_lock;
+  bool live = false;  // another process has the store open (D89)
   {
     auto opened = open_store(dir_, false);
     if (opened) {
       store.emplace(std::move(*opened));
-    } else if (opened.code() == StatusCode::kBusy || opened.code() == StatusCode::kIOError) {
+    } else if (opened.code() == StatusCode::kBusy) {
+      live = true;
+    } else if (opened.code() == StatusCode::kIOError) {
       return report_error("verify", opened.status());
     } else {
       report.problem("the store does not open: " + opened.status().message());
@@ -74,11 +77,21 @@ int VerifyCommand::run(const GlobalOptions& global) {
 
   // 2. The WAL, every record, every document inside; then every retained
   // segment on its own, also records RocksDB already holds.
-  auto reader = recovery::StoreReader::open(dir_);
-  const recovery::WalCheck wal = recovery::check_wal(
-      dir_, reader ? std::optional<std::uint64_t>((*reader)->applied_lsn()) : std::nullopt,
-      [&](std::string problem) { report.problem(std::move(problem)); });
-  report.notes.insert(report.notes.end(), wal.notes.begin(), wal.notes.end());
+  // A store in use is read as a follower reads it; its WAL is being written
+  // and retired meanwhile, so only what that read proves about it is checked.
+  auto reader = live ? recovery::StoreReader::open_live(dir_) : recovery::StoreReader::open(dir_);
+  recovery::WalCheck wal;
+  if (live) {
+    report.notes.push_back(
+        "the store is in use by another process: its files were checked as a follower reads them" +
+        (reader ? " (at revision " + std::to_string((*reader)->revision()) + ")" : std::string()) +
+        "; skipped: the check of every WAL segment on its own and the comparison with an opened store");
+  } else {
+    wal = recovery::check_wal(
+        dir_, reader ? std::optional<std::uint64_t>((*reader)->applied_lsn()) : std::nullopt,
+        [&](std::string problem) { report.problem(std::move(problem)); });
+    report.notes.insert(report.notes.end(), wal.notes.begin(), wal.notes.end());
+  }
 
   // 3. RocksDB's own checksums.
   std::uint64_t document_count = 0;
@@ -182,6 +195,7 @@ int VerifyCommand::run(const GlobalOptions& global) {
                {"wal_operations", wal.operations},
                {"wal_segments_checked", wal.checked_segments},
                {"wal_records_checked", wal.checked_records},
+               {"live", live},
                {"indexes", std::move(indexes)},
                {"problem_count", report.problem_count},
                {"problems", Array(report.problems.begin(), report.problems.end())},
@@ -191,9 +205,11 @@ int VerifyCommand::run(const GlobalOptions& global) {
     std::cout << dir_ << ": " << (ok ? "ok" : "PROBLEMS FOUND") << "\n"
               << "  revision " << revision << ", " << document_count << " documents, " << definitions.size()
               << " indexes, " << wal.records << " WAL records (" << wal.operations << " operations) in " << wal.segments
-              << " segments\n"
-              << "  checked every checksum of " << wal.checked_segments << " WAL segments (" << wal.checked_records
-              << " records), also those RocksDB already holds\n";
+              << " segments\n";
+    if (!live) {
+      std::cout << "  checked every checksum of " << wal.checked_segments << " WAL segments (" << wal.checked_records
+                << " records), also those RocksDB already holds\n";
+    }
     for (const std::string& n : report.notes) std::cout << "  note: " << n << "\n";
     for (const std::string& p : report.problems) std::cout << "  problem: " << p << "\n";
     if (report.problem_count > report.problems.size()) {

@@ -74,6 +74,12 @@ class ToolRunner {
     return pid;
   }
 
+  // Where the last started program's stdout goes, and what it holds so far
+  // (for a program started without waiting); its stderr so far.
+  std::string out_path() const { return scratch_ / "out"; }
+  std::string run_output() const { return read_bytes(scratch_ / "out"); }
+  std::string run_error() const { return read_bytes(scratch_ / "err"); }
+
  private:
   TempDir scratch_;
 };

@@ -121,10 +121,15 @@ TEST_F(StoreDirCliTest, WaitWaitsForTheHolder) {
   EXPECT_NE(refused.err.find("(pid " + std::to_string(::getpid()) + ")"), std::string::npos) << refused.err;
 
   auto started = std::chrono::steady_clock::now();
-  ToolRun timed_out = tool_.run({"get", store, id_, "--wait", "0.5"});
+  ToolRun timed_out = tool_.run({"--wait", "0.5", "insert", store, R"({"b":2})"});
   EXPECT_EQ(timed_out.exit_code, 2) << timed_out.err;
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
   EXPECT_NE(timed_out.err.find("(pid " + std::to_string(::getpid()) + ")"), std::string::npos) << timed_out.err;
+  // A read waits as long for the lock, then reads the store as a follower (D89).
+  started = std::chrono::steady_clock::now();
+  ToolRun read_live = tool_.run({"get", store, id_, "--wait", "0.5"});
+  EXPECT_EQ(read_live.exit_code, 0) << read_live.err;
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
 
   started = std::chrono::steady_clock::now();
   const pid_t waiting = tool_.start({"--wait", "10", "insert", store, R"({"b":2})"});

@@ -428,7 +428,9 @@ TEST_F(ToolsTest, VerifyFindsAnIndexDamagedThroughTheTestHook) {
   EXPECT_EQ(tool_.run({"verify", path("src")}).exit_code, 0) << "without the hook the store is clean";
 }
 
-TEST_F(ToolsTest, EveryToolRefusesALockedStoreNamingDirectoryAndHolder) {
+// The read commands read a locked store as a follower does (live_cli_test);
+// the others refuse it.
+TEST_F(ToolsTest, EveryWritingToolRefusesALockedStoreNamingDirectoryAndHolder) {
   build_store(path("src"), 10);
   auto held = Store::open(path("src"));
   ASSERT_TRUE(held);
@@ -436,8 +438,11 @@ TEST_F(ToolsTest, EveryToolRefusesALockedStoreNamingDirectoryAndHolder) {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"dump", path("src")},
                                                {"verify", path("src")},
                                                {"stats", path("src")},
-                                               {"wal", path("src")},
-                                               {"find", path("src"), "by_city"},
+                                               {"find", path("src"), "by_city"}}) {
+    ToolRun run = tool_.run(args);
+    EXPECT_EQ(run.exit_code, 0) << args[0] << ": " << run.err;
+  }
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"wal", path("src")},
                                                {"insert", path("src"), "{}"}}) {
     ToolRun run = tool_.run(args);
     EXPECT_EQ(run.exit_code, 2) << args[0] << ": " << run.err;
