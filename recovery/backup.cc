@@ -169,12 +169,14 @@ class BuildDir {
   // Makes the whole tree durable, then renames it to the target (replacing
   // an empty directory atomically) and syncs the parent.
   Status commit() {
+    if (Status s = sync_tree(temp_); !s) return s;
     // The lock file is not part of the result; the flock stays held until
     // the rename, and a build looking for leftovers meanwhile finds a recent
-    // directory without a lock file and leaves it alone.
+    // directory without a lock file and leaves it alone. Removed after the
+    // (slow) sync, so that window stays short.
     const std::string lock = temp_ + "/" + std::string(kRestoreLockName);
     if (::unlink(lock.c_str()) != 0) return errno_error("remove " + lock, errno);
-    if (Status s = sync_tree(temp_); !s) return s;
+    if (Status s = sync_path(temp_, true); !s) return s;
     if (::rename(temp_.c_str(), target_.c_str()) != 0) {
       return errno_error("rename " + temp_ + " to " + target_, errno);
     }
