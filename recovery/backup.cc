@@ -237,10 +237,9 @@ Status link_segments(const BackupSource& source, const std::string& to) {
 // starting at floor + 1; returns how many. `missing` words the error when
 // the log does not hold floor + 1 (its argument: the first LSN it holds
 // after the floor, 0 for none).
-Result<std::uint64_t> copy_records(const std::string& from, std::uint64_t floor, std::uint64_t end,
+Result<std::uint64_t> copy_records(wal::Env* env, const std::string& from, std::uint64_t floor, std::uint64_t end,
                                    const std::string& to, std::uint64_t segment_bytes,
                                    const std::function<Status(std::uint64_t)>& missing) {
-  wal::Env* env = wal::Env::posix();
   wal::WriterOptions writer_options;
   writer_options.segment_bytes = segment_bytes;
   writer_options.sync_every_group = false;  // close() syncs; the build is synced again before the rename
@@ -399,7 +398,8 @@ Result<BackupInfo> create_backup(const BackupSource& source, const std::string& 
           std::to_string(floor + 1) + ", which the store at " + source.store_dir + " no longer retains (" + held +
           "); take a full backup, or keep the WAL for the next increment with a named change-feed consumer");
     };
-    auto copied = copy_records(wal_source, floor, revision, wal_dir_path(temp), source.segment_bytes, missing);
+    auto copied = copy_records(source.env, wal_source, floor, revision, wal_dir_path(temp), source.segment_bytes,
+                               missing);
     if (!copied) return copied.status();
     info.wal_records = *copied;
   }

@@ -34,7 +34,9 @@ inline constexpr std::string_view kBackupTempInfix = ".backup-";
 
 // The live store a backup reads.
 struct BackupSource {
-  wal::Env* env = nullptr;  // the store's WAL file system (segments are listed through it)
+  // The store's WAL file system: its segments are listed and read, and the
+  // backup's own log written, through it (the fault tests inject errors there).
+  wal::Env* env = nullptr;
   std::string store_dir;    // for messages
   std::string wal_dir;
   const Mirror* mirror = nullptr;

@@ -153,13 +153,13 @@ TEST(BackupTest, BackupsWhileWritersRunEqualTheStoreAtTheirRevision) {
   std::vector<std::thread> writers;
   for (int t = 0; t < 3; ++t) {
     writers.emplace_back([&, t] {
-      write_mixed(*store, history, t, 800);
+      write_mixed(*store, history, t, 500);
       --running;
     });
   }
   std::vector<BackupInfo> backups;
   for (int i = 0; i < 3; ++i) {
-    while (running > 0 && store->revision() < static_cast<std::uint64_t>(300 * (i + 1))) std::this_thread::yield();
+    while (running > 0 && store->revision() < static_cast<std::uint64_t>(200 * (i + 1))) std::this_thread::yield();
     const std::uint64_t before = store->durable_revision();
     auto info = store->backup(dir / ("backup" + std::to_string(i)));
     ASSERT_TRUE(info) << info.status().message();
@@ -196,11 +196,11 @@ TEST(BackupTest, AFullBackupAndTwoIncrementsRestoreToTheStore) {
   auto store = Store::open(dir / "store", churn_options());
   ASSERT_TRUE(store) << store.status().message();
   History history;
-  write_mixed(*store, history, 0, 300);
+  write_mixed(*store, history, 0, 150);
   auto full = store->backup(dir / "full");
   ASSERT_TRUE(full) << full.status().message();
 
-  write_mixed(*store, history, 1, 200);
+  write_mixed(*store, history, 1, 100);
   ASSERT_TRUE(store->create_index("by_step", {"step"}));
   auto inc1 = store->backup(dir / "inc1", full->revision);
   ASSERT_TRUE(inc1) << inc1.status().message();
@@ -208,7 +208,7 @@ TEST(BackupTest, AFullBackupAndTwoIncrementsRestoreToTheStore) {
   EXPECT_EQ(inc1->base_revision, full->revision);
   EXPECT_EQ(inc1->revision, store->revision());
 
-  write_mixed(*store, history, 2, 200);
+  write_mixed(*store, history, 2, 100);
   ASSERT_TRUE(store->drop_index("by_step"));
   auto inc2 = store->backup(dir / "inc2", inc1->revision);
   ASSERT_TRUE(inc2) << inc2.status().message();
