@@ -4,6 +4,7 @@
 //   backup_bench                        1M documents (~200 B of msgpack each), 2 indexes
 //   backup_bench --docs=2000            the ctest smoke run
 //   backup_bench --writers=4 --durability=none --seconds=3
+//   backup_bench --backups=/dev/shm     backups on another file system: copies, not links
 //
 // Steps, in one process on a store under $TMPDIR:
 //   build     inserts the documents (bench/documents.h) in batches of 1000
@@ -15,6 +16,8 @@
 //             are taken over the backup's duration only
 //   increment an incremental backup of what the writers added since the
 //             last full backup
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -38,6 +41,7 @@ struct Args {
   int writers = 2;
   double seconds = 3;
   snapstore::Durability durability = snapstore::Durability::kSync;
+  std::string backups;  // where the backups go; empty: beside the store
 };
 
 Args parse(int argc, char** argv) {
@@ -54,6 +58,8 @@ Args parse(int argc, char** argv) {
       args.writers = std::max(1, std::atoi(v));
     } else if (const char* v = value("--seconds")) {
       args.seconds = std::atof(v);
+    } else if (const char* v = value("--backups")) {
+      args.backups = v;
     } else if (const char* v = value("--durability")) {
       const std::string mode = v;
       if (mode == "sync") {
@@ -164,6 +170,9 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   const std::string dir = root + "/store";
+  const std::string backups = args.backups.empty() ? root : args.backups + "/snapstore-backup-bench-" +
+                                                                std::to_string(::getpid());
+  std::filesystem::create_directories(backups);
 
   snapstore::Options options;
   options.durability = args.durability;
@@ -182,7 +191,7 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(Clock::now() - build_start).count(), args.writers,
               args.durability == snapstore::Durability::kSync ? "sync" : "none");
 
-  print_backup("full backup, no writers", bench::must(store.backup(root + "/idle"), "idle backup"));
+  print_backup("full backup, no writers", bench::must(store.backup(backups + "/idle"), "idle backup"));
 
   std::uint64_t seq = args.docs;
   {
@@ -199,7 +208,7 @@ int main(int argc, char** argv) {
     Writers writers(store, args.writers, seq);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the writers at full speed
     const auto from = Clock::now();
-    full = bench::must(store.backup(root + "/during"), "backup during writes");
+    full = bench::must(store.backup(backups + "/during"), "backup during writes");
     const auto to = Clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(args.seconds / 2));
     writers.stop();
@@ -207,8 +216,9 @@ int main(int argc, char** argv) {
     print_backup("full backup, beside the writers", full);
   }
   print_backup("incremental backup since it",
-               bench::must(store.backup(root + "/increment", full.revision), "incremental backup"));
+               bench::must(store.backup(backups + "/increment", full.revision), "incremental backup"));
   store.close();
   std::filesystem::remove_all(root);
+  std::filesystem::remove_all(backups);
   return 0;
 }
