@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/kill_point.h"
+#include "recovery/backup.h"
 #include "recovery/replay.h"
 
 namespace snapstore::engine {
@@ -166,9 +167,51 @@ Status Journal::checkpoint() {
   return mirror_->checkpoint();
 }
 
+bool Journal::enter_backup() {
+  std::lock_guard lock(backup_mutex_);
+  if (closing_) return false;
+  ++backups_;
+  return true;
+}
+
+void Journal::leave_backup() {
+  // Notified under the lock: once close() sees no backup it may destroy
+  // the journal, condition variable included.
+  std::lock_guard lock(backup_mutex_);
+  --backups_;
+  backup_cv_.notify_all();
+}
+
+Result<BackupInfo> Journal::backup(const std::string& dir, std::optional<std::uint64_t> since) {
+  if (read_only_) {
+    return Status::invalid_argument("a backup of the store at " + dir_ +
+                                    ", which is open read-only: back it up from the process that has it open");
+  }
+  if (Status s = mirror_->error(); !s) {
+    return Status::io_error("the RocksDB mirror of " + dir_ + " failed; reopen the store: " + s.message());
+  }
+  recovery::BackupSource source;
+  source.env = env_;
+  source.store_dir = dir_;
+  source.wal_dir = dir_lock_->wal_dir();
+  source.mirror = mirror_.get();
+  source.segment_bytes = options_.wal_segment_bytes;
+  source.make_durable = [this]() -> Result<std::uint64_t> {
+    if (Status s = writer_->sync(); !s) return s;
+    return writer_->durable_lsn();
+  };
+  return recovery::create_backup(source, dir, since);
+}
+
 std::uint64_t Journal::durable_lsn() const { return writer_ ? writer_->durable_lsn() : recovered_lsn_; }
 
 Status Journal::close() {
+  {
+    // A backup reads the WAL and RocksDB until it returns.
+    std::unique_lock lock(backup_mutex_);
+    closing_ = true;
+    backup_cv_.wait(lock, [&] { return backups_ == 0; });
+  }
   {
     std::lock_guard lock(periodic_mutex_);
     stop_periodic_ = true;

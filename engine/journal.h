@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,13 @@ class Journal {
 
   Status flush();
   Status checkpoint();
+
+  // Online backup (recovery/backup.h), beside the writers. Call between
+  // enter_backup() (false once close() has begun: StoreClosed) and
+  // leave_backup(); close() waits for the backups in progress.
+  bool enter_backup();
+  void leave_backup();
+  Result<BackupInfo> backup(const std::string& dir, std::optional<std::uint64_t> since);
   std::uint64_t durable_lsn() const;
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
@@ -68,6 +76,11 @@ class Journal {
   std::unique_ptr<recovery::Mirror> mirror_;
   std::unique_ptr<wal::LogWriter> writer_;
   std::uint64_t recovered_lsn_ = 0;  // read-only stores: the last LSN recovered
+
+  std::mutex backup_mutex_;
+  std::condition_variable backup_cv_;
+  int backups_ = 0;       // guarded by backup_mutex_: in progress
+  bool closing_ = false;  // guarded by backup_mutex_
 
   std::mutex periodic_mutex_;
   std::condition_variable periodic_cv_;

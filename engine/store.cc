@@ -213,6 +213,16 @@ Status Store::checkpoint() {
   return core_->checkpoint();
 }
 
+Result<BackupInfo> Store::backup(const std::string& dir) const {
+  if (!core_) return Status::store_closed();
+  return core_->backup(dir, std::nullopt);
+}
+
+Result<BackupInfo> Store::backup(const std::string& dir, std::uint64_t since_revision) const {
+  if (!core_) return Status::store_closed();
+  return core_->backup(dir, since_revision);
+}
+
 std::uint64_t Store::durable_revision() const { return core_ ? core_->durable_revision() : 0; }
 OpenReport Store::open_report() const { return core_ ? core_->open_report() : OpenReport{}; }
 

@@ -858,6 +858,23 @@ Status StoreCore::checkpoint() {
   return journal_ ? journal_->checkpoint() : Status::ok();
 }
 
+Result<BackupInfo> StoreCore::backup(const std::string& dir, std::optional<std::uint64_t> since) const {
+  Journal* journal = nullptr;
+  {
+    ReadLock state(state_mutex_, /*write=*/false);
+    if (closed_) return Status::store_closed();
+    if (!journal_) {
+      return Status::invalid_argument("an in-memory store has no files to back up (clone() copies it in memory)");
+    }
+    if (!journal_->enter_backup()) return Status::store_closed();
+    journal = journal_.get();
+  }
+  // close() waits in Journal::close for leave_backup(): the journal outlives this call.
+  auto result = journal->backup(dir, since);
+  journal->leave_backup();
+  return result;
+}
+
 std::uint64_t StoreCore::durable_revision() const {
   ReadLock state(state_mutex_, /*write=*/false);
   if (journal_) return journal_->durable_lsn();

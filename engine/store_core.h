@@ -134,6 +134,8 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   bool is_closed() const;
   Status flush();
   Status checkpoint();
+  // Holds no store-wide lock while it runs (Journal::backup).
+  Result<BackupInfo> backup(const std::string& dir, std::optional<std::uint64_t> since) const;
   std::uint64_t durable_revision() const;
   const OpenReport& open_report() const { return open_report_; }
   std::uint64_t revision() const { return revision_.load(std::memory_order_acquire); }

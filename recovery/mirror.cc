@@ -3,6 +3,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -525,6 +526,20 @@ Status Mirror::checkpoint() {
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return checkpoints_done_ >= ticket || !error_.is_ok(); });
   return error_;
+}
+
+Status Mirror::create_checkpoint(const std::string& dir) const {
+  if (options_.read_only) return Status::invalid_argument("a checkpoint of a read-only RocksDB mirror");
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return from_rocksdb(s, "prepare a RocksDB checkpoint");
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: always flush first. RocksDB's own WAL is empty
+  // (every write bypasses it), so only a flush puts the memtables' state in
+  // the copy; atomic_flush makes it one state across column families.
+  s = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  if (!s.ok()) return from_rocksdb(s, "write a RocksDB checkpoint into " + dir);
+  return Status::ok();
 }
 
 Status Mirror::close() {

@@ -118,6 +118,13 @@ class Mirror {
   // segments it covers. Returns the first failure.
   Status checkpoint();
 
+  // Writes a RocksDB checkpoint into `dir`, which must not exist: the SST
+  // files hard-linked (copied where links fail, e.g. across file systems),
+  // after an atomic flush of every column family, so the copy holds one
+  // consistent state and its meta holds that state's applied_lsn. Runs
+  // beside the applier; the online backup's first step (recovery/backup.h).
+  Status create_checkpoint(const std::string& dir) const;
+
   // The sticky failure of the applier or of a checkpoint, or ok.
   Status error() const;
   MirrorStats stats() const;

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "tools/backup_command.h"
 #include "tools/cli_support.h"
 #include "tools/command.h"
 #include "tools/count_command.h"
@@ -35,6 +36,8 @@ std::vector<std::unique_ptr<Command>> commands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(std::make_unique<snapstore::tools::DumpCommand>());
   all.push_back(std::make_unique<snapstore::tools::RestoreCommand>());
+  all.push_back(std::make_unique<snapstore::tools::BackupCommand>());
+  all.push_back(std::make_unique<snapstore::tools::RestoreBackupCommand>());
   all.push_back(std::make_unique<snapstore::tools::VerifyCommand>());
   all.push_back(std::make_unique<snapstore::tools::WalCommand>());
   all.push_back(std::make_unique<snapstore::tools::RepairCommand>());

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "snapstore/backup.h"
 #include "snapstore/index_options.h"
 #include "snapstore/options.h"
 #include "snapstore/status.h"
@@ -583,6 +584,18 @@ class Store {
   Status checkpoint();
   // The latest revision known to be durable (in memory: revision()).
   std::uint64_t durable_revision() const;
+  // A full backup into `dir` (missing, or an empty directory) while writes
+  // go on: an openable store as of one revision R — at least the durable
+  // revision when the call starts — checked before it is renamed into place
+  // (backup.h). Durable stores only: InvalidArgument in memory or read-only,
+  // or naming `dir` when it exists and is not empty.
+  //
+  //   auto info = store.backup("/backups/2024-06-01");   // info->revision == R
+  Result<BackupInfo> backup(const std::string& dir) const;
+  // An incremental backup: the WAL records (since_revision, R]. InvalidArgument
+  // when since_revision is past the store's revision, or when the WAL from
+  // there is no longer retained (naming the oldest revision it still holds).
+  Result<BackupInfo> backup(const std::string& dir, std::uint64_t since_revision) const;
   // What open() recovered (empty for in-memory stores).
   OpenReport open_report() const;
 
