@@ -44,6 +44,7 @@ Result<ChangeFeed> StoreCore::changes(std::uint64_t after_revision) {
   if (after_revision > current) return future_revision("revision", after_revision, current);
   const std::shared_ptr<ChangeLog>& log = journal_->change_log();
   log->enable();
+  log->published(journal_->durable_lsn());  // what was durable before the log listened
   auto oldest = log->oldest_available();
   if (!oldest) return oldest.status();
   if (after_revision + 1 < *oldest) {
