@@ -308,7 +308,7 @@ TEST(ChangeFeed, EveryWriteOnceInRevisionOrderUnderConcurrentWriters) {
   };
 
   constexpr int kWriters = 3;
-  constexpr int kRounds = 60;
+  constexpr int kRounds = 30;
   std::atomic<bool> writers_done{false};
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
@@ -418,8 +418,8 @@ TEST(ChangeFeed, AConsumerKeepsItsChangesAcrossCheckpointsAndRestarts) {
     copy = Model::of(*store);
     ASSERT_TRUE(store->register_consumer("copy", r));
     std::vector<std::string> ids;
-    for (int i = 0; i < 300; ++i) {
-      auto w = store->insert(Document{{"n", i}, {"pad", std::string(100, 'p')}});
+    for (int i = 0; i < 200; ++i) {
+      auto w = store->insert(Document{{"n", i}, {"pad", std::string(150, 'p')}});
       ASSERT_TRUE(w);
       ids.push_back(w->id);
       if (i % 4 == 1) {
@@ -722,7 +722,7 @@ TEST(ChangeFeed, AConsumerCopyEqualsTheStoreAfterWritersAreKilled) {
     std::uint64_t last_acknowledged = 0;
     {
       Child child({dir.path(), std::to_string(round + 1)});
-      for (int line = 0; line < 150; ++line) {
+      for (int line = 0; line < 80; ++line) {
         const std::uint64_t r = child.next_line();
         ASSERT_NE(r, 0u) << "the child stopped early (round " << round << ")";
         last_acknowledged = r;
