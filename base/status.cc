@@ -22,6 +22,7 @@ std::string_view status_code_message(StatusCode code) noexcept {
     case StatusCode::kVersionConflict: return "version conflict";
     case StatusCode::kUniqueViolation: return "unique index violation";
     case StatusCode::kSnapshotExpired: return "snapshot expired";
+    case StatusCode::kRevisionRetired: return "revision retired";
   }
   return "unknown error";
 }

@@ -41,6 +41,12 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   if (!store_dir) return store_dir.status();
   journal->dir_lock_ = std::move(*store_dir);
   const std::string wal_dir = journal->dir_lock_->wal_dir();
+  auto slots = recovery::ConsumerSlots::open(env, dir, options.read_only);
+  if (!slots) return slots.status();
+  journal->slots_ = std::move(*slots);
+  journal->change_log_ = std::make_shared<ChangeLog>(env, wal_dir, options.change_buffer_bytes,
+                                                     options.max_nesting_depth,
+                                                     options.durability == Durability::kSync);
 
   // 2. RocksDB: documents and index definitions as of applied_lsn.
   recovery::MirrorOptions mirror_options;
@@ -48,6 +54,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   mirror_options.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
   mirror_options.checkpoint_interval = std::chrono::seconds(options.checkpoint_interval_seconds);
   mirror_options.rocksdb_env = storage.rocksdb;
+  mirror_options.retention = journal->retention_hook();
   auto mirror = journal->dir_lock_->open_mirror(mirror_options);
   if (!mirror) return mirror.status();
   journal->mirror_ = std::move(*mirror);
@@ -123,8 +130,11 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, const Opt
   writer_options.segment_bytes = options.wal_segment_bytes;
   writer_options.sync_every_group = options.durability == Durability::kSync;
   recovery::Mirror* mirror_ptr = journal->mirror_.get();
+  ChangeLog* change_log = journal->change_log_.get();
   auto writer = wal::LogWriter::open(env, wal_dir, next_lsn, writer_options,
-                                     [mirror_ptr](std::uint64_t first, std::uint64_t last, std::string_view payload) {
+                                     [mirror_ptr, change_log](std::uint64_t first, std::uint64_t last,
+                                                              std::string_view payload) {
+                                       change_log->on_record(first, last, payload);
                                        mirror_ptr->enqueue(first, last, payload);
                                      });
   if (!writer) return writer.status();
@@ -153,12 +163,16 @@ Result<std::uint64_t> Journal::append(const std::vector<wal::Operation>& ops) {
   if (Status s = mirror_->error(); !s) {
     return Status::io_error("the RocksDB mirror of " + dir_ + " failed; reopen the store: " + s.message());
   }
-  return writer_->append(wal::encode_operations(ops), ops.size());
+  auto first = writer_->append(wal::encode_operations(ops), ops.size());
+  if (first && change_log_->enabled()) change_log_->published(writer_->durable_lsn());
+  return first;
 }
 
 Status Journal::flush() {
   if (read_only_) return Status::ok();
-  return writer_->sync();
+  Status s = writer_->sync();
+  if (s) change_log_->published(writer_->durable_lsn());
+  return s;
 }
 
 Status Journal::checkpoint() {
@@ -206,6 +220,7 @@ Result<BackupInfo> Journal::backup(const std::string& dir, std::optional<std::ui
 std::uint64_t Journal::durable_lsn() const { return writer_ ? writer_->durable_lsn() : recovered_lsn_; }
 
 Status Journal::close() {
+  if (change_log_) change_log_->close();
   {
     // A backup reads the WAL and RocksDB until it returns.
     std::unique_lock lock(backup_mutex_);

@@ -21,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "engine/change_log.h"
 #include "engine/storage_env.h"
+#include "recovery/consumer_slots.h"
 #include "recovery/mirror.h"
 #include "recovery/replay.h"
 #include "recovery/store_dir.h"
@@ -64,16 +66,31 @@ class Journal {
   // Syncs and closes the WAL, checkpoints, releases the lock.
   Status close();
 
+  // ---- The change feed (journal_changes.cc). ----
+  // Where feeds read and wait; it outlives the Journal for waiting feeds.
+  const std::shared_ptr<ChangeLog>& change_log() const { return change_log_; }
+  // The changes after `at` that are durable, making the written ones
+  // durable first in the none and periodic modes (so that no feed reader
+  // ever sees a change a power cut could take back).
+  Result<std::vector<Change>> read_changes(FeedPosition& at, std::size_t max_changes);
+  recovery::ConsumerSlots& consumer_slots() { return *slots_; }
+  // The WAL's segments now, for the bytes each consumer holds.
+  Result<std::vector<wal::SegmentInfo>> wal_segments() const;
+
  private:
   Journal(std::string dir, const Options& options, wal::Env* env);
   void run_periodic_sync();
+  // The mirror's WAL retention: the consumers' needs and bounds.
+  recovery::RetentionHook retention_hook();
 
   wal::Env* const env_;
   const std::string dir_;
   const Options options_;
   const bool read_only_;
   std::unique_ptr<recovery::StoreDir> dir_lock_;  // the directory and its lock, released last
+  std::unique_ptr<recovery::ConsumerSlots> slots_;  // outlives the mirror, whose retention asks it
   std::unique_ptr<recovery::Mirror> mirror_;
+  std::shared_ptr<ChangeLog> change_log_;
   std::unique_ptr<wal::LogWriter> writer_;
   std::uint64_t recovered_lsn_ = 0;  // read-only stores: the last LSN recovered
 

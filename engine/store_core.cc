@@ -154,6 +154,10 @@ Status StoreCore::validate_options(const Options& options) {
     return Status::invalid_argument("Options::max_snapshot_age must not be negative (0 means no limit), got " +
                                     std::to_string(options.max_snapshot_age.count()) + " ms");
   }
+  if (options.max_consumer_age.count() < 0) {
+    return Status::invalid_argument("Options::max_consumer_age must not be negative (0 means no limit), got " +
+                                    std::to_string(options.max_consumer_age.count()) + " ms");
+  }
   return Status::ok();
 }
 

@@ -142,6 +142,16 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   std::size_t size() const;
   std::vector<IndexInfo> indexes() const;
 
+  // The change feed and named consumers (change_feed.cc).
+  Result<ChangeFeed> changes(std::uint64_t after_revision);
+  Result<ChangeFeed> changes_for(std::string_view consumer);
+  Result<std::vector<Change>> feed_next(FeedState& feed, std::size_t max_changes);
+  Result<std::vector<Change>> feed_wait(FeedState& feed, std::chrono::milliseconds timeout, std::size_t max_changes);
+  Status register_consumer(std::string_view name, std::uint64_t after_revision);
+  Status acknowledge(std::string_view name, std::uint64_t revision);
+  Status drop_consumer(std::string_view name);
+  Result<std::vector<ConsumerInfo>> consumers() const;
+
   // A cursor's read of one listed document: its current state, DocumentDeleted
   // when it is gone, StoreClosed once the store is closed.
   Result<SnapshotPtr> read_listed(std::string_view id) const;

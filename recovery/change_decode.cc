@@ -1,6 +1,7 @@
 // WAL batch -> Changes (see change_decode.h).
 #include "recovery/change_decode.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -11,7 +12,9 @@ namespace snapstore::recovery {
 Status append_changes(const wal::Batch& batch, std::size_t max_depth, std::vector<Change>& out) {
   if (batch.ops.empty()) return Status::ok();
   const std::uint64_t last = batch.last_lsn();
-  out.reserve(out.size() + batch.ops.size());
+  // Not reserve(size + n): called once per record, exact reservations would
+  // reallocate every time.
+  if (out.capacity() - out.size() < batch.ops.size()) out.reserve(std::max(out.size() * 2, out.size() + batch.ops.size()));
   for (std::size_t i = 0; i < batch.ops.size(); ++i) {
     const wal::Operation& op = batch.ops[i];
     Change change;

@@ -2,6 +2,7 @@
 #include "recovery/mirror.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -500,10 +501,18 @@ Status Mirror::flush_and_retire() {
   // and the last (active) segment is never removed.
   auto segments = wal::list_segments(env_, wal_dir_);
   if (!segments) return segments.status();
+  // Segments a change-feed consumer still reads stay too.
+  std::uint64_t keep_from = UINT64_MAX;
+  if (options_.retention) {
+    RetentionDecision decision = options_.retention(*segments, lsn);
+    keep_from = decision.keep_from;
+    for (const std::string& warning : decision.warnings) log_warning(warning);
+  }
   std::uint64_t retired = 0;
   SNAPSTORE_KILL_POINT("retire.before_remove");
   for (std::size_t i = 0; i + 1 < segments->size(); ++i) {
     if ((*segments)[i + 1].first_lsn > lsn + 1) break;
+    if ((*segments)[i + 1].first_lsn > keep_from) break;
     if (Status r = env_->remove((*segments)[i].path); !r) return r;
     SNAPSTORE_KILL_POINT("retire.after_remove");
     ++retired;
@@ -515,6 +524,12 @@ Status Mirror::flush_and_retire() {
     segments_retired_ += retired;
   }
   return Status::ok();
+}
+
+void Mirror::log_warning(const std::string& message) const {
+  if (!db_) return;
+  const std::shared_ptr<rocksdb::Logger> logger = db_->GetDBOptions().info_log;
+  if (logger) rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, logger, "snapstore: %s", message.c_str());
 }
 
 Status Mirror::checkpoint() {

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,7 @@
 
 #include "snapstore/status.h"
 #include "wal/env.h"
+#include "wal/reader.h"
 #include "wal/record.h"
 
 namespace rocksdb {
@@ -44,6 +46,15 @@ class ColumnFamilyHandle;
 
 namespace snapstore::recovery {
 
+// What WAL retirement must keep for readers other than the mirror (the
+// change feed's named consumers), and what to log about it.
+struct RetentionDecision {
+  std::uint64_t keep_from = UINT64_MAX;  // the first LSN to keep; UINT64_MAX: none
+  std::vector<std::string> warnings;     // written to the store's info log (db/LOG)
+};
+// Asked at every retirement with the segments as listed and the applied LSN.
+using RetentionHook = std::function<RetentionDecision(const std::vector<wal::SegmentInfo>&, std::uint64_t)>;
+
 struct MirrorOptions {
   bool read_only = false;
   bool create_if_missing = true;
@@ -51,6 +62,7 @@ struct MirrorOptions {
   std::uint64_t checkpoint_wal_bytes = 256ULL << 20;
   std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(5)};
   rocksdb::Env* rocksdb_env = nullptr;  // nullptr: RocksDB's default; tests inject faults here
+  RetentionHook retention;  // none: retire every segment the mirror covers
 };
 
 // Takes the documents one loading thread reads: made by LoadSink::make_loader
@@ -124,6 +136,8 @@ class Mirror {
   // consistent state and its meta holds that state's applied_lsn. Runs
   // beside the applier; the online backup's first step (recovery/backup.h).
   Status create_checkpoint(const std::string& dir) const;
+  // Writes a warning to the store's info log (db/LOG); never fails.
+  void log_warning(const std::string& message) const;
 
   // The sticky failure of the applier or of a checkpoint, or ok.
   Status error() const;

@@ -58,6 +58,7 @@ Result<Contents> examine(wal::Env* env, const std::string& dir) {
 std::string lock_path(std::string_view dir) { return wal::join_path(dir, kLockFileName); }
 std::string wal_dir_path(std::string_view dir) { return wal::join_path(dir, kWalDirName); }
 std::string db_dir_path(std::string_view dir) { return wal::join_path(dir, kDbDirName); }
+std::string consumers_path(std::string_view dir) { return wal::join_path(dir, kConsumersFileName); }
 std::string damaged_path(std::string_view segment_path) { return std::string(segment_path) + std::string(kDamagedSuffix); }
 std::string temporary_path(std::string_view path) { return std::string(path) + std::string(kTemporarySuffix); }
 

@@ -29,6 +29,8 @@ inline constexpr std::string_view kWalDirName = "wal";     // WAL segments, <fir
 inline constexpr std::string_view kDbDirName = "db";       // the RocksDB mirror
 // RocksDB's own info log inside db/ (and its rotated LOG.old.<time>).
 inline constexpr std::string_view kRocksDbInfoLogName = "LOG";
+// The named change-feed consumers (recovery/consumer_slots.h).
+inline constexpr std::string_view kConsumersFileName = "consumers";
 // A WAL segment set aside by repair: "<segment>.damaged".
 inline constexpr std::string_view kDamagedSuffix = ".damaged";
 // A file being written whole before it is renamed into place: "<file>.tmp".
@@ -43,6 +45,7 @@ inline constexpr std::string_view kRestoreLockName = ".restore.lock";
 std::string lock_path(std::string_view dir);
 std::string wal_dir_path(std::string_view dir);
 std::string db_dir_path(std::string_view dir);
+std::string consumers_path(std::string_view dir);
 std::string damaged_path(std::string_view segment_path);
 std::string temporary_path(std::string_view path);
 // "<parent>/.<name of target>.restore-": the prefix of restore's temporary

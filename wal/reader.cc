@@ -337,4 +337,74 @@ Result<ReadSummary> salvage_log(Env* env, const std::string& dir, std::uint64_t 
   return walk_log(env, dir, floor_lsn, visit, below_floor, /*salvage=*/true);
 }
 
+Result<std::unique_ptr<SegmentCursor>> SegmentCursor::open(Env* env, const SegmentInfo& segment, bool copy) {
+  std::unique_ptr<SegmentCursor> cursor(new SegmentCursor(env, segment, copy));
+  if (Status s = cursor->load(); !s) return s;
+  if (cursor->data_.size() < kSegmentHeaderSize) {
+    return Status::corruption(at(segment.path, 0) + ": segment header truncated to " +
+                              std::to_string(cursor->data_.size()) + " bytes");
+  }
+  if (Status s = check_header(segment, cursor->data_); !s) return s;
+  cursor->offset_ = kSegmentHeaderSize;
+  cursor->expected_lsn_ = segment.first_lsn;
+  return cursor;
+}
+
+Status SegmentCursor::load() {
+  mapped_.reset();
+  copied_.clear();
+  if (copy_) {
+    auto content = env_->read_file(segment_.path);
+    if (!content) return content.status();
+    copied_ = std::move(*content);
+    data_ = copied_;
+  } else {
+    auto content = env_->map_file(segment_.path);
+    if (!content) return content.status();
+    mapped_ = std::move(*content);
+    data_ = mapped_->data();
+  }
+  return Status::ok();
+}
+
+Status SegmentCursor::refresh() {
+  problem_.clear();
+  return load();
+}
+
+Result<std::optional<Batch>> SegmentCursor::next(std::uint64_t from_lsn) {
+  while (offset_ < data_.size()) {
+    RecordView view;
+    const Parse parse = parse_record(data_, offset_, view);
+    if (parse != Parse::kRecord) {
+      problem_ = parse == Parse::kZeroed ? std::string("zeroed space") : view.problem;
+      return std::optional<Batch>();
+    }
+    if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
+      if (!(view.type & kIgnorableTypeBit)) {
+        return Status::corruption(at(segment_.path, offset_) + ": unknown record type " + std::to_string(view.type));
+      }
+      offset_ += view.size;
+      continue;
+    }
+    auto lsns = peek_payload_lsns(view.payload);
+    std::optional<Batch> batch;
+    if (!lsns || lsns->last_lsn >= from_lsn) {
+      auto decoded = decode_payload(view.payload);
+      if (!decoded) return Status::corruption(at(segment_.path, offset_) + ": " + decoded.status().detail());
+      lsns = PayloadLsns{decoded->first_lsn, decoded->last_lsn()};
+      batch = std::move(*decoded);
+    }
+    if (lsns->first_lsn != expected_lsn_) {
+      return Status::corruption(at(segment_.path, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+                                ", expected LSN " + std::to_string(expected_lsn_));
+    }
+    expected_lsn_ = lsns->last_lsn + 1;
+    offset_ += view.size;
+    if (batch) return batch;
+  }
+  problem_.clear();
+  return std::optional<Batch>();
+}
+
 }  // namespace snapstore::wal

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,5 +113,53 @@ struct SegmentCheck {
 // view; read_log() stops caring about a segment once its LSNs are below the
 // floor). Nothing is visited; LSN order across segments is read_log()'s job.
 Result<std::vector<SegmentCheck>> check_segments(Env* env, const std::string& dir);
+
+// Reads one segment's batch records in order, a few at a time, for a reader
+// that follows a live log (the change feed): it keeps its place between
+// calls, and refresh() reads the file again to see what was appended since.
+// It stops at the end of the bytes read or at the first record that is not
+// whole and valid there (an append in progress, a torn tail or damage): the
+// caller knows which LSNs must be readable and decides what that means.
+//
+//   auto cursor = SegmentCursor::open(env, segment, /*copy=*/false);
+//   while (auto batch = (*cursor)->next(from_lsn)) { if (!*batch) break; ... }
+class SegmentCursor {
+ public:
+  // Maps `segment` (reads a private copy when `copy`: for the segment a
+  // writer still appends to, which a failed append may shorten) and checks
+  // its header. Corruption naming the file for a header that is not one.
+  static Result<std::unique_ptr<SegmentCursor>> open(Env* env, const SegmentInfo& segment, bool copy);
+
+  // The next batch whose last LSN is at least `from_lsn` (earlier records
+  // are checked and passed over without decoding), or nullopt at the end of
+  // what was read; problem() then says why it stopped short of the end of
+  // the bytes, if it did. Corruption for a checksum-valid record that does
+  // not decode or does not follow on from the one before.
+  Result<std::optional<Batch>> next(std::uint64_t from_lsn);
+
+  // The LSN the next record must start at.
+  std::uint64_t expected_lsn() const { return expected_lsn_; }
+  // Empty at a clean end; else what the record at offset() is not.
+  const std::string& problem() const { return problem_; }
+  std::uint64_t offset() const { return offset_; }
+  const SegmentInfo& segment() const { return segment_; }
+
+  // Reads the file again (it may have grown) and goes on from offset().
+  Status refresh();
+
+ private:
+  SegmentCursor(Env* env, SegmentInfo segment, bool copy) : env_(env), segment_(std::move(segment)), copy_(copy) {}
+  Status load();
+
+  Env* const env_;
+  const SegmentInfo segment_;
+  const bool copy_;
+  std::unique_ptr<FileBytes> mapped_;
+  std::string copied_;
+  std::string_view data_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t expected_lsn_ = 0;
+  std::string problem_;
+};
 
 }  // namespace snapstore::wal

@@ -134,6 +134,23 @@ struct Options {
   // Threads that load documents and build indexes at open; 0 means one per
   // core. Default: 0.
   std::uint32_t open_threads = 0;
+
+  // ---- The change feed (Store::changes, named consumers). ----
+
+  // Memory for the most recent WAL records, from which a change feed that
+  // keeps up reads without touching the files (kept only once a feed was
+  // made). Default: 8 MiB.
+  std::uint64_t change_buffer_bytes = std::uint64_t{8} << 20;
+
+  // A named consumer whose unacknowledged changes hold more WAL than this
+  // (in whole segments) is dropped at the next checkpoint, with a warning
+  // in the store's info log (db/LOG), and its segments are released, so a
+  // consumer that died cannot fill the disk. 0: no limit. Default: 1 GiB.
+  std::uint64_t max_consumer_wal_bytes = std::uint64_t{1} << 30;
+
+  // A named consumer that is behind and has not acknowledged for this long
+  // is dropped likewise. 0: no limit. Default: 0.
+  std::chrono::milliseconds max_consumer_age{0};
 };
 
 }  // namespace snapstore

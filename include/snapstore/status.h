@@ -43,6 +43,9 @@ enum class StatusCode : std::uint8_t {
   // A point-in-time snapshot was used past Options::max_snapshot_age, or
   // after it was released.
   kSnapshotExpired = 15,
+  // A change feed (or consumer) asked for revisions whose WAL segments a
+  // checkpoint already removed; the detail names the oldest available one.
+  kRevisionRetired = 16,
 };
 
 // What a VersionConflict or UniqueViolation is about, for a program that
@@ -80,6 +83,7 @@ class [[nodiscard]] Status {
   static Status busy(std::string_view detail = {}) { return {StatusCode::kBusy, detail}; }
   static Status invalid_argument(std::string_view detail = {}) { return {StatusCode::kInvalidArgument, detail}; }
   static Status snapshot_expired(std::string_view detail = {}) { return {StatusCode::kSnapshotExpired, detail}; }
+  static Status revision_retired(std::string_view detail = {}) { return {StatusCode::kRevisionRetired, detail}; }
   static Status version_conflict(std::string_view detail, Conflict conflict) {
     return with_conflict(StatusCode::kVersionConflict, detail, std::move(conflict));
   }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "snapstore/backup.h"
+#include "snapstore/change.h"
 #include "snapstore/index_options.h"
 #include "snapstore/options.h"
 #include "snapstore/status.h"
@@ -49,6 +50,7 @@ class StoreCore;
 class StreamState;
 class CursorState;
 struct SnapshotState;
+struct FeedState;
 }  // namespace engine
 
 // One document as read: its id, a private deep copy of its data, its version
@@ -428,6 +430,57 @@ struct SnapshotStats {
   std::size_t index_entries_pinned = 0;   // ended index entries kept for them
 };
 
+// A durable store's committed changes in revision order, from a given
+// revision on (Store::changes, docs/GUARANTEES.md "Change feed"): every
+// insert, update, remove, create_index and drop_index exactly once, with its
+// batch's bounds, read from memory for the recent tail and from the WAL
+// segments before it. A change is delivered once it is durable (in the none
+// and periodic modes the feed syncs the WAL first), so no crash or power cut
+// can take back a change a feed has delivered. Movable; one thread at a time.
+//
+//   auto feed = store.changes(store.revision());   // from now on
+//   for (;;) {
+//     auto batch = feed->wait_next(std::chrono::seconds(1));
+//     if (!batch) break;                             // StoreClosed, RevisionRetired, ...
+//     for (const Change& c : *batch) std::cout << to_json_line(c) << "\n";
+//   }
+//
+// Errors: StoreClosed once the store is closed; RevisionRetired when a
+// checkpoint removed the WAL the feed had yet to read (a named consumer's
+// feed never meets it: its slot keeps the WAL); Corruption or IOError from
+// the WAL files.
+class ChangeFeed {
+ public:
+  ChangeFeed();  // no feed: next() answers StoreClosed
+  ChangeFeed(ChangeFeed&&) noexcept;
+  ChangeFeed& operator=(ChangeFeed&&) noexcept;
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
+  ~ChangeFeed();
+
+  // The next changes, in revision order and whole WAL records at a time
+  // (so about `max_changes`; a large batch comes whole); empty when there
+  // is none yet.
+  Result<std::vector<Change>> next(std::size_t max_changes = 1024);
+  // next(), waiting up to `timeout` for a change when there is none yet.
+  Result<std::vector<Change>> wait_next(std::chrono::milliseconds timeout, std::size_t max_changes = 1024);
+  // The revision of the last change delivered (the feed's start before any).
+  std::uint64_t position() const noexcept;
+
+ private:
+  friend class engine::StoreCore;
+  explicit ChangeFeed(std::shared_ptr<engine::FeedState> state);
+  std::shared_ptr<engine::FeedState> state_;
+};
+
+// A named consumer of the change feed (Store::register_consumer).
+struct ConsumerInfo {
+  std::string name;
+  std::uint64_t acknowledged_revision = 0;  // it has every change up to here
+  std::uint64_t retained_wal_bytes = 0;     // WAL kept for its later changes
+  std::chrono::system_clock::time_point acknowledged_at;  // registration or last ack
+};
+
 // Decides, per live document, whether Store::clone(filter) keeps it. It gets
 // a private deep copy and may change `data`: the clone keeps the changed data
 // (changes to id, version and revision are ignored).
@@ -598,6 +651,40 @@ class Store {
   Result<BackupInfo> backup(const std::string& dir, std::uint64_t since_revision) const;
   // What open() recovered (empty for in-memory stores).
   OpenReport open_report() const;
+
+  // ---- The change feed (durable stores; in memory: InvalidArgument). ----
+
+  // The changes after `after_revision` (0: all the WAL still holds;
+  // revision(): from now on). InvalidArgument when it is past revision();
+  // RevisionRetired naming the oldest available revision when a checkpoint
+  // already removed the WAL holding after_revision + 1.
+  Result<ChangeFeed> changes(std::uint64_t after_revision) const;
+
+  // Named consumers, like PostgreSQL's replication slots: the store keeps
+  // every WAL segment holding a change after the consumer's acknowledged
+  // revision, across checkpoints and restarts, until it acknowledges them
+  // (or is dropped, or passes Options::max_consumer_wal_bytes or
+  // max_consumer_age: then it is dropped with a warning in db/LOG). Every
+  // call is durable when it returns.
+  //
+  //   store.register_consumer("search-indexer", store.revision());
+  //   auto feed = store.changes_for("search-indexer");
+  //   auto batch = feed->wait_next(std::chrono::seconds(1));
+  //   ... apply *batch elsewhere, durably ...
+  //   store.acknowledge("search-indexer", batch->back().revision);
+  //
+  // register_consumer: InvalidArgument for a name outside
+  // [A-Za-z0-9_.-]{1,64}, a name in use or a revision past revision();
+  // RevisionRetired as changes(). acknowledge: InvalidArgument for an
+  // unknown consumer, a revision below the one acknowledged or past
+  // revision(). drop_consumer: InvalidArgument for an unknown consumer.
+  Status register_consumer(std::string_view name, std::uint64_t after_revision);
+  Status acknowledge(std::string_view name, std::uint64_t revision);
+  Status drop_consumer(std::string_view name);
+  // Sorted by name.
+  Result<std::vector<ConsumerInfo>> consumers() const;
+  // changes(the consumer's acknowledged revision).
+  Result<ChangeFeed> changes_for(std::string_view consumer) const;
 
   // Idempotent. Afterwards every call answers StoreClosed; streams already
   // made still deliver their snapshot. A durable store syncs its WAL,

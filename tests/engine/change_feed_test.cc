@@ -1,17 +1,36 @@
 // The change feed (issue 16 item 1) and its JSON line format (item 4):
 // Change <-> JSON line for every op, the WAL batch -> Change decoding shared
-// with other readers of the log, and bad lines refused with a named field.
+// with other readers of the log, bad lines refused with a named field; the
+// feed against the store's own history (concurrent writers, batches, index
+// operations, restarts, a SIGKILLed writer), named consumers and their WAL
+// retention, and bad input.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "fault/fault_rig.h"
 #include "recovery/change_decode.h"
 #include "snapstore/change.h"
+#include "snapstore/store.h"
+#include "testutil/temp_dir.h"
 #include "value/msgpack_codec.h"
 #include "wal/record.h"
+
+extern char** environ;
 
 namespace snapstore {
 namespace {
@@ -187,6 +206,541 @@ TEST(ChangeDecode, WalBatchBecomesOneChangePerOperation) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.code(), StatusCode::kCorruption);
   EXPECT_NE(bad.status().message().find("revision 11"), std::string::npos) << bad.status().message();
+}
+
+
+// ---- The feed against the store's own history. ----
+
+using testutil::TempDir;
+
+// A copy of a store's documents and index definitions that changes are
+// applied to, as a consumer outside the store would.
+struct Model {
+  std::map<std::string, std::pair<Document, std::uint64_t>> docs;  // id -> data, version
+  std::map<std::string, std::pair<std::vector<std::string>, IndexOptions>> indexes;
+
+  static Model of(const Store& store) {
+    Model m;
+    auto stream = store.stream();
+    while (auto doc = stream.next()) m.docs[doc->id] = {doc->data, doc->version};
+    for (const IndexInfo& info : store.indexes()) m.indexes[info.name] = {info.fields, info.options};
+    return m;
+  }
+
+  void apply(const Change& c) {
+    switch (c.op) {
+      case ChangeOp::kInsert:
+        EXPECT_EQ(docs.count(c.id), 0u) << "insert of an existing id at " << c.revision;
+        EXPECT_EQ(c.version, 1u);
+        docs[c.id] = {c.document, c.version};
+        break;
+      case ChangeOp::kUpdate:
+        EXPECT_EQ(docs.count(c.id), 1u) << "update of a missing id at " << c.revision;
+        EXPECT_EQ(docs[c.id].second + 1, c.version) << "at " << c.revision;
+        docs[c.id] = {c.document, c.version};
+        break;
+      case ChangeOp::kRemove:
+        EXPECT_EQ(docs.count(c.id), 1u) << "remove of a missing id at " << c.revision;
+        EXPECT_EQ(docs[c.id].second, c.version) << "at " << c.revision;
+        docs.erase(c.id);
+        break;
+      case ChangeOp::kCreateIndex:
+        EXPECT_EQ(indexes.count(c.index), 0u) << c.index;
+        indexes[c.index] = {c.fields, c.index_options};
+        break;
+      case ChangeOp::kDropIndex:
+        EXPECT_EQ(indexes.erase(c.index), 1u) << c.index;
+        break;
+    }
+  }
+  friend bool operator==(const Model&, const Model&) = default;
+};
+
+// Everything a feed has now, checking that revisions follow on from `after`.
+std::vector<Change> drain(ChangeFeed& feed, std::uint64_t after) {
+  std::vector<Change> all;
+  std::uint64_t expected = after + 1;
+  for (;;) {
+    auto batch = feed.next(64);
+    EXPECT_TRUE(batch) << batch.status().message();
+    if (!batch || batch->empty()) return all;
+    for (Change& c : *batch) {
+      EXPECT_EQ(c.revision, expected) << "a change is missing, duplicated or out of order";
+      expected = c.revision + 1;
+      EXPECT_LE(c.batch_first_revision, c.revision);
+      EXPECT_GE(c.batch_last_revision, c.revision);
+      all.push_back(std::move(c));
+    }
+  }
+}
+
+Options feed_options() {
+  Options options;
+  options.durability = Durability::kNone;
+  options.wal_segment_bytes = 16 << 10;
+  options.change_buffer_bytes = 8 << 10;  // small: readers that fall behind read the files
+  return options;
+}
+
+TEST(ChangeFeed, EveryWriteOnceInRevisionOrderUnderConcurrentWriters) {
+  TempDir dir;
+  auto store = Store::open(dir.path(), feed_options());
+  ASSERT_TRUE(store) << store.status().message();
+  ASSERT_TRUE(store->insert(Document{{"before", true}}));
+  const std::uint64_t start = store->revision();
+  auto feed = store->changes(start);
+  ASSERT_TRUE(feed) << feed.status().message();
+
+  // What each write produced, by revision: filled by the writers.
+  std::mutex expected_mutex;
+  std::map<std::uint64_t, Change> expected;
+  auto expect = [&](ChangeOp op, const WriteResult& r, const Document& doc, std::uint64_t first, std::uint64_t last) {
+    Change c;
+    c.revision = r.revision;
+    c.op = op;
+    c.id = r.id;
+    c.version = r.version;
+    if (op != ChangeOp::kRemove) c.document = doc;
+    c.batch_first_revision = first;
+    c.batch_last_revision = last;
+    std::lock_guard lock(expected_mutex);
+    expected[r.revision] = std::move(c);
+  };
+
+  constexpr int kWriters = 3;
+  constexpr int kRounds = 30;
+  std::atomic<bool> writers_done{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kRounds; ++i) {
+        Document doc{{"w", w}, {"i", i}, {"pad", std::string(static_cast<std::size_t>(20 + i), 'x')}};
+        auto ins = store->insert(doc);
+        ASSERT_TRUE(ins);
+        expect(ChangeOp::kInsert, *ins, doc, ins->revision, ins->revision);
+        Document changed{{"w", w}, {"i", i}, {"updated", true}};
+        auto upd = store->update(ins->id, changed);
+        ASSERT_TRUE(upd);
+        expect(ChangeOp::kUpdate, *upd, changed, upd->revision, upd->revision);
+        WriteBatch batch;
+        Document a{{"w", w}, {"batch", i}};
+        batch.insert(a);
+        batch.update(ins->id, Document{{"w", w}, {"i", i}, {"again", 2}});
+        auto done = store->write(batch);
+        ASSERT_TRUE(done);
+        const std::uint64_t first = (*done)[0].revision, last = (*done)[1].revision;
+        expect(ChangeOp::kInsert, (*done)[0], a, first, last);
+        expect(ChangeOp::kUpdate, (*done)[1], Document{{"w", w}, {"i", i}, {"again", 2}}, first, last);
+        if (i % 3 == 0) {
+          auto rem = store->remove(ins->id);
+          ASSERT_TRUE(rem);
+          expect(ChangeOp::kRemove, *rem, {}, rem->revision, rem->revision);
+        }
+      }
+    });
+  }
+  std::thread indexer([&] {
+    for (int k = 0; k < 10; ++k) {
+      const std::string name = "ix" + std::to_string(k);
+      ASSERT_TRUE(store->create_index(name, {"i"}, IndexOptions{.partial = IndexPredicate::exists("w")}));
+      if (k % 2 == 0) {
+        ASSERT_TRUE(store->drop_index(name));
+      }
+    }
+  });
+  // The reader keeps up while the writers write, from memory and, when it
+  // falls behind the small ring, from the WAL files.
+  std::vector<Change> got;
+  std::thread reader([&] {
+    while (!writers_done.load() || got.empty() || got.back().revision < store->revision()) {
+      auto batch = feed->wait_next(std::chrono::milliseconds(20), 50);
+      ASSERT_TRUE(batch) << batch.status().message();
+      for (Change& c : *batch) got.push_back(std::move(c));
+    }
+  });
+  for (auto& t : writers) t.join();
+  indexer.join();
+  writers_done = true;
+  reader.join();
+
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().revision, store->revision());
+  EXPECT_EQ(feed->position(), store->revision());
+  std::map<std::string, std::vector<ChangeOp>> index_ops;
+  std::uint64_t next = start + 1;
+  for (const Change& c : got) {
+    ASSERT_EQ(c.revision, next) << "missing, duplicated or out of order";
+    ++next;
+    if (c.op == ChangeOp::kCreateIndex || c.op == ChangeOp::kDropIndex) {
+      index_ops[c.index].push_back(c.op);
+      EXPECT_EQ(c.batch_first_revision, c.revision);
+      if (c.op == ChangeOp::kCreateIndex) {
+        EXPECT_EQ(c.fields, std::vector<std::string>{"i"});
+        EXPECT_EQ(c.index_options, (IndexOptions{.partial = IndexPredicate::exists("w")}));
+      }
+      continue;
+    }
+    auto it = expected.find(c.revision);
+    ASSERT_NE(it, expected.end()) << "an invented change at " << c.revision;
+    EXPECT_EQ(c, it->second) << to_json_line(c) << " vs " << to_json_line(it->second);
+  }
+  EXPECT_EQ(expected.size() + 15, got.size());  // 10 creates, 5 drops
+  for (int k = 0; k < 10; ++k) {
+    const auto& ops = index_ops["ix" + std::to_string(k)];
+    if (k % 2 == 0) {
+      EXPECT_EQ(ops, (std::vector<ChangeOp>{ChangeOp::kCreateIndex, ChangeOp::kDropIndex})) << k;
+    } else {
+      EXPECT_EQ(ops, std::vector<ChangeOp>{ChangeOp::kCreateIndex}) << k;
+    }
+  }
+  // The feed syncs before it delivers: nothing delivered is only in the page cache.
+  EXPECT_GE(store->durable_revision(), got.back().revision);
+
+  // A second feed from the same start reads the same history, now mostly from the files.
+  auto again = store->changes(start);
+  ASSERT_TRUE(again);
+  const std::vector<Change> replayed = drain(*again, start);
+  EXPECT_EQ(replayed, got);
+}
+
+TEST(ChangeFeed, AConsumerKeepsItsChangesAcrossCheckpointsAndRestarts) {
+  TempDir dir;
+  Options options = feed_options();
+  options.checkpoint_wal_bytes = 32 << 10;
+  Model copy;
+  std::uint64_t r = 0;
+  {
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->create_index("by_n", {"n"}));
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(store->insert(Document{{"n", i}}));
+    r = store->revision();
+    copy = Model::of(*store);
+    ASSERT_TRUE(store->register_consumer("copy", r));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 200; ++i) {
+      auto w = store->insert(Document{{"n", i}, {"pad", std::string(150, 'p')}});
+      ASSERT_TRUE(w);
+      ids.push_back(w->id);
+      if (i % 4 == 1) {
+        ASSERT_TRUE(store->update(ids[static_cast<std::size_t>(i) - 1], Document{{"n", -i}}));
+      }
+      if (i % 7 == 2) {
+        ASSERT_TRUE(store->remove(ids[static_cast<std::size_t>(i) - 2]));
+      }
+    }
+    ASSERT_TRUE(store->create_index("by_pad", {"pad"}, IndexOptions{.unique = false}));
+    ASSERT_TRUE(store->drop_index("by_n"));
+    ASSERT_TRUE(store->checkpoint());
+    auto infos = store->consumers();
+    ASSERT_TRUE(infos);
+    ASSERT_EQ(infos->size(), 1u);
+    EXPECT_EQ((*infos)[0].acknowledged_revision, r);
+    EXPECT_GT((*infos)[0].retained_wal_bytes, options.checkpoint_wal_bytes);
+    store->close();  // checkpoints again
+  }
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store) << store.status().message();
+  // A feed with no consumer cannot go back that far: the WAL it needs is
+  // kept only for "copy".
+  auto feed = store->changes_for("copy");
+  ASSERT_TRUE(feed) << feed.status().message();
+  const std::vector<Change> changes = drain(*feed, r);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.back().revision, store->revision());
+  for (const Change& c : changes) copy.apply(c);
+  EXPECT_TRUE(copy == Model::of(*store)) << "the consumer's copy differs from the store";
+
+  // Acknowledging lets the next checkpoint release the segments.
+  const auto segments = [&] {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "wal")) n += e.path().extension() == ".log";
+    return n;
+  };
+  const std::size_t held = segments();
+  EXPECT_GT(held, 3u);
+  ASSERT_TRUE(store->acknowledge("copy", store->revision()));
+  ASSERT_TRUE(store->checkpoint());
+  EXPECT_LT(segments(), held);
+  auto infos = store->consumers();
+  ASSERT_TRUE(infos);
+  EXPECT_EQ((*infos)[0].acknowledged_revision, store->revision());
+  ASSERT_TRUE(store->drop_consumer("copy"));
+  EXPECT_TRUE(store->consumers()->empty());
+}
+
+TEST(ChangeFeed, WaitNextWakesForAWriteAndEndsWhenTheStoreCloses) {
+  TempDir dir;
+  Options options;
+  options.durability = Durability::kSync;
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store);
+  auto feed = store->changes(0);
+  ASSERT_TRUE(feed);
+  auto none = feed->next();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ASSERT_TRUE(store->insert(Document{{"late", 1}}));
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto got = feed->wait_next(std::chrono::seconds(20));
+  writer.join();
+  ASSERT_TRUE(got) << got.status().message();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].document, (Document{{"late", 1}}));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    store->close();
+  });
+  auto closed = feed->wait_next(std::chrono::seconds(20));
+  closer.join();
+  EXPECT_EQ(closed.code(), StatusCode::kStoreClosed);
+  EXPECT_EQ(feed->next().code(), StatusCode::kStoreClosed);
+}
+
+TEST(ChangeFeed, BadInputGetsAClearError) {
+  TempDir dir;
+  Options options = feed_options();
+  options.checkpoint_wal_bytes = 1 << 30;
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(store->insert(Document{{"i", i}, {"pad", std::string(200, 'p')}}));
+  const std::uint64_t now = store->revision();
+
+  auto future = store->changes(now + 5);
+  EXPECT_EQ(future.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(future.status().message().find("revision is " + std::to_string(now)), std::string::npos)
+      << future.status().message();
+
+  // An unnamed feed that has not read yet is not protected from a checkpoint.
+  auto behind = store->changes(0);
+  ASSERT_TRUE(behind);
+  ASSERT_TRUE(store->checkpoint());
+  auto retired = store->changes(0);
+  ASSERT_EQ(retired.code(), StatusCode::kRevisionRetired) << retired.status().message();
+  EXPECT_NE(retired.status().message().find("oldest available revision is"), std::string::npos);
+  auto late = behind->next();
+  EXPECT_EQ(late.code(), StatusCode::kRevisionRetired) << late.status().message();
+  EXPECT_EQ(store->register_consumer("late", 0).code(), StatusCode::kRevisionRetired);
+
+  EXPECT_EQ(store->register_consumer("bad name!", now).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->register_consumer("", now).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->register_consumer("c", now + 1).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store->register_consumer("c", now));
+  EXPECT_EQ(store->register_consumer("c", now).code(), StatusCode::kInvalidArgument);
+  const Status unknown = store->acknowledge("nobody", now);
+  EXPECT_EQ(unknown.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.message().find("\"nobody\""), std::string::npos) << unknown.message();
+  EXPECT_EQ(store->drop_consumer("nobody").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->changes_for("nobody").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->acknowledge("c", now + 1).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store->acknowledge("c", now));
+  ASSERT_TRUE(store->insert(Document{{"more", 1}}));
+  ASSERT_TRUE(store->acknowledge("c", now + 1));
+  const Status backwards = store->acknowledge("c", now);
+  EXPECT_EQ(backwards.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(backwards.message().find("cannot go back"), std::string::npos) << backwards.message();
+  EXPECT_EQ(store->consumers()->at(0).acknowledged_revision, now + 1);  // the failures changed nothing
+
+  auto memory = Store::open_in_memory();
+  ASSERT_TRUE(memory);
+  EXPECT_EQ(memory->changes(0).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(memory->register_consumer("c", 0).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ChangeFeed().next().code(), StatusCode::kStoreClosed);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Consumers, ADeadConsumerPastTheBoundIsDroppedWithAWarningAndItsWalReleased) {
+  TempDir dir;
+  Options options = feed_options();
+  options.checkpoint_wal_bytes = 1 << 30;
+  options.max_consumer_wal_bytes = 64 << 10;
+  {
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->register_consumer("dead", 0));
+    ASSERT_TRUE(store->register_consumer("alive", 0));
+    for (int i = 0; i < 400; ++i) {
+      ASSERT_TRUE(store->insert(Document{{"i", i}, {"pad", std::string(200, 'p')}}));
+      // "alive" keeps up (acknowledging every few writes).
+      if (i % 50 == 49) {
+        ASSERT_TRUE(store->acknowledge("alive", store->revision()));
+      }
+    }
+    ASSERT_TRUE(store->checkpoint());
+    auto infos = store->consumers();
+    ASSERT_TRUE(infos);
+    ASSERT_EQ(infos->size(), 1u);
+    EXPECT_EQ((*infos)[0].name, "alive");
+    EXPECT_LE((*infos)[0].retained_wal_bytes, options.max_consumer_wal_bytes);
+    // Its WAL is gone: only what "alive" and the mirror need is left.
+    std::uint64_t wal_bytes = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "wal")) wal_bytes += e.file_size();
+    EXPECT_LE(wal_bytes, options.max_consumer_wal_bytes);
+    const Status ack = store->acknowledge("dead", 5);
+    EXPECT_EQ(ack.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(ack.message().find("max_consumer_wal_bytes"), std::string::npos) << ack.message();
+    store->close();
+  }
+  const std::string log = read_text(dir / "db/LOG");
+  EXPECT_NE(log.find("consumer \"dead\" was dropped"), std::string::npos);
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store);
+  ASSERT_EQ(store->consumers()->size(), 1u);  // the drop was durable
+}
+
+TEST(Consumers, AConsumerIdleBehindPastMaxAgeIsDropped) {
+  TempDir dir;
+  Options options = feed_options();
+  options.max_consumer_age = std::chrono::milliseconds(20);
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->register_consumer("idle", 0));
+  ASSERT_TRUE(store->register_consumer("caught-up", 0));
+  ASSERT_TRUE(store->insert(Document{{"a", 1}}));
+  ASSERT_TRUE(store->acknowledge("caught-up", store->revision()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  ASSERT_TRUE(store->checkpoint());
+  auto infos = store->consumers();
+  ASSERT_TRUE(infos);
+  ASSERT_EQ(infos->size(), 1u);  // idle but not behind: kept
+  EXPECT_EQ((*infos)[0].name, "caught-up");
+}
+
+TEST(Consumers, ASlotFileWriteFailingAtAnyStepLosesNothingAcknowledged) {
+  Options options;
+  options.durability = Durability::kSync;
+  bool every_step_failed = false;
+  for (std::uint64_t n = 1; n <= 12 && !every_step_failed; ++n) {
+    const std::string context = "slot write failing at its I/O call " + std::to_string(n);
+    testutil::FaultRig rig(n);
+    std::uint64_t acked = 0;
+    bool second_ok = false;
+    {
+      auto store = rig.open(options);
+      ASSERT_TRUE(store) << store.status().message();
+      ASSERT_TRUE(store->register_consumer("c", 0));
+      for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->insert(Document{{"i", i}}));
+      ASSERT_TRUE(store->acknowledge("c", 3));
+      acked = 3;
+      const std::string store_dir = rig.dir();
+      rig.state().set_path_filter([store_dir](std::string_view path) {
+        return path == store_dir || path.ends_with("/consumers") || path.ends_with("/consumers.tmp");
+      });
+      rig.state().fail_call(n, fault::IoError::kEio, /*forever=*/true);
+      second_ok = store->acknowledge("c", 5).is_ok();
+      every_step_failed = second_ok && rig.state().failures() == 0;
+      rig.state().power_off();
+    }
+    ASSERT_TRUE(rig.state().power_cut(fault::PowerCut::kDropUnsynced)) << context;
+    rig.state().set_path_filter({});
+    auto store = rig.open(options);
+    ASSERT_TRUE(store) << context << ": " << store.status().message();
+    auto infos = store->consumers();
+    ASSERT_TRUE(infos) << context;
+    ASSERT_EQ(infos->size(), 1u) << context;
+    const std::uint64_t now = (*infos)[0].acknowledged_revision;
+    if (second_ok) {
+      EXPECT_EQ(now, 5u) << context;
+    } else {
+      EXPECT_TRUE(now == acked || now == 5u) << context << ": " << now;
+    }
+    // The store goes on: the slot can be acknowledged again.
+    EXPECT_TRUE(store->acknowledge("c", 5)) << context;
+  }
+  EXPECT_TRUE(every_step_failed) << "the loop never got past the slot write's last I/O call";
+}
+
+// ---- Across a SIGKILL of a writing child process. ----
+
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    int fds[2];
+    if (pipe(fds) != 0) std::abort();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> storage{SNAPSTORE_CHANGE_FEED_CHILD};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) std::abort();
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    if (out_ != nullptr) fclose(out_);
+  }
+  // The next acknowledged revision the child printed; 0 at its end.
+  std::uint64_t next_line() {
+    unsigned long long revision = 0;
+    if (std::fscanf(out_, "%llu", &revision) != 1) return 0;
+    return revision;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+};
+
+TEST(ChangeFeed, AConsumerCopyEqualsTheStoreAfterWritersAreKilled) {
+  TempDir dir;
+  Options options;  // the child's small segments, see change_feed_child.cc
+  options.wal_segment_bytes = 8 << 10;
+  options.checkpoint_wal_bytes = 16 << 10;
+  Model copy;
+  std::uint64_t acked = 0;
+  {
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->create_index("by_k", {"k"}));
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(store->insert(Document{{"k", i}}));
+    acked = store->revision();
+    copy = Model::of(*store);
+    ASSERT_TRUE(store->register_consumer("copy", acked));
+  }
+  for (int round = 0; round < 2; ++round) {
+    std::uint64_t last_acknowledged = 0;
+    {
+      Child child({dir.path(), std::to_string(round + 1)});
+      for (int line = 0; line < 80; ++line) {
+        const std::uint64_t r = child.next_line();
+        ASSERT_NE(r, 0u) << "the child stopped early (round " << round << ")";
+        last_acknowledged = r;
+      }
+    }  // SIGKILL
+    auto store = Store::open(dir.path(), options);
+    ASSERT_TRUE(store) << store.status().message();
+    EXPECT_GE(store->revision(), last_acknowledged) << "an acknowledged write was lost";
+    auto feed = store->changes_for("copy");
+    ASSERT_TRUE(feed) << feed.status().message();
+    const std::vector<Change> changes = drain(*feed, acked);
+    ASSERT_FALSE(changes.empty());
+    EXPECT_EQ(changes.back().revision, store->revision()) << "round " << round;
+    for (const Change& c : changes) copy.apply(c);
+    EXPECT_TRUE(copy == Model::of(*store)) << "round " << round << ": the consumer's copy differs from the store";
+    acked = store->revision();
+    ASSERT_TRUE(store->acknowledge("copy", acked));
+  }
 }
 
 }  // namespace
