@@ -187,6 +187,17 @@ Result<std::uint64_t> StoreCore::commit(std::vector<wal::Operation>& ops) {
   return first;
 }
 
+Result<std::uint64_t> StoreCore::commit_one(wal::Operation& op) {
+  if (!journal_) return revision_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // A vector holding `op`, moved in and back out: a braced list would copy
+  // the operation, its id and its document bytes.
+  std::vector<wal::Operation> ops;
+  ops.push_back(std::move(op));
+  auto first = commit(ops);
+  op = std::move(ops[0]);
+  return first;
+}
+
 Status StoreCore::check_writable() const {
   if (journal_ && journal_->read_only()) {
     return Status::invalid_argument("the store at " + journal_->dir() + " is open read-only");
@@ -294,18 +305,17 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     return s;
   }
 
-  std::vector<wal::Operation> ops =
-      single_operation({wal::OpType::kInsert, std::move(id_text), 1, std::move(*bytes), {}});
-  auto revision = commit(ops);
+  wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, std::move(*bytes), {}};
+  auto revision = commit_one(op);
   if (!revision) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(ops[0].document), 1, *revision});
+  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(op.document), 1, *revision});
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot);
   acc->second = std::move(snapshot);
-  return WriteResult{std::move(ops[0].key), 1, *revision};
+  return WriteResult{std::move(op.key), 1, *revision};
 }
 
 Result<SnapshotPtr> StoreCore::get(std::string_view id) const {
@@ -344,17 +354,16 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   }
 
   const std::uint64_t version = old.version + 1;
-  std::vector<wal::Operation> ops =
-      single_operation({wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}});
-  auto revision = commit(ops);
+  wal::Operation op{wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}};
+  auto revision = commit_one(op);
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
-  auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(ops[0].document), version, *revision});
+  auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(op.document), version, *revision});
   std::size_t i = 0;
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_in(*doc.object, scratch), snapshot);
   acc->second = std::move(snapshot);
-  return WriteResult{std::move(ops[0].key), version, *revision};
+  return WriteResult{std::move(op.key), version, *revision};
 }
 
 Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::uint64_t> expected_version) {
@@ -371,14 +380,14 @@ Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::ui
   if (expected_version && version != *expected_version) return version_conflict(id, *expected_version, version);
   const auto old_keys = keys_of(*acc->second);
 
-  std::vector<wal::Operation> ops = single_operation({wal::OpType::kDelete, acc->second->id.str(), version, {}, {}});
-  auto revision = commit(ops);
+  wal::Operation op{wal::OpType::kDelete, acc->second->id.str(), version, {}, {}};
+  auto revision = commit_one(op);
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   std::size_t i = 0;
   for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second);
   table_.erase(acc);
-  return WriteResult{std::move(ops[0].key), version, *revision};
+  return WriteResult{std::move(op.key), version, *revision};
 }
 
 Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
@@ -541,7 +550,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     std::size_t k = 0;
     if (entries[i].kind == Kind::kRemove) {
       for (auto& index_changes : changes) index_changes.push_back({old_keys[i][k++], std::nullopt, locks[i]->second});
-      results.push_back(WriteResult{id, ops[i].version, revision});
+      results.push_back(WriteResult{std::move(ops[i].key), ops[i].version, revision});
       continue;
     }
     auto snapshot =
@@ -554,7 +563,8 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       ++k;
     }
     locks[i]->second = std::move(snapshot);
-    results.push_back(WriteResult{id, ops[i].version, revision});
+    // The id's last use: the result takes its string rather than a copy.
+    results.push_back(WriteResult{std::move(ops[i].key), ops[i].version, revision});
   }
   std::size_t k = 0;
   for (const auto& [name, idx] : indexes_) idx->apply(std::move(changes[k++]));

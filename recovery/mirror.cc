@@ -427,25 +427,26 @@ void Mirror::run() {
 
 namespace {
 
-// One applied operation, written into a RocksDB WriteBatch.
-class WriteBatchBuilder final : public OperationVisitor {
+// One applied operation, written into a RocksDB WriteBatch. Documents come
+// as views into the queued payload (wal::visit_payload): nothing is decoded
+// into copies on the way from the WAL record to RocksDB.
+class WriteBatchBuilder final : public wal::PayloadVisitor {
  public:
   WriteBatchBuilder(rocksdb::WriteBatch& write, rocksdb::ColumnFamilyHandle* docs, rocksdb::ColumnFamilyHandle* meta)
       : write_(write), docs_(docs), meta_(meta) {}
 
-  Status put(const wal::Operation& op, std::uint64_t lsn) override {
+  Status document(const wal::DocumentOperation& op, std::uint64_t lsn) override {
+    const rocksdb::Slice key(op.key.data(), op.key.size());
+    if (op.type == wal::OpType::kDelete) return checked(write_.Delete(docs_, key));
     value_.clear();
     put_fixed64(value_, op.version);
     put_fixed64(value_, lsn);
     value_.append(op.document);
-    return checked(write_.Put(docs_, op.key, value_));
+    return checked(write_.Put(docs_, key, value_));
   }
-  Status remove(const wal::Operation& op, std::uint64_t) override { return checked(write_.Delete(docs_, op.key)); }
-  Status create_index(const wal::Operation& op, std::uint64_t) override {
+  Status index(const wal::Operation& op, std::uint64_t) override {
+    if (op.type == wal::OpType::kDropIndex) return checked(write_.Delete(meta_, std::string(kIndexKeyPrefix) + op.key));
     return checked(write_.Put(meta_, std::string(kIndexKeyPrefix) + op.key, encode_index_fields(op.fields, op.index_options)));
-  }
-  Status drop_index(const wal::Operation& op, std::uint64_t) override {
-    return checked(write_.Delete(meta_, std::string(kIndexKeyPrefix) + op.key));
   }
 
  private:
@@ -465,9 +466,7 @@ Status Mirror::apply(const std::vector<Queued>& batches) {
   rocksdb::WriteBatch write;
   WriteBatchBuilder builder(write, docs_, meta_);
   for (const Queued& queued : batches) {
-    auto batch = wal::decode_payload(queued.payload);
-    if (!batch) return batch.status();
-    if (Status s = visit_operations(*batch, builder); !s) return s;
+    if (Status s = wal::visit_payload(queued.payload, builder); !s) return s;
   }
   std::string value;
   put_fixed64(value, batches.back().last_lsn);

@@ -1,12 +1,10 @@
-// The msgpack encoding of Values (see msgpack_codec.h). Encoding goes through
-// msgpack-c's packer, into the caller's string or, for documents, into a
+// The msgpack encoding of Values (see msgpack_codec.h). Encoding writes the
+// bytes directly (Writer), into the caller's string or, for documents, into a
 // per-thread scratch string first; decoding runs the bounded
 // parser (codec/bounded_msgpack.h) with a visitor that builds the Value
 // directly, so there is no intermediate tree and no allocation sized by
 // untrusted headers.
 #include "value/msgpack_codec.h"
-
-#include <msgpack.hpp>
 
 #include "codec/bounded_msgpack.h"
 #include "value/msgpack_scan.h"
@@ -25,27 +23,137 @@ namespace {
 
 constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
 
-// What msgpack::packer writes to: the caller's string from `start` on,
-// through a cursor rather than append(), whose call and checks cost more
-// than the one- to nine-byte writes the packer makes. Whatever the string
-// already holds past `start` is room to write over; when that runs out it
-// grows into its capacity, and past that as std::string grows (doubling).
-// The string keeps its size: the encoding ends at used().
-class StringSink {
+// Writes msgpack straight into the caller's string from `start` on: each
+// token checks for room once (its header is at most 9 bytes) and stores its
+// bytes through a cursor. msgpack-c's packer made one or two out-of-line
+// writes per token, each with its own check; the bytes are the same (the
+// forms below are the packer's: smallest integer form, str8 for 32-255
+// bytes), which msgpack_codec_test holds against msgpack-c's packer.
+// Whatever the string already holds past `start` is room to write over;
+// when that runs out it grows into its capacity, and past that as
+// std::string grows (doubling). The string keeps its size: the encoding
+// ends at used().
+class Writer {
  public:
-  StringSink(std::string& out, std::size_t start) : out_(&out) { point_at(start); }
+  Writer(std::string& out, std::size_t start) : out_(&out) { point_at(start); }
 
-  // Inlined into the packer: its writes have constant sizes, so the copy
-  // becomes a store or two.
-  [[gnu::always_inline]] void write(const char* data, std::size_t size) {
-    if (size == 0) return;  // an empty string's body may come with a null pointer
+  std::size_t used() const { return static_cast<std::size_t>(cursor_ - out_->data()); }
+
+  void nil() { byte_token(0xc0); }
+  void boolean(bool b) { byte_token(b ? 0xc3 : 0xc2); }
+
+  void int64(std::int64_t d) {
+    if (d >= 0) return uint64(static_cast<std::uint64_t>(d));
+    room(9);
+    if (d >= -(std::int64_t{1} << 5)) {
+      put8(static_cast<std::uint8_t>(d));  // negative fixint
+    } else if (d >= -(std::int64_t{1} << 7)) {
+      put8(0xd0);
+      put8(static_cast<std::uint8_t>(d));
+    } else if (d >= -(std::int64_t{1} << 15)) {
+      put8(0xd1);
+      put_be(static_cast<std::uint16_t>(d), 2);
+    } else if (d >= -(std::int64_t{1} << 31)) {
+      put8(0xd2);
+      put_be(static_cast<std::uint32_t>(d), 4);
+    } else {
+      put8(0xd3);
+      put_be(static_cast<std::uint64_t>(d), 8);
+    }
+  }
+
+  void uint64(std::uint64_t d) {
+    room(9);
+    if (d < (std::uint64_t{1} << 7)) {
+      put8(static_cast<std::uint8_t>(d));  // positive fixint
+    } else if (d < (std::uint64_t{1} << 8)) {
+      put8(0xcc);
+      put8(static_cast<std::uint8_t>(d));
+    } else if (d < (std::uint64_t{1} << 16)) {
+      put8(0xcd);
+      put_be(d, 2);
+    } else if (d < (std::uint64_t{1} << 32)) {
+      put8(0xce);
+      put_be(d, 4);
+    } else {
+      put8(0xcf);
+      put_be(d, 8);
+    }
+  }
+
+  // Always float64 (see Encoder::encode).
+  void float64(std::uint64_t bits) {
+    room(9);
+    put8(0xcb);
+    put_be(bits, 8);
+  }
+
+  void str(const char* data, std::uint32_t size) {
+    room(std::size_t{5} + size);
+    if (size < 32) {
+      put8(static_cast<std::uint8_t>(0xa0 | size));
+    } else if (size < 256) {
+      put8(0xd9);
+      put8(static_cast<std::uint8_t>(size));
+    } else if (size < 65536) {
+      put8(0xda);
+      put_be(size, 2);
+    } else {
+      put8(0xdb);
+      put_be(size, 4);
+    }
+    body(data, size);
+  }
+
+  void bin(const char* data, std::uint32_t size) {
+    room(std::size_t{5} + size);
+    if (size < 256) {
+      put8(0xc4);
+      put8(static_cast<std::uint8_t>(size));
+    } else if (size < 65536) {
+      put8(0xc5);
+      put_be(size, 2);
+    } else {
+      put8(0xc6);
+      put_be(size, 4);
+    }
+    body(data, size);
+  }
+
+  void array(std::uint32_t n) { container(n, 0x90, 0xdc); }
+  void map(std::uint32_t n) { container(n, 0x80, 0xde); }
+
+ private:
+  // Headers of arrays (fix 0x90, 16-bit 0xdc, 32-bit 0xdd) and maps (0x80, 0xde, 0xdf).
+  void container(std::uint32_t n, std::uint8_t fix, std::uint8_t sixteen) {
+    room(5);
+    if (n < 16) {
+      put8(static_cast<std::uint8_t>(fix | n));
+    } else if (n < 65536) {
+      put8(sixteen);
+      put_be(n, 2);
+    } else {
+      put8(static_cast<std::uint8_t>(sixteen + 1));
+      put_be(n, 4);
+    }
+  }
+  void byte_token(std::uint8_t b) {
+    room(1);
+    put8(b);
+  }
+  [[gnu::always_inline]] void room(std::size_t size) {
     if (size > static_cast<std::size_t>(end_ - cursor_)) [[unlikely]] grow(size);
+  }
+  void put8(std::uint8_t b) { *cursor_++ = static_cast<char>(b); }
+  // The low `n` bytes of `v`, most significant first.
+  void put_be(std::uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i) *cursor_++ = static_cast<char>(v >> (8 * i));
+  }
+  void body(const char* data, std::size_t size) {
+    if (size == 0) return;  // an empty string's body may come with a null pointer
     std::memcpy(cursor_, data, size);
     cursor_ += size;
   }
-  std::size_t used() const { return static_cast<std::size_t>(cursor_ - out_->data()); }
-
- private:
   void point_at(std::size_t used) {
     cursor_ = out_->data() + used;
     end_ = out_->data() + out_->size();
@@ -67,42 +175,33 @@ class Encoder {
  public:
   // Writes at `start` of `out`, which may already hold room for the
   // encoding; the encoding ends at end(), and `out` is not cut there.
-  Encoder(std::string& out, std::size_t start, std::size_t max_depth)
-      : sink_(out, start), packer_(sink_), max_depth_(max_depth) {}
+  Encoder(std::string& out, std::size_t start, std::size_t max_depth) : writer_(out, start), max_depth_(max_depth) {}
 
   Status encode_value(const Value& v) { return status(encode(v, 0)); }
   Status encode_document(const Object& doc) { return status(encode_object(doc, 0)); }
-  std::size_t end() const { return sink_.used(); }
+  std::size_t end() const { return writer_.used(); }
 
  private:
   // `depth` is the number of containers enclosing v.
   bool encode(const Value& v, std::size_t depth) {
     switch (v.type()) {
-      case ValueType::kNull: packer_.pack_nil(); return true;
-      case ValueType::kBool:
-        if (v.as_bool()) {
-          packer_.pack_true();
-        } else {
-          packer_.pack_false();
-        }
-        return true;
-      case ValueType::kInt: packer_.pack_int64(v.as_int()); return true;
-      case ValueType::kUint: packer_.pack_uint64(v.as_uint()); return true;
+      case ValueType::kNull: writer_.nil(); return true;
+      case ValueType::kBool: writer_.boolean(v.as_bool()); return true;
+      case ValueType::kInt: writer_.int64(v.as_int()); return true;
+      case ValueType::kUint: writer_.uint64(v.as_uint()); return true;
       case ValueType::kDouble: write_float64(v.as_double()); return true;
       case ValueType::kString: return encode_string(v.as_string());
       case ValueType::kBinary: {
         const auto& bytes = v.as_binary().bytes;
         if (bytes.size() > kMaxLength) return too_long("binary", bytes.size());
-        const auto size = static_cast<std::uint32_t>(bytes.size());
-        packer_.pack_bin(size);
-        packer_.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), size);
+        writer_.bin(reinterpret_cast<const char*>(bytes.data()), static_cast<std::uint32_t>(bytes.size()));
         return true;
       }
       case ValueType::kArray: {
         const Array& array = v.as_array();
         if (depth + 1 > max_depth_) return too_deep();
         if (array.size() > kMaxLength) return too_long("array", array.size());
-        packer_.pack_array(static_cast<std::uint32_t>(array.size()));
+        writer_.array(static_cast<std::uint32_t>(array.size()));
         for (const Value& element : array) {
           if (!encode(element, depth + 1)) return false;
         }
@@ -117,7 +216,7 @@ class Encoder {
   bool encode_object(const Object& object, std::size_t depth) {
     if (depth + 1 > max_depth_) return too_deep();
     if (object.size() > kMaxLength) return too_long("object", object.size());
-    packer_.pack_map(static_cast<std::uint32_t>(object.size()));
+    writer_.map(static_cast<std::uint32_t>(object.size()));
     for (const auto& [name, field] : object) {
       if (!encode_string(name) || !encode(field, depth + 1)) return false;
     }
@@ -126,23 +225,18 @@ class Encoder {
 
   bool encode_string(const std::string& s) {
     if (s.size() > kMaxLength) return too_long("string", s.size());
-    const auto size = static_cast<std::uint32_t>(s.size());
-    packer_.pack_str(size);
-    packer_.pack_str_body(s.data(), size);
+    writer_.str(s.data(), static_cast<std::uint32_t>(s.size()));
     return true;
   }
 
-  // Written by hand: msgpack-c 4.x's pack_double() stores integral doubles
-  // (1.0) as integers, which would read back as int64 and break the promise
-  // that doubles stay doubles. NaN is written as the one quiet NaN, so equal
-  // Values always have equal bytes.
+  // msgpack-c 4.x's pack_double() stores integral doubles (1.0) as
+  // integers, which would read back as int64 and break the promise that
+  // doubles stay doubles: always float64 here. NaN is written as the one
+  // quiet NaN, so equal Values always have equal bytes.
   void write_float64(double d) {
     std::uint64_t bits = 0x7ff8000000000000ULL;
     if (!std::isnan(d)) std::memcpy(&bits, &d, sizeof bits);
-    char buf[9];
-    buf[0] = static_cast<char>(0xcb);
-    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
-    sink_.write(buf, sizeof buf);
+    writer_.float64(bits);
   }
 
   Status status(bool encoded) { return encoded ? Status::ok() : std::move(error_); }
@@ -157,8 +251,7 @@ class Encoder {
     return false;
   }
 
-  StringSink sink_;
-  msgpack::packer<StringSink> packer_;
+  Writer writer_;
   std::size_t max_depth_;
   Status error_;
 };

@@ -91,6 +91,39 @@ Status decode_operation(std::size_t index, const codec::MsgpackRef& o, Operation
   return fail("unknown operation type " + std::to_string(type));
 }
 
+// An insert, update or delete read in place (decode_operation's checks);
+// false with `index_op` decoded for an index operation.
+Status view_operation(std::size_t index, const codec::MsgpackRef& o, DocumentOperation& view, Operation& index_op,
+                      bool& is_document) {
+  const auto fail = [index](std::string_view what) {
+    return bad("operation " + std::to_string(index) + ": " + std::string(what));
+  };
+  is_document = false;
+  if (o.kind() != codec::MsgpackKind::kArray || o.count() < 2) return fail("not an array of 2+ elements");
+  const std::uint32_t n = o.count();
+  const codec::MsgpackRef type_element = o.first_child();
+  const codec::MsgpackRef key_element = type_element.next_sibling();
+  std::uint64_t type = 0;
+  if (!type_element.get_uint(type) || type > 0xFF) return fail("type is not a small unsigned integer");
+  const auto op_type = static_cast<OpType>(type);
+  if (op_type != OpType::kInsert && op_type != OpType::kUpdate && op_type != OpType::kDelete) {
+    return decode_operation(index, o, index_op);
+  }
+  is_document = true;
+  view.type = op_type;
+  if (!key_element.get_str(view.key)) return fail("key is not a string");
+  view.document = {};
+  if (op_type == OpType::kDelete) {
+    if (n != 3 || !key_element.next_sibling().get_uint(view.version)) return fail("delete is not [type, id, version]");
+    return Status::ok();
+  }
+  if (n != 4 || !key_element.next_sibling().get_uint(view.version) ||
+      !key_element.next_sibling().next_sibling().get_bin(view.document)) {
+    return fail("insert/update is not [type, id, version, document]");
+  }
+  return Status::ok();
+}
+
 // A predicate's value nests no deeper than a document may.
 constexpr std::size_t kOptionsValueDepth = 1000;
 
@@ -230,6 +263,32 @@ Result<Batch> decode_payload(std::string_view payload) {
     if (Status s = decode_operation(i, op, batch.ops[i]); !s) return s;
   }
   return batch;
+}
+
+Status visit_payload(std::string_view payload, PayloadVisitor& visitor) {
+  auto tree = codec::parse_tree(payload, kPayloadDepth);
+  if (!tree) return bad(tree.status().detail());
+  const codec::MsgpackRef root = tree->root();
+  if (!root.is_array(2)) return bad("not [first_lsn, operations]");
+  std::uint64_t first_lsn = 0;
+  if (!root.first_child().get_uint(first_lsn)) return bad("first_lsn is not an unsigned integer");
+  if (first_lsn == 0) return bad("first_lsn is 0");
+  const codec::MsgpackRef ops = root.first_child().next_sibling();
+  if (ops.kind() != codec::MsgpackKind::kArray || ops.count() == 0) return bad("operations are not a non-empty array");
+  if (ops.count() - 1 > std::numeric_limits<std::uint64_t>::max() - first_lsn) {
+    return bad("LSNs " + std::to_string(first_lsn) + " + " + std::to_string(ops.count()) +
+               " operations run past 2^64-1");
+  }
+  codec::MsgpackRef op = ops.first_child();
+  DocumentOperation view;
+  for (std::size_t i = 0; i < ops.count(); ++i, op = op.next_sibling()) {
+    Operation index_op;
+    bool is_document = false;
+    if (Status s = view_operation(i, op, view, index_op, is_document); !s) return s;
+    Status s = is_document ? visitor.document(view, first_lsn + i) : visitor.index(index_op, first_lsn + i);
+    if (!s) return s;
+  }
+  return Status::ok();
 }
 
 namespace {

@@ -74,6 +74,31 @@ void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view 
 // or a batch whose LSNs would run past 2^64-1.
 Result<Batch> decode_payload(std::string_view payload);
 
+// An insert, update or delete as visit_payload() hands it over: views into
+// the payload, no copy.
+struct DocumentOperation {
+  OpType type = OpType::kInsert;
+  std::string_view key;
+  std::uint64_t version = 0;
+  std::string_view document;  // insert, update
+};
+
+// What visit_payload() calls, in operation order; a failure stops the walk
+// and is returned.
+class PayloadVisitor {
+ public:
+  virtual ~PayloadVisitor() = default;
+  virtual Status document(const DocumentOperation& op, std::uint64_t lsn) = 0;  // insert, update, delete
+  virtual Status index(const Operation& op, std::uint64_t lsn) = 0;            // create_index, drop_index
+};
+
+// decode_payload() without the copies: the same checks and Corruption
+// messages, but operation by operation, so operations before a malformed
+// one have been visited when it is refused (the mirror's applier, which
+// reads every record this way, then discards the whole RocksDB write).
+// Documents come as views into `payload`.
+Status visit_payload(std::string_view payload, PayloadVisitor& visitor);
+
 // The LSNs a payload covers, read from its first few bytes without decoding
 // its operations (the reader passes over records the mirror already holds
 // this way). nullopt when the header is not the well-formed start of
