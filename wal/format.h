@@ -21,8 +21,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace snapstore::wal {
+
+// "<path> at offset <offset>": how every WAL error names a place in a segment.
+inline std::string at_offset(const std::string& path, std::uint64_t offset) {
+  return path + " at offset " + std::to_string(offset);
+}
 
 inline constexpr std::array<char, 8> kSegmentMagic = {'S', 'N', 'A', 'P', 'W', 'A', 'L', '\n'};
 inline constexpr std::uint32_t kFormatVersion = 1;

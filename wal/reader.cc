@@ -17,7 +17,6 @@ bool all_zero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
-std::string at(const std::string& path, std::uint64_t offset) { return path + " at offset " + std::to_string(offset); }
 
 // What parsing one record at an offset found.
 enum class Parse { kRecord, kIncomplete, kZeroed, kBad };
@@ -91,18 +90,18 @@ AfterDamage scan_after_damage(std::string_view data, std::size_t from, std::uint
 
 Status check_header(const SegmentInfo& segment, std::string_view data) {
   if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0) {
-    return Status::corruption(at(segment.path, 0) + ": not a snapstore WAL segment (bad magic)");
+    return Status::corruption(at_offset(segment.path, 0) + ": not a snapstore WAL segment (bad magic)");
   }
   if (XXH64(data.data(), kSegmentHeaderChecksummed, 0) != base::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
-    return Status::corruption(at(segment.path, 0) + ": segment header checksum mismatch");
+    return Status::corruption(at_offset(segment.path, 0) + ": segment header checksum mismatch");
   }
   const std::uint32_t version = base::get_fixed32(data.data() + 8);
   if (version != kFormatVersion) {
-    return Status::corruption(at(segment.path, 8) + ": WAL format version " + std::to_string(version) +
+    return Status::corruption(at_offset(segment.path, 8) + ": WAL format version " + std::to_string(version) +
                               " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
   }
   if (base::get_fixed64(data.data() + 16) != segment.first_lsn) {
-    return Status::corruption(at(segment.path, 16) + ": header says first LSN " +
+    return Status::corruption(at_offset(segment.path, 16) + ": header says first LSN " +
                               std::to_string(base::get_fixed64(data.data() + 16)) + ", the file name says " +
                               std::to_string(segment.first_lsn));
   }
@@ -165,7 +164,7 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         break;
       }
       return damaged(i, 0,
-                     at(segment.path, 0) + ": segment header truncated to " + std::to_string(data.size()) + " bytes");
+                     at_offset(segment.path, 0) + ": segment header truncated to " + std::to_string(data.size()) + " bytes");
     }
     if (last && all_zero(data.substr(0, kSegmentHeaderSize))) {
       torn(0, "zeroed segment header");
@@ -179,7 +178,7 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
     const bool gap_below_floor = segment.first_lsn > expected_lsn && segment.first_lsn <= floor_lsn + 1;
     if (expected_lsn != 0 && segment.first_lsn != expected_lsn && !gap_below_floor) {
       return damaged(i, 0,
-                     at(segment.path, 0) + ": LSN gap: the segment starts at LSN " + std::to_string(segment.first_lsn) +
+                     at_offset(segment.path, 0) + ": LSN gap: the segment starts at LSN " + std::to_string(segment.first_lsn) +
                          " but the log before it ends at LSN " + std::to_string(expected_lsn - 1) +
                          " (a segment is missing)");
     }
@@ -195,7 +194,7 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
           continue;
         }
         if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
-          return damaged(i, offset, at(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
+          return damaged(i, offset, at_offset(segment.path, offset) + ": unknown record type " + std::to_string(view.type));
         }
         // A record wholly at or below the floor that nobody reads is passed
         // over on its checksum and header (D63): its effects are safe in the
@@ -211,14 +210,14 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
           // The checksum passed, so a payload that does not decode was written
           // that way or damaged before checksumming: never a torn write.
           auto decoded = decode_payload(view.payload);
-          if (!decoded) return damaged(i, offset, at(segment.path, offset) + ": " + decoded.status().detail());
+          if (!decoded) return damaged(i, offset, at_offset(segment.path, offset) + ": " + decoded.status().detail());
           batch = std::move(*decoded);
           lsns = PayloadLsns{batch->first_lsn, batch->last_lsn()};
           ++summary.decoded;
         }
         if (lsns->first_lsn != expected_lsn) {
           return damaged(i, offset,
-                         at(segment.path, offset) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+                         at_offset(segment.path, offset) + ": record has LSN " + std::to_string(lsns->first_lsn) +
                              ", expected LSN " + std::to_string(expected_lsn));
         }
         if (batch) {
@@ -239,7 +238,7 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
         // floor when the next segment starts there: nothing is lost.
         if (summary.segments[i + 1].first_lsn <= floor_lsn + 1) break;
         return damaged(i, offset,
-                       at(segment.path, offset) + ": " +
+                       at_offset(segment.path, offset) + ": " +
                            (parse == Parse::kZeroed ? std::string("zeroed space") : view.problem) +
                            " in a sealed segment (expected LSN " + std::to_string(expected_lsn) + ")");
       }
@@ -256,7 +255,7 @@ Result<ReadSummary> walk_log(Env* env, const std::string& dir, std::uint64_t flo
       const AfterDamage after = scan_after_damage(data, offset + 1, expected_lsn);
       if (after.synced_beyond) {
         return damaged(i, offset,
-                       at(segment.path, offset) + ": " + problem +
+                       at_offset(segment.path, offset) + ": " + problem +
                            " in records a later sync mark shows were synced (expected LSN " +
                            std::to_string(expected_lsn) + ")");
       }
@@ -341,7 +340,7 @@ Result<std::unique_ptr<SegmentCursor>> SegmentCursor::open(Env* env, const Segme
   std::unique_ptr<SegmentCursor> cursor(new SegmentCursor(env, segment, copy));
   if (Status s = cursor->load(); !s) return s;
   if (cursor->data_.size() < kSegmentHeaderSize) {
-    return Status::corruption(at(segment.path, 0) + ": segment header truncated to " +
+    return Status::corruption(at_offset(segment.path, 0) + ": segment header truncated to " +
                               std::to_string(cursor->data_.size()) + " bytes");
   }
   if (Status s = check_header(segment, cursor->data_); !s) return s;
@@ -382,7 +381,7 @@ Result<std::optional<Batch>> SegmentCursor::next(std::uint64_t from_lsn) {
     }
     if (view.type != static_cast<std::uint8_t>(RecordType::kBatch)) {
       if (!(view.type & kIgnorableTypeBit)) {
-        return Status::corruption(at(segment_.path, offset_) + ": unknown record type " + std::to_string(view.type));
+        return Status::corruption(at_offset(segment_.path, offset_) + ": unknown record type " + std::to_string(view.type));
       }
       offset_ += view.size;
       continue;
@@ -391,12 +390,12 @@ Result<std::optional<Batch>> SegmentCursor::next(std::uint64_t from_lsn) {
     std::optional<Batch> batch;
     if (!lsns || lsns->last_lsn >= from_lsn) {
       auto decoded = decode_payload(view.payload);
-      if (!decoded) return Status::corruption(at(segment_.path, offset_) + ": " + decoded.status().detail());
+      if (!decoded) return Status::corruption(at_offset(segment_.path, offset_) + ": " + decoded.status().detail());
       lsns = PayloadLsns{decoded->first_lsn, decoded->last_lsn()};
       batch = std::move(*decoded);
     }
     if (lsns->first_lsn != expected_lsn_) {
-      return Status::corruption(at(segment_.path, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+      return Status::corruption(at_offset(segment_.path, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
                                 ", expected LSN " + std::to_string(expected_lsn_));
     }
     expected_lsn_ = lsns->last_lsn + 1;

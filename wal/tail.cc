@@ -20,7 +20,6 @@
 namespace snapstore::wal {
 namespace {
 
-std::string at(const std::string& path, std::uint64_t offset) { return path + " at offset " + std::to_string(offset); }
 
 Status errno_status(const std::string& what) { return Status::io_error(what + ": " + std::strerror(errno)); }
 
@@ -86,7 +85,7 @@ Status LogTail::read_segment(const BatchVisitor& visit, TailProgress& progress, 
   if (::fstat(fd_, &st) != 0) return errno_status("stat " + path_);
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size < offset_) {
-    return Status::corruption(at(path_, offset_) + ": the segment shrank below records already read");
+    return Status::corruption(at_offset(path_, offset_) + ": the segment shrank below records already read");
   }
   // Everything after the records already visited is read afresh: a new
   // owner may have cut a torn tail and appended there since the last poll.
@@ -115,11 +114,11 @@ Status LogTail::read_segment(const BatchVisitor& visit, TailProgress& progress, 
     }
     const std::uint32_t version = base::get_fixed32(data.data() + 8);
     if (version != kFormatVersion) {
-      return Status::corruption(at(path_, 8) + ": WAL format version " + std::to_string(version) +
+      return Status::corruption(at_offset(path_, 8) + ": WAL format version " + std::to_string(version) +
                                 " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
     }
     if (base::get_fixed64(data.data() + 16) != segment_first_) {
-      return Status::corruption(at(path_, 16) + ": header says first LSN " +
+      return Status::corruption(at_offset(path_, 16) + ": header says first LSN " +
                                 std::to_string(base::get_fixed64(data.data() + 16)) + ", the file name says " +
                                 std::to_string(segment_first_));
     }
@@ -144,25 +143,25 @@ Status LogTail::read_segment(const BatchVisitor& visit, TailProgress& progress, 
       continue;
     }
     if (type != static_cast<std::uint8_t>(RecordType::kBatch)) {
-      return Status::corruption(at(path_, offset_) + ": unknown record type " + std::to_string(type));
+      return Status::corruption(at_offset(path_, offset_) + ": unknown record type " + std::to_string(type));
     }
     const auto lsns = peek_payload_lsns(payload);
     if (!lsns) {
       auto decoded = decode_payload(payload);
-      return Status::corruption(at(path_, offset_) + ": " +
+      return Status::corruption(at_offset(path_, offset_) + ": " +
                                 (decoded ? std::string("undecodable batch header") : decoded.status().detail()));
     }
     if (lsns->first_lsn != segment_next_) {
-      return Status::corruption(at(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+      return Status::corruption(at_offset(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
                                 ", expected LSN " + std::to_string(segment_next_));
     }
     if (lsns->last_lsn >= next_lsn_) {
       if (lsns->first_lsn > next_lsn_) {
-        return Status::corruption(at(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+        return Status::corruption(at_offset(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
                                   ", expected LSN " + std::to_string(next_lsn_));
       }
       auto batch = decode_payload(payload);
-      if (!batch) return Status::corruption(at(path_, offset_) + ": " + batch.status().detail());
+      if (!batch) return Status::corruption(at_offset(path_, offset_) + ": " + batch.status().detail());
       if (Status s = visit(*batch); !s) return s;
       ++progress.batches;
       next_lsn_ = lsns->last_lsn + 1;
@@ -231,11 +230,11 @@ Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
       if (!stuck) {
         // The segment ended cleanly but the next one starts later: a gap,
         // unless a checkpoint retired what lies between (the caller can tell).
-        return Status::corruption(at(next->path, 0) + ": LSN gap: the segment starts at LSN " +
+        return Status::corruption(at_offset(next->path, 0) + ": LSN gap: the segment starts at LSN " +
                                   std::to_string(next->first_lsn) + " but the log before it ends at LSN " +
                                   std::to_string(next_lsn_ - 1) + " (a segment is missing)");
       }
-      return Status::corruption(at(path_, offset_) + ": damaged record in a sealed segment (expected LSN " +
+      return Status::corruption(at_offset(path_, offset_) + ": damaged record in a sealed segment (expected LSN " +
                                 std::to_string(next_lsn_) + ")");
     }
     const SegmentInfo following = *next;
