@@ -15,7 +15,7 @@ ChangeTail::ChangeTail(std::string dir, std::uint64_t from)
     : dir_(std::move(dir)), next_(from), tail_(wal::Env::posix(), wal_dir_path(dir_), from) {}
 
 Status ChangeTail::retired(std::uint64_t oldest) const {
-  return Status::invalid_argument("revision " + std::to_string(next_) + " of the store at " + dir_ +
+  return Status::revision_retired("revision " + std::to_string(next_) + " of the store at " + dir_ +
                                   " is retired (a checkpoint removed its WAL segment): the oldest revision available "
                                   "is " + std::to_string(oldest));
 }

@@ -23,6 +23,7 @@ int exit_code_for(const Status& status) {
     case StatusCode::kInvalidDocument:
     case StatusCode::kEmptyIndex:
     case StatusCode::kStoreClosed:
+    case StatusCode::kRevisionRetired:  // a --from the WAL no longer holds
       return kExitUsage;
     default:
       return kExitProblem;
