@@ -6,7 +6,6 @@
 // retention, and bad input.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,11 +25,10 @@
 #include "recovery/change_decode.h"
 #include "snapstore/change.h"
 #include "snapstore/store.h"
+#include "testutil/child_process.h"
 #include "testutil/temp_dir.h"
 #include "value/msgpack_codec.h"
 #include "wal/record.h"
-
-extern char** environ;
 
 namespace snapstore {
 namespace {
@@ -207,7 +205,6 @@ TEST(ChangeDecode, WalBatchBecomesOneChangePerOperation) {
   EXPECT_EQ(bad.code(), StatusCode::kCorruption);
   EXPECT_NE(bad.status().message().find("revision 11"), std::string::npos) << bad.status().message();
 }
-
 
 // ---- The feed against the store's own history. ----
 
@@ -663,43 +660,15 @@ TEST(Consumers, ASlotFileWriteFailingAtAnyStepLosesNothingAcknowledged) {
 
 // ---- Across a SIGKILL of a writing child process. ----
 
-class Child {
+class Child : public testutil::ChildProcess {
  public:
-  explicit Child(const std::vector<std::string>& args) {
-    int fds[2];
-    if (pipe(fds) != 0) std::abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> storage{SNAPSTORE_CHANGE_FEED_CHILD};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) std::abort();
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-    if (out_ != nullptr) fclose(out_);
-  }
+  explicit Child(const std::vector<std::string>& args) : ChildProcess(SNAPSTORE_CHANGE_FEED_CHILD, args) {}
   // The next acknowledged revision the child printed; 0 at its end.
   std::uint64_t next_line() {
     unsigned long long revision = 0;
-    if (std::fscanf(out_, "%llu", &revision) != 1) return 0;
+    if (std::fscanf(out(), "%llu", &revision) != 1) return 0;
     return revision;
   }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
 };
 
 TEST(ChangeFeed, AConsumerCopyEqualsTheStoreAfterWritersAreKilled) {

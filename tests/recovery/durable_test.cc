@@ -5,7 +5,6 @@
 // and gaps refuse to open, and the directory lock keeps a second opener out.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,10 +18,9 @@
 
 #include "recovery/workloads.h"
 #include "snapstore/store.h"
+#include "testutil/child_process.h"
 #include "testutil/file_bytes.h"
 #include "testutil/temp_dir.h"
-
-extern char** environ;
 
 namespace snapstore {
 namespace {
@@ -80,45 +78,9 @@ std::vector<std::string> segment_paths(const std::string& dir) {
 
 // A child process running tests/recovery/crash_child.cc with `args`; its
 // stdout is readable through `out`.
-class Child {
+class Child : public testutil::ChildProcess {
  public:
-  explicit Child(const std::vector<std::string>& args) {
-    int fds[2];
-    if (pipe(fds) != 0) std::abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> argv_storage{SNAPSTORE_CRASH_CHILD};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) std::abort();
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      wait();
-    }
-    if (out_ != nullptr) fclose(out_);
-  }
-  FILE* out() { return out_; }
-  void kill_now() { kill(pid_, SIGKILL); }
-  // The exit code, or -1 when killed by a signal.
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
+  explicit Child(const std::vector<std::string>& args) : ChildProcess(SNAPSTORE_CRASH_CHILD, args) {}
 };
 
 int run_child(const std::vector<std::string>& args) { return Child(args).wait(); }

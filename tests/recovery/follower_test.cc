@@ -7,7 +7,6 @@
 // under it: torn tails are "not yet", retirement is reported.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,10 +22,9 @@
 
 #include "snapstore/follower.h"
 #include "snapstore/store.h"
+#include "testutil/child_process.h"
 #include "testutil/temp_dir.h"
 #include "wal/tail.h"
-
-extern char** environ;
 
 namespace snapstore {
 namespace {
@@ -35,49 +33,9 @@ namespace fs = std::filesystem;
 using testutil::TempDir;
 
 // tests/recovery/follower_child.cc writing into `dir`; its stdout through lines().
-class Owner {
+class Owner : public testutil::ChildProcess {
  public:
-  Owner(const std::string& dir, long n) {
-    int fds[2];
-    if (pipe(fds) != 0) std::abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> storage{SNAPSTORE_FOLLOWER_CHILD, dir, std::to_string(n)};
-    std::vector<char*> argv;
-    for (auto& a : storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) std::abort();
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-  }
-  ~Owner() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      wait();
-    }
-    fclose(out_);
-  }
-  // The next line the owner printed; false at its end.
-  bool next_line(std::string& line) {
-    char buffer[512];
-    if (std::fgets(buffer, sizeof buffer, out_) == nullptr) return false;
-    line = buffer;
-    return true;
-  }
-  void kill_now() { kill(pid_, SIGKILL); }
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
+  Owner(const std::string& dir, long n) : ChildProcess(SNAPSTORE_FOLLOWER_CHILD, {dir, std::to_string(n)}) {}
 };
 
 struct ModelDoc {
