@@ -3,7 +3,6 @@
 #include "recovery/backup.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "recovery/build_dir.h"
 #include "recovery/store_dir.h"
 #include "recovery/store_reader.h"
 #include "wal/reader.h"
@@ -29,40 +29,7 @@ constexpr std::uint64_t kManifestVersion = 1;
 constexpr std::uintmax_t kMaxManifestBytes = 64 << 10;
 // Inside a backup being built: hard links to the store's WAL segments.
 constexpr std::string_view kWalSourceName = ".wal-source";
-// A build directory without its lock file belongs to a build that is
-// starting or finishing: left alone while this recent (restore's rule).
-constexpr auto kUnlockedGrace = std::chrono::minutes(1);
-
 Status errno_error(const std::string& what, int err) { return Status::io_error(what + ": " + std::strerror(err)); }
-
-Status sync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return errno_error("open " + path + " to sync it", errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return errno_error("fsync " + path, err);
-  return Status::ok();
-}
-
-// Every file, then every directory bottom-up, then `root` itself.
-Status sync_tree(const std::string& root) {
-  std::error_code ec;
-  std::vector<std::string> directories;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_directory()) {
-      directories.push_back(it->path().string());
-    } else if (Status s = sync_path(it->path().string(), false); !s) {
-      return s;
-    }
-  }
-  if (ec) return Status::io_error("list " + root + ": " + ec.message());
-  for (auto d = directories.rbegin(); d != directories.rend(); ++d) {
-    if (Status s = sync_path(*d, true); !s) return s;
-  }
-  return sync_path(root, true);
-}
 
 void count_tree(const std::string& root, BackupInfo& info) {
   info.files = 0;
@@ -77,121 +44,6 @@ void count_tree(const std::string& root, BackupInfo& info) {
     }
   }
 }
-
-// Removes the build directories ("<parent>/.<name><infix>XXXXXX") that
-// killed builds left, unless a live process holds their lock.
-void remove_leftovers(const fs::path& parent, const std::string& name, std::string_view infix) {
-  const std::string prefix = "." + name + std::string(infix);
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string entry = it->path().filename().string();
-    std::error_code type_error;
-    if (entry.size() != prefix.size() + 6 || entry.compare(0, prefix.size(), prefix) != 0 ||
-        !it->is_directory(type_error) || it->is_symlink(type_error)) {
-      continue;
-    }
-    const std::string lock = (it->path() / kRestoreLockName).string();
-    const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-      std::error_code time_error;
-      const auto modified = fs::last_write_time(it->path(), time_error);
-      if (time_error || fs::file_time_type::clock::now() - modified < kUnlockedGrace) continue;
-    } else if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      continue;  // a live build owns it
-    }
-    std::error_code remove_error;
-    fs::remove_all(it->path(), remove_error);
-    if (fd >= 0) ::close(fd);
-  }
-}
-
-// A directory built beside its target and renamed into place when complete;
-// removed when destroyed before commit().
-class BuildDir {
- public:
-  static Result<std::unique_ptr<BuildDir>> create(const std::string& target, std::string_view infix) {
-    if (target.empty()) return Status::invalid_argument("no target directory given");
-    const fs::path path = fs::path(target).lexically_normal();
-    std::error_code ec;
-    const fs::file_status status = fs::symlink_status(path, ec);
-    if (fs::exists(status)) {
-      if (!fs::is_directory(status)) {
-        return Status::invalid_argument(target + " exists and is not a directory; a backup or restore writes only "
-                                                 "into a new or empty directory");
-      }
-      if (!fs::is_empty(path, ec)) {
-        return Status::invalid_argument(target + " is not empty; a backup or restore writes only into a new or "
-                                                 "empty directory");
-      }
-    }
-    const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec)) {
-      return Status::invalid_argument("the parent directory " + parent.string() + " of " + target +
-                                      " does not exist");
-    }
-    const std::string name = path.filename().string();
-    remove_leftovers(parent, name, infix);
-    std::unique_ptr<BuildDir> dir(new BuildDir());
-    dir->target_ = path.string();
-    dir->parent_ = parent.string();
-    dir->temp_ = (parent / ("." + name + std::string(infix) + "XXXXXX")).string();
-    if (::mkdtemp(dir->temp_.data()) == nullptr) {
-      const int err = errno;
-      dir->temp_.clear();
-      return errno_error("create a directory beside " + target, err);
-    }
-    // mkdtemp makes it private; the result gets the permissions mkdir would give.
-    const mode_t umask_bits = ::umask(0);
-    ::umask(umask_bits);
-    ::chmod(dir->temp_.c_str(), 0777 & ~umask_bits);
-    const std::string lock = dir->temp_ + "/" + std::string(kRestoreLockName);
-    dir->lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (dir->lock_fd_ < 0) return errno_error("create " + lock, errno);
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::flock(dir->lock_fd_, LOCK_EX | LOCK_NB) != 0 ||
-        ::pwrite(dir->lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-      return errno_error("lock " + lock, errno);
-    }
-    return dir;
-  }
-
-  ~BuildDir() {
-    if (!committed_ && !temp_.empty()) {
-      std::error_code ignored;
-      fs::remove_all(temp_, ignored);
-    }
-    if (lock_fd_ >= 0) ::close(lock_fd_);
-  }
-
-  const std::string& path() const { return temp_; }
-
-  // Makes the whole tree durable, then renames it to the target (replacing
-  // an empty directory atomically) and syncs the parent.
-  Status commit() {
-    if (Status s = sync_tree(temp_); !s) return s;
-    // The lock file is not part of the result; the flock stays held until
-    // the rename, and a build looking for leftovers meanwhile finds a recent
-    // directory without a lock file and leaves it alone. Removed after the
-    // (slow) sync, so that window stays short.
-    const std::string lock = temp_ + "/" + std::string(kRestoreLockName);
-    if (::unlink(lock.c_str()) != 0) return errno_error("remove " + lock, errno);
-    if (Status s = sync_path(temp_, true); !s) return s;
-    if (::rename(temp_.c_str(), target_.c_str()) != 0) {
-      return errno_error("rename " + temp_ + " to " + target_, errno);
-    }
-    committed_ = true;
-    return sync_path(parent_, true);
-  }
-
- private:
-  BuildDir() = default;
-  std::string target_;
-  std::string parent_;
-  std::string temp_;
-  int lock_fd_ = -1;
-  bool committed_ = false;
-};
 
 Status copy_file(const std::string& from, const std::string& to) {
   std::error_code ec;

@@ -660,7 +660,9 @@ Result<std::vector<DeletedDocument>> StoreReader::deletions_since(std::uint64_t 
       });
   if (!replay) return replay.status();
   // Deletions are known from the first LSN after which the WAL has no gap.
-  const std::uint64_t known_from = wal_.records == 0 ? revision_ + 1 : contiguous_from;
+  // What this read saw counts, not open()'s summary: a live reader's counts
+  // no records, and its owner may have retired segments since.
+  const std::uint64_t known_from = contiguous_from == 0 ? revision_ + 1 : contiguous_from;
   if (since + 1 < known_from) {
     return Status::invalid_argument("deletions since revision " + std::to_string(since) +
                                     " are no longer known: the WAL only holds revisions from " +

@@ -11,6 +11,8 @@
 //   change_tail.h  the changes of the WAL from a revision on, live;
 //   store_check.h  verify's data checks and the `wal` listing;
 //   bulk_loader.h  restore's and import's writer of a new store's RocksDB;
+//   build_dir.h    restore's (and backups') directory built beside its
+//                  target and renamed into place;
 // and here, the byte format of documents, for the dump file format.
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "recovery/build_dir.h"
 #include "recovery/bulk_loader.h"
 #include "recovery/change_tail.h"
 #include "recovery/store_check.h"

@@ -152,14 +152,22 @@ int DumpCommand::run(const GlobalOptions& global) {
         left_out.push_back("the WAL is damaged (" + damage->reason + "): the dump holds the state at revision " +
                            std::to_string((*reader)->revision()) + "; every record after it is left out");
       }
-      header.revision = (*reader)->revision();
-      header.indexes = (*reader)->indexes();
       std::vector<recovery::DeletedDocument> deleted;
       if (since_revision_ > 0) {
         auto known = (*reader)->deletions_since(since_revision_);
+        // A live owner's checkpoint can remove a segment while it is read
+        // again: read from a newer state (InvalidArgument is the answer).
+        for (int attempt = 0; !known && known.code() != StatusCode::kInvalidArgument && (*reader)->live() &&
+                              attempt < 3;
+             ++attempt) {
+          if (Status s = (*reader)->catch_up(); !s) return s;
+          known = (*reader)->deletions_since(since_revision_);
+        }
         if (!known) return known.status();
         deleted = std::move(*known);
       }
+      header.revision = (*reader)->revision();
+      header.indexes = (*reader)->indexes();
       if (Status s = writer.begin(header); !s) return s;
       Progress progress(global, "dump", (*reader)->estimated_documents());
       Status scanned = (*reader)->scan_since(since_revision_, [&](const recovery::StoredDocument& doc) {

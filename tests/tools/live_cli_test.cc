@@ -1,5 +1,6 @@
 // The CLI on a live store (issue 16 items 3 and 4): the read commands while
-// another process has the store open, `snapstore changes` on a closed and a
+// another process has the store open, `dump --since-revision` while it
+// writes and retires WAL segments, `snapstore changes` on a closed and a
 // live store with its errors, and the exactly-once pipeline: `changes
 // --follow` SIGKILLed at random points and resumed from the last complete
 // line, its concatenated output equal to the writer's history, every change
@@ -9,8 +10,10 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -112,6 +115,107 @@ TEST(LiveCliTest, ReadCommandsWorkWhileAnotherProcessHasTheStoreOpen) {
 
   ::kill(owner, SIGKILL);
   wait_exit(owner);
+}
+
+// `dump --since-revision R` while the owner (this process) writes and
+// checkpoints, the checkpoints retiring the WAL up to R (a named consumer
+// acknowledged R: the records after it stay): every dump succeeds and holds
+// exactly the changes of the owner's history in (R, H], H its header's
+// revision: the documents written there and not deleted, at their last
+// version, and the ids deleted there.
+TEST(LiveCliTest, IncrementalDumpOfALiveStoreWhileCheckpointsRetireItsWal) {
+  TempDir dir;
+  Options options;
+  options.durability = Durability::kNone;
+  options.wal_segment_bytes = 1024;           // many segments to retire
+  options.checkpoint_wal_bytes = 1ULL << 40;  // only the writer's own checkpoints
+  auto store = Store::open(dir.path(), options);
+  ASSERT_TRUE(store) << store.status().message();
+  ASSERT_TRUE(store->register_consumer("dumps", 0));
+
+  std::mutex history_mutex;
+  std::map<std::uint64_t, Written> history;
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    std::mt19937 random(17);
+    std::vector<std::string> live;
+    for (long i = 1; !stop.load(); ++i) {
+      const auto pick = random() % 10;
+      Result<WriteResult> w = Status::ok();
+      Written entry;
+      if (pick < 5 || live.size() < 5) {
+        w = store->insert(Document{{"n", i}});
+        if (w) live.push_back(w->id);
+        entry.op = "put";
+      } else if (pick < 8) {
+        w = store->update(live[random() % live.size()], Document{{"n", i}});
+        entry.op = "put";
+      } else {
+        const std::size_t at = random() % live.size();
+        w = store->remove(live[at]);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+        entry.op = "del";
+      }
+      ASSERT_TRUE(w) << w.status().message();
+      entry.id = w->id;
+      entry.version = w->version;
+      {
+        std::lock_guard lock(history_mutex);
+        history[w->revision] = entry;
+      }
+      if (i % 10 == 0) {
+        ASSERT_TRUE(store->checkpoint());
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+
+  ToolRunner tool;
+  for (int round = 0; round < 4; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const std::uint64_t since = store->revision();
+    // Retired up to R by the writer's next checkpoints, while the dump runs.
+    ASSERT_TRUE(store->acknowledge("dumps", since));
+    const auto run = tool.run({"dump", dir.path(), "--format", "jsonl", "--since-revision", std::to_string(since)});
+    ASSERT_EQ(run.exit_code, 0) << "since " << since << ": " << run.err;
+    std::istringstream lines(run.out);
+    std::string line;
+    ASSERT_TRUE(std::getline(lines, line));
+    auto header = from_json(line);
+    ASSERT_TRUE(header && header->is_object()) << line;
+    const Value* revision = header->find("revision");
+    ASSERT_NE(revision, nullptr) << line;
+    const std::uint64_t head = revision->as_uint();
+    ASSERT_GT(head, since) << line;
+    std::map<std::string, std::uint64_t> documents;  // id -> version
+    std::map<std::string, std::uint64_t> deletions;  // id -> revision
+    while (std::getline(lines, line)) {
+      auto entry = from_json(line);
+      ASSERT_TRUE(entry && entry->is_object()) << line;
+      if (const Value* id = entry->find("_id")) {
+        documents[id->as_string()] = entry->find("_version")->as_uint();
+      } else if (const Value* gone = entry->find("_deleted")) {
+        deletions[gone->as_string()] = entry->find("_revision")->as_uint();
+      }
+    }
+    std::map<std::string, std::uint64_t> want_documents;
+    std::map<std::string, std::uint64_t> want_deletions;
+    {
+      std::lock_guard lock(history_mutex);
+      for (auto it = history.upper_bound(since); it != history.end() && it->first <= head; ++it) {
+        if (it->second.op == "put") want_documents[it->second.id] = it->second.version;
+        if (it->second.op == "del") {
+          want_documents.erase(it->second.id);
+          want_deletions[it->second.id] = it->first;
+        }
+      }
+    }
+    EXPECT_EQ(documents, want_documents) << "revisions " << since << ".." << head;
+    EXPECT_EQ(deletions, want_deletions) << "revisions " << since << ".." << head;
+    EXPECT_FALSE(deletions.empty() && documents.empty()) << "revisions " << since << ".." << head;
+  }
+  stop = true;
+  writer.join();
 }
 
 TEST(LiveCliTest, ChangesOnAClosedStoreAndItsErrors) {
