@@ -7,6 +7,7 @@
 // one millisecond ahead, as RFC 9562 section 6.2 allows.
 #include "engine/id_generator.h"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -34,17 +35,33 @@ IdClock& id_clock() {
   return clock;
 }
 
+// The two lowercase hex digits of every byte value, so that an id is
+// written a byte (two digits) per step rather than a digit per step.
+constexpr std::array<char, 512> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<char, 512> pairs{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 0xF];
+  }
+  return pairs;
+}();
+
+// `digits` (even) lowercase hex digits of `value` at out[pos...].
 void put_hex(std::string& out, std::size_t pos, std::uint64_t value, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) {
-    out[pos + static_cast<std::size_t>(i)] = kHex[value & 0xF];
-    value >>= 4;
+  for (int i = digits - 2; i >= 0; i -= 2) {
+    const std::size_t byte = value & 0xFF;
+    out[pos + static_cast<std::size_t>(i)] = kHexPairs[2 * byte];
+    out[pos + static_cast<std::size_t>(i) + 1] = kHexPairs[2 * byte + 1];
+    value >>= 8;
   }
 }
 
 }  // namespace
 
-std::string next_document_id() {
+std::string next_document_id() { return next_generated_id().text; }
+
+GeneratedId next_generated_id() {
   const auto now_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -72,12 +89,12 @@ std::string next_document_id() {
   // xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx
   const std::uint64_t hi = (ms << 16) | (std::uint64_t{7} << 12) | counter_high;
   const std::uint64_t lo = (std::uint64_t{2} << 62) | (counter_low << 32) | random_low;
-  std::string id(36, '-');
-  put_hex(id, 0, hi >> 32, 8);
-  put_hex(id, 9, (hi >> 16) & 0xFFFF, 4);
-  put_hex(id, 14, hi & 0xFFFF, 4);
-  put_hex(id, 19, lo >> 48, 4);
-  put_hex(id, 24, lo & 0xFFFFFFFFFFFFULL, 12);
+  GeneratedId id{std::string(36, '-'), hi, lo};
+  put_hex(id.text, 0, hi >> 32, 8);
+  put_hex(id.text, 9, (hi >> 16) & 0xFFFF, 4);
+  put_hex(id.text, 14, hi & 0xFFFF, 4);
+  put_hex(id.text, 19, lo >> 48, 4);
+  put_hex(id.text, 24, lo & 0xFFFFFFFFFFFFULL, 12);
   return id;
 }
 

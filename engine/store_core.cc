@@ -110,6 +110,13 @@ std::vector<wal::Operation> single_operation(wal::Operation op) {
 
 std::string key_json(const index::Key& key) { return to_json(Value(Array(key.begin(), key.end()))); }
 
+// Whether a write has unique keys to claim at all: without a unique index a
+// single write skips building claim_unique_keys' vectors (a heap block).
+template <typename Indexes>
+bool any_unique(const Indexes& indexes) {
+  return std::any_of(indexes.begin(), indexes.end(), [](const auto& named) { return named.second->unique(); });
+}
+
 }  // namespace
 
 // Reserved unique keys, per index, released when the write is done: after
@@ -293,14 +300,19 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
-  std::string id_text;  // becomes the WAL operation's key and the result's id: no second copy
+  GeneratedId generated;  // its text becomes the WAL operation's key and the result's id: no second copy
   DocId id;
   do {
-    id_text = next_document_id();
-    id = DocId(id_text);
+    generated = next_generated_id();
+    id = DocId(generated.text);
   } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
+  std::string& id_text = generated.text;
+  // The id's order in index entries, once for every index (from the bits, not the text).
+  const index::IdOrder id_order = index::IdOrder::of_uuid(generated.high, generated.low);
   UniqueClaims claims;
-  if (Status s = claim_unique_keys({Claimant{id_text, doc.object, 0}}, {}, false, claims); !s) {
+  if (Status s = any_unique(indexes_) ? claim_unique_keys({Claimant{id_text, doc.object, 0}}, {}, false, claims)
+                                      : Status::ok();
+      !s) {
     table_.erase(acc);
     return s;
   }
@@ -313,7 +325,9 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   }
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(op.document), 1, *revision});
   index::Key scratch;
-  for (const auto& [name, idx] : indexes_) idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot);
+  for (const auto& [name, idx] : indexes_) {
+    idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
+  }
   acc->second = std::move(snapshot);
   return WriteResult{std::move(op.key), 1, *revision};
 }
@@ -349,7 +363,10 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   }
   const auto old_keys = keys_of(old);
   UniqueClaims claims;
-  if (Status s = claim_unique_keys({Claimant{old.id.view(), doc.object, 0}}, {old.id.view()}, false, claims); !s) {
+  if (Status s = any_unique(indexes_)
+                     ? claim_unique_keys({Claimant{old.id.view(), doc.object, 0}}, {old.id.view()}, false, claims)
+                     : Status::ok();
+      !s) {
     return s;
   }
 
@@ -361,7 +378,10 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(op.document), version, *revision});
   std::size_t i = 0;
   index::Key scratch;
-  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], idx->key_in(*doc.object, scratch), snapshot);
+  const index::IdOrder id_order(snapshot->id.view());  // once for every index
+  for (const auto& [name, idx] : indexes_) {
+    idx->replace(old_keys[i++], idx->key_in(*doc.object, scratch), snapshot, id_order);
+  }
   acc->second = std::move(snapshot);
   return WriteResult{std::move(op.key), version, *revision};
 }
@@ -385,7 +405,8 @@ Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::ui
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   std::size_t i = 0;
-  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second);
+  const index::IdOrder id_order(acc->second->id.view());  // once for every index
+  for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second, id_order);
   table_.erase(acc);
   return WriteResult{std::move(op.key), version, *revision};
 }
@@ -497,14 +518,17 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       if (entries[i].kind == Kind::kInsert && !locks[i].empty()) table_.erase(locks[i]);
     }
   };
+  // Each operation's id order, once for every index: a new id's from its bits.
+  std::vector<std::optional<index::IdOrder>> id_orders(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (entries[i].kind != Kind::kInsert) continue;
-    std::string id;
+    GeneratedId id;
     do {
-      id = next_document_id();
-    } while (!table_.insert(locks[i], DocId(id)));
+      id = next_generated_id();
+    } while (!table_.insert(locks[i], DocId(id.text)));
+    id_orders[i] = index::IdOrder::of_uuid(id.high, id.low);
     ops[i].type = wal::OpType::kInsert;
-    ops[i].key = std::move(id);
+    ops[i].key = std::move(id.text);
     ops[i].version = 1;
   }
 
@@ -548,8 +572,11 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     const std::uint64_t revision = *first + i;
     const std::string& id = ops[i].key;
     std::size_t k = 0;
+    if (!id_orders[i] && !indexes_.empty()) id_orders[i].emplace(id);
     if (entries[i].kind == Kind::kRemove) {
-      for (auto& index_changes : changes) index_changes.push_back({old_keys[i][k++], std::nullopt, locks[i]->second});
+      for (auto& index_changes : changes) {
+        index_changes.push_back({old_keys[i][k++], std::nullopt, locks[i]->second, id_orders[i]});
+      }
       results.push_back(WriteResult{std::move(ops[i].key), ops[i].version, revision});
       continue;
     }
@@ -558,8 +585,8 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     for (const auto& [name, idx] : indexes_) {
       std::optional<index::KeyValues> old_key;
       if (entries[i].kind == Kind::kUpdate) old_key = old_keys[i][k];
-      changes[k].push_back(
-          {old_key, idx->key_in(entries[i].document, new_key_scratch[i * indexes_.size() + k]), snapshot});
+      changes[k].push_back({old_key, idx->key_in(entries[i].document, new_key_scratch[i * indexes_.size() + k]),
+                            snapshot, id_orders[i]});
       ++k;
     }
     locks[i]->second = std::move(snapshot);

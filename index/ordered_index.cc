@@ -72,22 +72,30 @@ std::optional<std::pair<std::string, std::string>> OrderedIndex::first_duplicate
 }
 
 void OrderedIndex::replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc) {
+  replace(old_key, new_key, doc, IdOrder(doc->id.view()));
+}
+
+void OrderedIndex::replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc,
+                           const IdOrder& id_order) {
   std::unique_lock lock(mutex_);
-  replace_locked(old_key, new_key, doc);
+  replace_locked(old_key, new_key, doc, id_order);
 }
 
 void OrderedIndex::apply(std::vector<Change> changes) {
   std::unique_lock lock(mutex_);
-  for (const Change& change : changes) replace_locked(change.old_key, change.new_key, change.doc);
+  for (const Change& change : changes) {
+    replace_locked(change.old_key, change.new_key, change.doc,
+                   change.id_order ? *change.id_order : IdOrder(change.doc->id.view()));
+  }
 }
 
 void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key,
-                                  const SnapshotPtr& doc) {
+                                  const SnapshotPtr& doc, const IdOrder& id_order) {
   const bool same_key = old_key && new_key && compare_keys(*old_key, *new_key) == 0;
   if (old_key) {
     // Equal keys of other types (5 and 5.0) are one position in the order;
     // a search by (key, id) finds the entry whichever was stored.
-    const auto it = entries_.find(EntryProbe(*old_key, doc->id));
+    const auto it = entries_.find(EntryProbe(*old_key, doc->id, id_order));
     if (it != entries_.end()) {
       if (same_key) {
         it->doc = doc;
@@ -96,7 +104,7 @@ void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optiona
       entries_.erase(it);
     }
   }
-  if (new_key) entries_.insert(Entry{*new_key, doc});
+  if (new_key) entries_.insert(Entry{*new_key, doc, id_order});
 }
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {

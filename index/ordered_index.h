@@ -55,6 +55,12 @@ class OrderedIndex {
         : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
       if (!summary.exact()) own_key = HeldKey::copy_of(entry_key);
     }
+    // With the id's order already computed: a write computes it once for
+    // all of its indexes (IdOrder(doc->id.view()) is the only right value).
+    Entry(KeyValues entry_key, SnapshotPtr version, const IdOrder& order)
+        : doc(std::move(version)), summary(entry_key), id_order(order) {
+      if (!summary.exact()) own_key = HeldKey::copy_of(entry_key);
+    }
     // Moves them instead; `entry_key` keeps its capacity for the next key.
     Entry(Key&& entry_key, SnapshotPtr version)
         : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
@@ -146,6 +152,10 @@ class OrderedIndex {
   // was read from (for a removal, any version: only its id is used). With
   // equal keys the entry stays where it is and points at `doc`.
   void replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
+  // The same with the order of doc's id, IdOrder(doc->id.view()), computed
+  // by the caller once for every index the write changes.
+  void replace(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc,
+               const IdOrder& id_order);
 
   // One document's move, as replace() takes it. The keys' values belong to
   // the caller and must outlive apply(): a span made from a temporary
@@ -154,6 +164,8 @@ class OrderedIndex {
     std::optional<KeyValues> old_key;
     std::optional<KeyValues> new_key;
     SnapshotPtr doc;
+    // IdOrder(doc->id.view()) when the caller has it; else apply() computes it.
+    std::optional<IdOrder> id_order = std::nullopt;
   };
   // Applies a batch's changes in order under one acquisition of the lock, so
   // a lookup sees all of them or none (DESIGN.md invariant 7).
@@ -207,6 +219,8 @@ class OrderedIndex {
   struct EntryProbe {  // one entry: key and id
     EntryProbe(KeyValues entry_key, std::string_view entry_id)
         : key(entry_key), id(entry_id), summary(entry_key), id_order(entry_id) {}
+    EntryProbe(KeyValues entry_key, std::string_view entry_id, const IdOrder& order)
+        : key(entry_key), id(entry_id), summary(entry_key), id_order(order) {}
     KeyValues key;
     std::string_view id;
     KeySummary summary;
@@ -294,7 +308,8 @@ class OrderedIndex {
                             Tally& tally);
 
   // replace() for a caller that holds mutex_ exclusively.
-  void replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc);
+  void replace_locked(std::optional<KeyValues> old_key, std::optional<KeyValues> new_key, const SnapshotPtr& doc,
+                      const IdOrder& id_order);
 
   struct KeyLess {
     bool operator()(const Key& a, const Key& b) const noexcept { return compare_keys(a, b) < 0; }
