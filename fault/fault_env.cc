@@ -318,9 +318,9 @@ class FaultWritableFile final : public wal::WritableFile {
     return s;
   }
   Status preallocate(std::uint64_t bytes) override { return target_->preallocate(bytes); }
-  Status reserve(std::uint64_t size) override {
+  Status reserve(std::uint64_t size, std::uint64_t at_least) override {
     if (Status s = state_->before(IoCall::kGrow, path()); !s) return s;
-    return target_->reserve(size);
+    return target_->reserve(size, at_least);
   }
   Status close() override { return target_->close(); }
   const std::string& path() const override { return target_->path(); }

@@ -35,13 +35,17 @@ class WritableFile {
   // appends need no block allocation (and their syncs less metadata). Best
   // effort: a file system that cannot is not an error.
   virtual Status preallocate(std::uint64_t bytes) = 0;
-  // Makes room for appends up to `size` bytes. A mapped file
+  // Makes room for appends up to `size` bytes, or where the disk is too
+  // full for that, up to `at_least` (<= size). A mapped file
   // (Env::create_mapped_file) allocates the blocks and extends the file with
   // zeros (which readers take for preallocated space): a full disk is an
   // error here. Any other file: preallocate(size).
-  //   if (Status s = file->reserve(offset + bytes.size()); !s) return s;
+  //   if (Status s = file->reserve(offset + (1 << 20), offset + bytes.size()); !s) return s;
   //   file->append(bytes);  // a memcpy when mapped
-  virtual Status reserve(std::uint64_t size) { return preallocate(size); }
+  virtual Status reserve(std::uint64_t size, std::uint64_t at_least) {
+    (void)at_least;
+    return preallocate(size);
+  }
   // Closes the file; a mapped file is first cut back to the bytes appended.
   virtual Status close() = 0;
   virtual const std::string& path() const = 0;

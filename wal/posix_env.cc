@@ -93,7 +93,7 @@ class PosixMappedFile final : public WritableFile {
   Status append(std::string_view data) override {
     const std::uint64_t end = size_ + data.size();
     if (end > allocated_) {
-      if (Status s = reserve(end); !s) return s;
+      if (Status s = reserve(end, end); !s) return s;
     }
     if (map_ != nullptr) {
       std::memcpy(map_ + size_, data.data(), data.size());
@@ -120,9 +120,9 @@ class PosixMappedFile final : public WritableFile {
     return Status::ok();
   }
 
-  Status preallocate(std::uint64_t bytes) override { return reserve(bytes); }
+  Status preallocate(std::uint64_t bytes) override { return reserve(bytes, bytes); }
 
-  Status reserve(std::uint64_t size) override {
+  Status reserve(std::uint64_t size, std::uint64_t at_least) override {
     if (size <= allocated_) return Status::ok();
     if (written_through_) {
       (void)::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size));
@@ -133,11 +133,18 @@ class PosixMappedFile final : public WritableFile {
     do {
       rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(size));
     } while (rc != 0 && errno == EINTR);
+    if (rc != 0 && errno == ENOSPC && at_least > allocated_ && at_least < size) {
+      // A nearly full disk may still hold what is needed now.
+      size = at_least;
+      do {
+        rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(size));
+      } while (rc != 0 && errno == EINTR);
+    }
     if (rc != 0) {
       const int err = errno;
       if (allocated_ == 0 && (err == EOPNOTSUPP || err == ENOSYS)) {
         written_through_ = true;  // nothing stored yet: write() from here on
-        return reserve(size);
+        return reserve(size, at_least);
       }
       return io_error("allocate " + std::to_string(size) + " bytes for", path_, err);
     }

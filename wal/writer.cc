@@ -121,13 +121,9 @@ Status LogWriter::reserve(std::uint64_t size) {
   std::uint64_t target = std::max(preallocated_ == 0 ? next_preallocation_ : preallocated_ * 2, size);
   if (mapped_) target = std::min(target, std::max(size, preallocated_ + kMaxMappedStep));
   target = std::min(target, std::max(options_.segment_bytes, size));
-  Status s = mapped_ ? file_->reserve(target) : file_->preallocate(target);
-  if (!s && mapped_ && target > size) {
-    // A nearly full disk may still hold what this group needs.
-    target = size;
-    s = file_->reserve(target);
-  }
-  if (!s) return s;
+  // A nearly full disk may allocate only `size`: the mapped file then
+  // allocates again itself before an append passes it.
+  if (Status s = mapped_ ? file_->reserve(target, size) : file_->preallocate(target); !s) return s;
   preallocated_ = target;
   next_preallocation_ = std::max(next_preallocation_, std::min(target, options_.segment_bytes));
   return Status::ok();
