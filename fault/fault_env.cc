@@ -41,6 +41,8 @@ std::string_view call_name(IoCall call) {
       return "directory sync";
     case IoCall::kTruncate:
       return "truncate";
+    case IoCall::kGrow:
+      return "grow";
   }
   return "call";
 }
@@ -316,6 +318,10 @@ class FaultWritableFile final : public wal::WritableFile {
     return s;
   }
   Status preallocate(std::uint64_t bytes) override { return target_->preallocate(bytes); }
+  Status reserve(std::uint64_t size, std::uint64_t at_least) override {
+    if (Status s = state_->before(IoCall::kGrow, path()); !s) return s;
+    return target_->reserve(size, at_least);
+  }
   Status close() override { return target_->close(); }
   const std::string& path() const override { return target_->path(); }
 
@@ -332,6 +338,14 @@ class FaultEnv final : public wal::Env {
   Result<std::unique_ptr<wal::WritableFile>> create_file(const std::string& path) override {
     if (Status s = state_->before(IoCall::kCreate, path); !s) return s;
     auto file = target_->create_file(path);
+    if (!file) return file.status();
+    state_->created(path);
+    return std::unique_ptr<wal::WritableFile>(new FaultWritableFile(std::move(*file), state_, 0));
+  }
+  Result<std::unique_ptr<wal::WritableFile>> create_mapped_file(const std::string& path,
+                                                                std::uint64_t capacity) override {
+    if (Status s = state_->before(IoCall::kCreate, path); !s) return s;
+    auto file = target_->create_mapped_file(path, capacity);
     if (!file) return file.status();
     state_->created(path);
     return std::unique_ptr<wal::WritableFile>(new FaultWritableFile(std::move(*file), state_, 0));

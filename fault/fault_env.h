@@ -12,7 +12,11 @@
 // created are deleted, renames reversed, removed files restored).
 //
 // Error injection fails the Nth counted call (create, write, sync, rename,
-// remove, directory sync, truncate) with EIO or ENOSPC, once or forever.
+// remove, directory sync, truncate, grow) with EIO or ENOSPC, once or forever.
+// A WAL segment written through a mapping (wal::Env::create_mapped_file) is
+// seen the same way: its appends are counted writes (a failed one may store a
+// prefix), the reserve that allocates and maps its space is a grow, and its
+// size at each sync is what a power cut keeps.
 // power_off() makes every later mutating call fail without effect, which is
 // how an in-process test "kills" a store: its threads can write nothing more.
 //
@@ -50,8 +54,9 @@ enum class IoCall : unsigned {
   kRemove = 1U << 4,
   kSyncDir = 1U << 5,
   kTruncate = 1U << 6,
+  kGrow = 1U << 7,  // allocate (and map) space for a mapped file's appends
 };
-inline constexpr unsigned kAllIoCalls = 0x7F;
+inline constexpr unsigned kAllIoCalls = 0xFF;
 
 enum class IoError { kEio, kEnospc };
 

@@ -3,6 +3,11 @@
 // real file system; tests substitute a fault-injecting Env to drop unsynced
 // data or fail the Nth call (FAULTS.md).
 //
+// A WAL segment in `none` and `periodic` mode is written through a shared
+// mapping (create_mapped_file): an append is a memcpy into the page cache, not
+// a write() system call, and reserve() allocates the blocks first so that a
+// full disk is an error there, never a SIGBUS at a later store (D101).
+//
 // Every failure comes back as a Status naming the path and the system error.
 // Thread safety: an Env may be used from any thread; a WritableFile by one
 // thread at a time.
@@ -30,6 +35,18 @@ class WritableFile {
   // appends need no block allocation (and their syncs less metadata). Best
   // effort: a file system that cannot is not an error.
   virtual Status preallocate(std::uint64_t bytes) = 0;
+  // Makes room for appends up to `size` bytes, or where the disk is too
+  // full for that, up to `at_least` (<= size). A mapped file
+  // (Env::create_mapped_file) allocates the blocks and extends the file with
+  // zeros (which readers take for preallocated space): a full disk is an
+  // error here. Any other file: preallocate(size).
+  //   if (Status s = file->reserve(offset + (1 << 20), offset + bytes.size()); !s) return s;
+  //   file->append(bytes);  // a memcpy when mapped
+  virtual Status reserve(std::uint64_t size, std::uint64_t at_least) {
+    (void)at_least;
+    return preallocate(size);
+  }
+  // Closes the file; a mapped file is first cut back to the bytes appended.
   virtual Status close() = 0;
   virtual const std::string& path() const = 0;
 };
@@ -67,6 +84,16 @@ class Env {
 
   // Creates `path` (it must not exist) and opens it for appending.
   virtual Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) = 0;
+  // Creates `path` like create_file(), for appends that are copied into a
+  // shared mapping of the file instead of written with a system call each.
+  // `capacity`: the size the file is expected to reach (the address space
+  // mapped up front; more is mapped if needed). The page cache holds an
+  // append once it returns, so a killed process loses none of it; sync()
+  // makes it durable as for any file. Where mapping is not possible (an Env
+  // without it, a file system without fallocate) the file is written with
+  // write() instead, which callers cannot tell apart.
+  //   auto file = env->create_mapped_file(dir + "/00000000000000000001.log", 64 << 20);
+  virtual Result<std::unique_ptr<WritableFile>> create_mapped_file(const std::string& path, std::uint64_t capacity);
   // Opens an existing file for appending at its end.
   virtual Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) = 0;
   // The whole content of `path`.

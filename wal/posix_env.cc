@@ -78,6 +78,122 @@ class PosixWritableFile final : public WritableFile {
   int fd_;
 };
 
+// A file appended through a MAP_SHARED mapping (Env::create_mapped_file):
+// an append is a memcpy into the page cache. reserve() allocates blocks with
+// fallocate (extending the file with zeros) before they are stored to, so a
+// full disk fails the reserve and never raises SIGBUS at a store; ftruncate
+// alone would leave the blocks unallocated. A file system without fallocate
+// gets write() instead (D101).
+class PosixMappedFile final : public WritableFile {
+ public:
+  PosixMappedFile(std::string path, int fd, std::uint64_t capacity)
+      : path_(std::move(path)), fd_(fd), capacity_(capacity) {}
+  ~PosixMappedFile() override { (void)close(); }
+
+  Status append(std::string_view data) override {
+    const std::uint64_t end = size_ + data.size();
+    if (end > allocated_) {
+      if (Status s = reserve(end, end); !s) return s;
+    }
+    if (map_ != nullptr) {
+      std::memcpy(map_ + size_, data.data(), data.size());
+      size_ = end;
+      return Status::ok();
+    }
+    while (!data.empty()) {
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return io_error("write", path_, errno);
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+      size_ += static_cast<std::uint64_t>(n);
+    }
+    return Status::ok();
+  }
+
+  // fdatasync writes back the pages stored to through the mapping as well
+  // as the size fallocate gave the file: one call for the whole file, where
+  // msync would need the dirty range (and on Linux does the same).
+  Status sync() override {
+    if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
+    return Status::ok();
+  }
+
+  Status preallocate(std::uint64_t bytes) override { return reserve(bytes, bytes); }
+
+  Status reserve(std::uint64_t size, std::uint64_t at_least) override {
+    if (size <= allocated_) return Status::ok();
+    if (written_through_) {
+      (void)::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size));
+      allocated_ = size;
+      return Status::ok();
+    }
+    int rc;
+    do {
+      rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(size));
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0 && errno == ENOSPC && at_least > allocated_ && at_least < size) {
+      // A nearly full disk may still hold what is needed now.
+      size = at_least;
+      do {
+        rc = ::fallocate(fd_, 0, 0, static_cast<off_t>(size));
+      } while (rc != 0 && errno == EINTR);
+    }
+    if (rc != 0) {
+      const int err = errno;
+      if (allocated_ == 0 && (err == EOPNOTSUPP || err == ENOSYS)) {
+        written_through_ = true;  // nothing stored yet: write() from here on
+        return reserve(size, at_least);
+      }
+      return io_error("allocate " + std::to_string(size) + " bytes for", path_, err);
+    }
+    if (size > map_length_) {
+      const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+      std::uint64_t length = std::max({size, capacity_, map_length_ * 2});
+      length = (length + page - 1) / page * page;
+      void* address = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+      if (address == MAP_FAILED) return io_error("map " + std::to_string(length) + " bytes of", path_, errno);
+      if (map_ != nullptr) ::munmap(map_, map_length_);
+      map_ = static_cast<char*>(address);
+      map_length_ = length;
+    }
+    allocated_ = size;
+    return Status::ok();
+  }
+
+  Status close() override {
+    if (fd_ < 0) return Status::ok();
+    if (map_ != nullptr) ::munmap(map_, map_length_);
+    map_ = nullptr;
+    const int fd = fd_;
+    fd_ = -1;
+    // The file ends where the appends did, as a written one does; a file cut
+    // shorter meanwhile (a failed group discarded) is not lengthened again.
+    struct stat st {};
+    if (!written_through_ && ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > size_ &&
+        ::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return io_error("truncate", path_, err);
+    }
+    if (::close(fd) != 0) return io_error("close", path_, errno);
+    return Status::ok();
+  }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  const std::uint64_t capacity_;
+  char* map_ = nullptr;
+  std::uint64_t map_length_ = 0;
+  std::uint64_t allocated_ = 0;  // the file's allocated (and, when mapped, stored-to) size
+  std::uint64_t size_ = 0;       // bytes appended
+  bool written_through_ = false;  // no fallocate here: plain writes
+};
+
 // How long a refused locker keeps looking for the holder's pid.
 constexpr std::chrono::milliseconds kHolderGrace{2000};
 
@@ -169,6 +285,13 @@ class PosixEnv final : public Env {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return io_error("create", path, errno);
     return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
+  }
+
+  Result<std::unique_ptr<WritableFile>> create_mapped_file(const std::string& path, std::uint64_t capacity) override {
+    // Read and write: a shared writable mapping needs both.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return io_error("create", path, errno);
+    return std::unique_ptr<WritableFile>(new PosixMappedFile(path, fd, capacity));
   }
 
   Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) override {
@@ -314,6 +437,10 @@ Result<std::unique_ptr<FileBytes>> Env::map_file(const std::string& path) {
   auto content = read_file(path);
   if (!content) return content.status();
   return std::unique_ptr<FileBytes>(new StringBytes(std::move(*content)));
+}
+
+Result<std::unique_ptr<WritableFile>> Env::create_mapped_file(const std::string& path, std::uint64_t) {
+  return create_file(path);
 }
 
 Env* Env::posix() {

@@ -96,7 +96,9 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
     file_.reset();
   }
   SNAPSTORE_KILL_POINT("wal.roll.before_create");
-  auto file = env_->create_file(join_path(dir_, SegmentName::for_lsn(first_lsn)));
+  const std::string path = join_path(dir_, SegmentName::for_lsn(first_lsn));
+  mapped_ = !options_.sync_every_group && options_.map_segments;
+  auto file = mapped_ ? env_->create_mapped_file(path, options_.segment_bytes) : env_->create_file(path);
   if (!file) return file.status();
   file_ = std::move(*file);
   SNAPSTORE_KILL_POINT("wal.roll.after_create");
@@ -112,10 +114,16 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
 }
 
 Status LogWriter::reserve(std::uint64_t size) {
-  if (size <= preallocated_ || preallocated_ >= options_.segment_bytes) return Status::ok();
+  if (size <= preallocated_) return Status::ok();
+  // A mapped segment must cover every byte stored to it; a written one's
+  // reservation is only a hint.
+  if (!mapped_ && preallocated_ >= options_.segment_bytes) return Status::ok();
   std::uint64_t target = std::max(preallocated_ == 0 ? next_preallocation_ : preallocated_ * 2, size);
+  if (mapped_) target = std::min(target, std::max(size, preallocated_ + kMaxMappedStep));
   target = std::min(target, std::max(options_.segment_bytes, size));
-  if (Status s = file_->preallocate(target); !s) return s;
+  // A nearly full disk may allocate only `size`: the mapped file then
+  // allocates again itself before an append passes it.
+  if (Status s = mapped_ ? file_->reserve(target, size) : file_->preallocate(target); !s) return s;
   preallocated_ = target;
   next_preallocation_ = std::max(next_preallocation_, std::min(target, options_.segment_bytes));
   return Status::ok();

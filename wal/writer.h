@@ -20,6 +20,14 @@
 // new segment starts from the last one's reservation, up to segment_bytes.
 // A small store so stays small, and a busy one reserves whole segments.
 //
+// Without sync_every_group (`none` and `periodic` durability) a segment is
+// written through a shared mapping (Env::create_mapped_file, D101): an append
+// is a memcpy, not a write() system call. Its reservation is real (the file
+// grows with zeros, which every reader takes for preallocated space) and so
+// grows by at most kMaxMappedStep at a time; a full disk fails the reserve,
+// before anything of the group is stored. Closing the segment cuts it back to
+// its records, so only the live segment, or one a crash left, ends in zeros.
+//
 // Errors are sticky (FAULTS.md oracle 6): after a failed write or sync the
 // outcome on disk is unknown, so every later append and sync returns the same
 // IOError until the store is reopened. A failed fsync is never retried. The
@@ -48,6 +56,9 @@ namespace snapstore::wal {
 
 // The first segment's first reservation (see above).
 inline constexpr std::uint64_t kFirstPreallocation = 64ULL << 10;
+// The most a mapped segment's reservation grows by at once: the zeros a
+// follower or change feed reads past the live segment's records stay small.
+inline constexpr std::uint64_t kMaxMappedStep = 1ULL << 20;
 
 struct WriterOptions {
   // A segment is closed and a new one started once it holds this many bytes.
@@ -55,6 +66,9 @@ struct WriterOptions {
   // true: every group is fdatasync'ed before its appends return (`sync`
   // durability). false: appends return after write(); sync() makes them durable.
   bool sync_every_group = true;
+  // Without sync_every_group: append through a shared mapping of the segment
+  // (see above). false: one write() per group, as in sync_every_group mode.
+  bool map_segments = true;
 };
 
 // Called by the leader, in LSN order, for every record once it is written
@@ -132,6 +146,7 @@ class LogWriter {
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_size_ = 0;
   std::uint64_t preallocated_ = 0;                          // reserved in the current segment
+  bool mapped_ = false;                                     // the current segment is mapped
   std::uint64_t next_preallocation_ = kFirstPreallocation;  // a new segment's first reservation
   std::uint64_t marked_lsn_ = 0;  // the synced LSN of the last sync mark written
   // Kept from group to group, so that a group of one allocates nothing here.
