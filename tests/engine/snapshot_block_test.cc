@@ -53,7 +53,8 @@ TEST(SnapshotBlockTest, TheCountFollowsCopiesMovesAndResets) {
   EXPECT_TRUE(b == nullptr);
   EXPECT_EQ(b.use_count(), 0U);
   EXPECT_EQ(a.use_count(), 2U);
-  c = c;  // self-assignment keeps the reference
+  SnapshotPtr& alias = c;
+  c = alias;  // self-assignment keeps the reference
   EXPECT_EQ(a.use_count(), 2U);
   SnapshotPtr other = Snapshot::make("b", {}, 1, 2);
   c = other;  // drops a's reference, takes other's
