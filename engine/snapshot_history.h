@@ -62,7 +62,7 @@ class DocumentHistory {
   std::size_t versions() const { return versions_.load(std::memory_order_relaxed); }
   std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   // What one pinned version is counted as: its encoding and its record.
-  static std::size_t bytes_of(const value::Snapshot& s) { return sizeof(value::Snapshot) + s.bytes.size(); }
+  static std::size_t bytes_of(const value::Snapshot& s) { return sizeof(value::Snapshot) + s.bytes().size(); }
 
  private:
   struct Version {

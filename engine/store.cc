@@ -190,6 +190,14 @@ Result<Store> Store::clone(const CloneFilter& filter) const {
   return Store(std::move(*copy));
 }
 
+void detail::SnapshotRef::add_ref(const void* held) noexcept {
+  value::SnapshotPtr::add_ref(static_cast<const value::Snapshot*>(held));
+}
+
+void detail::SnapshotRef::drop(const void* held) noexcept {
+  value::SnapshotPtr::drop(static_cast<const value::Snapshot*>(held));
+}
+
 Document DocumentView::to_document() const {
   if (!owner_) return Document{};
   return value::scan::decode_object(detail::ViewAccess::bytes(data_));

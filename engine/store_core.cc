@@ -213,7 +213,7 @@ Status StoreCore::check_writable() const {
 }
 
 DocumentResult StoreCore::to_result(const Snapshot& snapshot) {
-  Document data = value::scan::decode_object(value::scan::bytes_of(snapshot.bytes));
+  Document data = value::scan::decode_object(value::scan::bytes_of(snapshot.bytes()));
   return DocumentResult{snapshot.id.str(), std::move(data), snapshot.version, snapshot.revision};
 }
 
@@ -223,7 +223,7 @@ DocumentView StoreCore::to_view(SnapshotPtr snapshot) {
   view.data_ = view_of(*snapshot);
   view.version_ = snapshot->version;
   view.revision_ = snapshot->revision;
-  view.owner_ = std::move(snapshot);
+  view.owner_ = detail::SnapshotRef(snapshot.detach());
   return view;
 }
 
@@ -323,7 +323,7 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = std::make_shared<const Snapshot>(Snapshot{std::move(id), std::move(op.document), 1, *revision});
+  auto snapshot = Snapshot::make(id, op.document, 1, *revision);
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) {
     idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
@@ -375,7 +375,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   auto revision = commit_one(op);
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
-  auto snapshot = std::make_shared<const Snapshot>(Snapshot{old.id, std::move(op.document), version, *revision});
+  auto snapshot = Snapshot::make(old.id, op.document, version, *revision);
   std::size_t i = 0;
   index::Key scratch;
   const index::IdOrder id_order(snapshot->id.view());  // once for every index
@@ -580,8 +580,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       results.push_back(WriteResult{std::move(ops[i].key), ops[i].version, revision});
       continue;
     }
-    auto snapshot =
-        std::make_shared<const Snapshot>(Snapshot{DocId(id), std::move(ops[i].document), ops[i].version, revision});
+    auto snapshot = Snapshot::make(id, ops[i].document, ops[i].version, revision);
     for (const auto& [name, idx] : indexes_) {
       std::optional<index::KeyValues> old_key;
       if (entries[i].kind == Kind::kUpdate) old_key = old_keys[i][k];
@@ -851,8 +850,7 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
       return Status::invalid_document("clone filter output for " + doc_detail(snapshot->id.view()) + ": " +
                                       bytes.status().detail());
     }
-    kept.push_back(std::make_shared<const Snapshot>(
-        Snapshot{snapshot->id, std::move(*bytes), snapshot->version, snapshot->revision}));
+    kept.push_back(Snapshot::make(snapshot->id, *bytes, snapshot->version, snapshot->revision));
   }
   for (const auto& snapshot : kept) copy->table_.emplace(snapshot->id, snapshot);
   for (auto& [name, fields, index_options] : index_definitions) {

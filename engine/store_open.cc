@@ -110,7 +110,9 @@ class StoreCore::OpenSink final : public RecoverySink {
 
   // The WAL tail, one operation at a time (recovery::visit_operations).
   Status put(const wal::Operation& op, std::uint64_t lsn) override {
-    return install(Snapshot{DocId(op.key), op.document, op.version, lsn});
+    auto snapshot = Snapshot::make_checked(op.key, op.document, op.version, lsn, options_.max_nesting_depth);
+    if (!snapshot) return Status::corruption("WAL record for " + quoted_id(op.key) + ": " + snapshot.status().message());
+    return install(std::move(*snapshot));
   }
 
   Status remove(const wal::Operation& op, std::uint64_t) override { return erase(op.key); }
@@ -135,15 +137,11 @@ class StoreCore::OpenSink final : public RecoverySink {
 
   // A replayed insert or update: the new snapshot, and the document's move
   // in every index (from its old key, if it had one).
-  Status install(Snapshot snapshot) {
-    if (Status s = value::make_checked_document(snapshot.bytes, options_.max_nesting_depth); !s) {
-      return Status::corruption("WAL record for " + quoted_id(snapshot.id) + ": " + s.message());
-    }
+  Status install(SnapshotPtr current) {
     Table::accessor acc;
-    const bool inserted = core_.table_.insert(acc, snapshot.id);
+    const bool inserted = core_.table_.insert(acc, current->id);
     std::vector<std::optional<index::Key>> old_keys(core_.indexes_.size());
     if (!inserted) old_keys = core_.keys_of(*acc->second);
-    auto current = std::make_shared<const Snapshot>(std::move(snapshot));
     const ValueView data = view_of(*current);
     std::size_t i = 0;
     index::Key scratch;
@@ -223,10 +221,9 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
 
   Status on_document(std::string_view id, std::uint64_t version, std::uint64_t revision,
                      std::string_view document) override {
-    auto snapshot = std::make_shared<Snapshot>(Snapshot{DocId(id), std::string(document), version, revision});
-    if (Status s = value::make_checked_document(snapshot->bytes, recovery_.options_.max_nesting_depth); !s) {
-      return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + s.message());
-    }
+    auto checked = Snapshot::make_checked(id, document, version, revision, recovery_.options_.max_nesting_depth);
+    if (!checked) return Status::corruption("stored " + quoted_id(id) + " in RocksDB: " + checked.status().message());
+    SnapshotPtr snapshot = std::move(*checked);
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       if (index::member_key_values(data, recovery_.paths_[i], recovery_.predicates_[i], key_scratch_)) {

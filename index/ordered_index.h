@@ -329,7 +329,8 @@ class OrderedIndex {
   mutable IndexHistory history_;
 };
 
-// 56 bytes: four entries to a 256-byte B-tree node (DECISIONS D7).
-static_assert(sizeof(OrderedIndex::Entry) == 56);
+// 48 bytes (the snapshot pointer is 8 since D99): five entries to a B-tree
+// node of absl's 256-byte target (DECISIONS D7).
+static_assert(sizeof(OrderedIndex::Entry) == 48);
 
 }  // namespace snapstore::index

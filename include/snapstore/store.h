@@ -62,6 +62,43 @@ struct DocumentResult {
   std::uint64_t revision = 0;
 };
 
+namespace detail {
+// A DocumentView's hold on the stored version it reads: one reference of
+// the version's own count (DECISIONS D99), behind a pointer whose type only
+// the library knows. Moving costs nothing; copying and destroying call into
+// the library.
+class SnapshotRef {
+ public:
+  SnapshotRef() noexcept = default;
+  SnapshotRef(const SnapshotRef& other) noexcept : held_(other.held_) {
+    if (held_ != nullptr) add_ref(held_);
+  }
+  SnapshotRef(SnapshotRef&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+  SnapshotRef& operator=(const SnapshotRef& other) noexcept {
+    SnapshotRef copy(other);
+    std::swap(held_, copy.held_);
+    return *this;
+  }
+  SnapshotRef& operator=(SnapshotRef&& other) noexcept {
+    SnapshotRef taken(std::move(other));
+    std::swap(held_, taken.held_);
+    return *this;
+  }
+  ~SnapshotRef() {
+    if (held_ != nullptr) drop(held_);
+  }
+  explicit operator bool() const noexcept { return held_ != nullptr; }
+
+ private:
+  friend class engine::StoreCore;
+  explicit SnapshotRef(const void* adopted) noexcept : held_(adopted) {}
+  static void add_ref(const void* held) noexcept;
+  static void drop(const void* held) noexcept;
+
+  const void* held_ = nullptr;
+};
+}  // namespace detail
+
 // One document as stored, read in place: no decode and no copy. The view
 // keeps that version of the document alive (however the store changes
 // afterwards) until the last copy of the view is gone; it is immutable and
@@ -110,7 +147,7 @@ class DocumentView {
  private:
   friend class engine::StoreCore;
   std::string_view id_;                // inside the stored version
-  std::shared_ptr<const void> owner_;  // the stored version id_ and data_ point into
+  detail::SnapshotRef owner_;  // the stored version id_ and data_ point into
   ValueView data_;
   std::uint64_t version_ = 0;
   std::uint64_t revision_ = 0;

@@ -314,13 +314,14 @@ TEST(SnapshotLifeTest, AVersionOnlyHistoryHeldIsDestroyedOnRelease) {
   const Document first{{"n", 1}}, second{{"n", 2}};
   auto written = core->insert(engine::DocumentArg{&first, {}});
   ASSERT_TRUE(written);
-  std::weak_ptr<const value::Snapshot> old = *core->get(written->id);
+  // `old` is this test's own reference; the count says who else holds it.
+  value::SnapshotPtr old = *core->get(written->id);
   auto snap = core->snapshot();
   ASSERT_TRUE(snap);
   ASSERT_TRUE(core->update(written->id, engine::DocumentArg{&second, {}}));
-  EXPECT_FALSE(old.expired());  // the snapshot's history holds it
+  EXPECT_EQ(old.use_count(), 2U);  // the snapshot's history holds it
   snap->release();
-  EXPECT_TRUE(old.expired());
+  EXPECT_EQ(old.use_count(), 1U);
   core->close();
 }
 

@@ -14,7 +14,7 @@ namespace snapstore::index {
 namespace {
 
 value::SnapshotPtr version_of(const std::string& id, std::uint64_t version, std::uint64_t revision) {
-  return std::make_shared<const value::Snapshot>(value::Snapshot{value::DocId(id), {}, version, revision});
+  return value::Snapshot::make(id, {}, version, revision);
 }
 
 // (id, version) of each entry found, in the order found.

@@ -19,7 +19,7 @@ using Ids = std::vector<std::string>;
 
 // A document version with this id (the index reads only the id of what it holds).
 value::SnapshotPtr doc(const std::string& id) {
-  return std::make_shared<const value::Snapshot>(value::Snapshot{value::DocId(id), {}, 1, 1});
+  return value::Snapshot::make(id, {}, 1, 1);
 }
 
 Ids ids_of(const OrderedIndex::Snapshots& found) {
@@ -81,13 +81,13 @@ TEST_F(OrderedIndexTest, ReplaceMovesAndRemoves) {
 // version, and the index no longer holds the old one.
 TEST_F(OrderedIndexTest, AnUnchangedKeyPointsAtTheNewVersion) {
   const auto v1 = doc("x");
-  const auto v2 = std::make_shared<const value::Snapshot>(value::Snapshot{value::DocId("x"), {}, 2, 2});
+  const auto v2 = value::Snapshot::make("x", {}, 2, 2);
   idx_.replace(std::nullopt, Key{"A", 1}, v1);
   idx_.replace(Key{"A", 1}, Key{"A", 1.0}, v2);
   const auto found = idx_.find_equal({"A", 1});
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0], v2);
-  EXPECT_EQ(v1.use_count(), 1);
+  EXPECT_EQ(v1.use_count(), 1U);
   EXPECT_EQ(idx_.size(), 1U);
 }
 
