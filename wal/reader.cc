@@ -119,7 +119,12 @@ Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir)
     if (!SegmentName::parse(name, info.first_lsn)) continue;
     info.path = join_path(dir, name);
     auto size = env->file_size(info.path);
-    if (!size) return size.status();
+    if (!size) {
+      // Retired between the listing and the stat: a live store's checkpoint
+      // removes its oldest segments while backups and feeds list them.
+      if (!env->exists(info.path)) continue;
+      return size.status();
+    }
     info.size = *size;
     segments.push_back(std::move(info));
   }

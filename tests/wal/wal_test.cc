@@ -14,6 +14,7 @@
 #include <limits>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "testutil/allocation_meter.h"
 #include "testutil/file_bytes.h"
@@ -299,11 +300,14 @@ TEST_F(WalTest, ConcurrentAppendersGetContiguousLsnsAndShareSyncs) {
   for (std::size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i].first_lsn, i + 1);
 }
 
-// A disk whose fdatasync takes a few milliseconds, counting the syncs of
-// the files it creates.
-class SlowSyncEnv final : public Env {
+// The posix disk with two scripted behaviours: fdatasync takes a few
+// milliseconds (counting the syncs of the files it creates), and a file named
+// in remove_after_listing vanishes right after its directory is listed, as a
+// segment a live store retires between a reader's listing and its stat.
+class ScriptedEnv final : public Env {
  public:
   std::atomic<int> syncs{0};
+  std::string remove_after_listing;
 
   Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) override {
     auto file = base_->create_file(path);
@@ -316,7 +320,11 @@ class SlowSyncEnv final : public Env {
   Result<std::string> read_file(const std::string& path) override { return base_->read_file(path); }
   Result<std::uint64_t> file_size(const std::string& path) override { return base_->file_size(path); }
   bool exists(const std::string& path) override { return base_->exists(path); }
-  Result<std::vector<std::string>> list_dir(const std::string& dir) override { return base_->list_dir(dir); }
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    auto names = base_->list_dir(dir);
+    if (!remove_after_listing.empty()) (void)base_->remove(std::exchange(remove_after_listing, {}));
+    return names;
+  }
   Status create_dir(const std::string& dir) override { return base_->create_dir(dir); }
   Status sync_dir(const std::string& dir) override { return base_->sync_dir(dir); }
   Status rename(const std::string& from, const std::string& to) override { return base_->rename(from, to); }
@@ -352,7 +360,7 @@ class SlowSyncEnv final : public Env {
 // 1 and 7, about 4 on average); a leader that waits for the released writers
 // syncs nearly all of them together.
 TEST_F(WalTest, SyncGroupsGatherTheWritersOfThePreviousGroup) {
-  SlowSyncEnv env;
+  ScriptedEnv env;
   auto writer = LogWriter::open(&env, dir_.path(), 1, WriterOptions{}, nullptr);
   ASSERT_TRUE(writer.is_ok());
   const int syncs_before = env.syncs.load();
@@ -379,6 +387,31 @@ TEST_F(WalTest, SyncGroupsGatherTheWritersOfThePreviousGroup) {
   std::vector<Batch> read;
   ASSERT_TRUE(read_all(read).is_ok());
   ASSERT_EQ(read.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+// A backup or change feed lists a live store's segments while a checkpoint
+// retires the oldest: a segment gone between the listing and its stat is
+// passed over, not an I/O error (backup_test met it under ASan).
+TEST_F(WalTest, ASegmentRetiredWhileListingIsPassedOver) {
+  WriterOptions options;
+  options.segment_bytes = 256;
+  auto writer = LogWriter::open(Env::posix(), dir_.path(), 1, options, nullptr);
+  ASSERT_TRUE(writer.is_ok());
+  for (int i = 0; i < 20; ++i) {
+    auto ops = sample_ops(i);
+    ASSERT_TRUE((*writer)->append(encode_operations(ops), ops.size()).is_ok());
+  }
+  ASSERT_TRUE((*writer)->close().is_ok());
+  auto all = list_segments(Env::posix(), dir_.path());
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_GE(all->size(), 2U);
+
+  ScriptedEnv env;
+  env.remove_after_listing = all->front().path;
+  auto listed = list_segments(&env, dir_.path());
+  ASSERT_TRUE(listed.is_ok()) << listed.status().message();
+  ASSERT_EQ(listed->size(), all->size() - 1);
+  EXPECT_EQ(listed->front().path, (*all)[1].path);
 }
 
 TEST_F(WalTest, AppendAfterCloseFails) {
