@@ -40,6 +40,12 @@ class IdOrder {
   // generator has the bits at hand, so a generated id's order costs nothing.
   static IdOrder of_uuid(std::uint64_t high, std::uint64_t low) noexcept { return IdOrder(high, low); }
 
+  // Whether the id was a canonical lowercase UUID, and then its 128 bits
+  // (the engine's table key packs them: engine/table_key.h).
+  bool is_uuid() const noexcept { return kind_ == Kind::kUuid; }
+  std::uint64_t high() const noexcept { return high_; }
+  std::uint64_t low() const noexcept { return low_; }
+
   // -1, 0 or 1 as the ids compare, or kUndecided.
   static int compare(const IdOrder& a, const IdOrder& b) noexcept {
     if (a.kind_ != b.kind_) return kUndecided;
