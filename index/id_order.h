@@ -13,8 +13,10 @@
 // Thread safety: a value type, immutable once built.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace snapstore::index {
@@ -82,6 +84,18 @@ class IdOrder {
 
   // `n` bytes of text, the first in the lowest byte.
   static std::uint64_t load(const char* text, std::size_t n) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {  // one load, not n (a table lookup parses its id)
+      if (n == 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, text, 8);
+        return word;
+      }
+      if (n == 4) {
+        std::uint32_t word = 0;
+        std::memcpy(&word, text, 4);
+        return word;
+      }
+    }
     std::uint64_t word = 0;
     for (std::size_t i = 0; i < n; ++i) word |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
     return word;
