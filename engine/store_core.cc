@@ -231,7 +231,7 @@ SnapshotPtr StoreCore::current(std::string_view id) const {
   Table::const_accessor acc;
   // oneTBB 2021.8 declares the heterogeneous find(const_accessor&) without
   // const; it reads as the const find(const Key&) does, which casts the same.
-  if (!const_cast<Table&>(table_).find(acc, id)) return nullptr;
+  if (!const_cast<Table&>(table_).find(acc, IdProbe(id))) return nullptr;
   return acc->second;
 }
 
@@ -301,11 +301,10 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
 
   Table::accessor acc;
   GeneratedId generated;  // its text becomes the WAL operation's key and the result's id: no second copy
-  DocId id;
   do {
     generated = next_generated_id();
-    id = DocId(generated.text);
-  } while (!table_.insert(acc, id));  // a collision of two UUIDv7s only retries
+  } while (!table_.insert(acc, TableKey::of_uuid(generated.high, generated.low)));  // two UUIDv7s colliding: retry
+  const DocId id(generated.text);
   std::string& id_text = generated.text;
   // The id's order in index entries, once for every index (from the bits, not the text).
   const index::IdOrder id_order = index::IdOrder::of_uuid(generated.high, generated.low);
@@ -353,7 +352,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
-  if (!table_.find(acc, id)) {
+  if (!table_.find(acc, IdProbe(id))) {
     if (expected_version) return version_conflict(id, *expected_version, 0);
     return Status::document_not_found(doc_detail(id));
   }
@@ -392,7 +391,7 @@ Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::ui
   if (Status s = check_writable(); !s) return s;
   if (Status s = check_expected_version(expected_version); !s) return s;
   Table::accessor acc;
-  if (!table_.find(acc, id)) {
+  if (!table_.find(acc, IdProbe(id))) {
     if (expected_version) return version_conflict(id, *expected_version, 0);
     return Status::document_not_found(doc_detail(id));
   }
@@ -481,10 +480,10 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       lock_of[i - n] = shared ? targets[t - 1].second : i;
       // An absent document needs no lock: ids are never reused, so it stays
       // absent (DECISIONS D66).
-      if (!shared) table_.find(locks[i], id);
+      if (!shared) table_.find(locks[i], IdProbe(id));
       continue;
     }
-    if (!table_.find(locks[i], id)) {
+    if (!table_.find(locks[i], IdProbe(id))) {
       if (!missing) missing = i;
       continue;
     }
@@ -525,7 +524,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     GeneratedId id;
     do {
       id = next_generated_id();
-    } while (!table_.insert(locks[i], DocId(id.text)));
+    } while (!table_.insert(locks[i], TableKey::of_uuid(id.high, id.low)));
     id_orders[i] = index::IdOrder::of_uuid(id.high, id.low);
     ops[i].type = wal::OpType::kInsert;
     ops[i].key = std::move(id.text);
@@ -806,7 +805,7 @@ Result<Cursor> StoreCore::read() const {
     ReadLock state(state_mutex_, /*write=*/true);
     if (closed_) return Status::store_closed();
     ids.reserve(table_.size());
-    for (const auto& entry : table_) ids.push_back(entry.first.str());
+    for (const auto& entry : table_) ids.push_back(entry.second->id.str());  // the key keeps no text (D100)
   }
   std::sort(ids.begin(), ids.end());
   return Cursor(std::make_unique<CursorState>(shared_from_this(),
@@ -852,7 +851,7 @@ Result<std::shared_ptr<StoreCore>> StoreCore::clone(const CloneFilter* filter) c
     }
     kept.push_back(Snapshot::make(snapshot->id, *bytes, snapshot->version, snapshot->revision));
   }
-  for (const auto& snapshot : kept) copy->table_.emplace(snapshot->id, snapshot);
+  for (const auto& snapshot : kept) copy->table_.emplace(TableKey(snapshot->id), snapshot);
   for (auto& [name, fields, index_options] : index_definitions) {
     auto idx = std::make_shared<index::OrderedIndex>(name, std::move(fields), std::move(index_options));
     copy->backfill(*idx);

@@ -49,6 +49,7 @@
 #include "engine/journal.h"
 #include "engine/snapshot_history.h"
 #include "engine/storage_env.h"
+#include "engine/table_key.h"
 #include "index/ordered_index.h"
 #include "snapstore/store.h"
 #include "value/snapshot.h"
@@ -194,15 +195,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   }
 
  private:
-  // Transparent, so callers look ids up without copying them into strings.
-  struct IdHashCompare {
-    using is_transparent = void;
-    static std::size_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
-    static bool equal(std::string_view a, std::string_view b) { return a == b; }
-  };
+  // Keyed by 24-byte TableKeys (D100); look ids up by IdProbe(id).
   // std::allocator rather than TBB's: the sanitizers see every allocation.
-  using Table =
-      tbb::concurrent_hash_map<DocId, SnapshotPtr, IdHashCompare, std::allocator<std::pair<const DocId, SnapshotPtr>>>;
+  using Table = tbb::concurrent_hash_map<TableKey, SnapshotPtr, TableKeyHashCompare,
+                                         std::allocator<std::pair<const TableKey, SnapshotPtr>>>;
   using IndexPtr = std::shared_ptr<index::OrderedIndex>;
 
   // Encodes and checks a document against the options' limits.

@@ -139,7 +139,7 @@ class StoreCore::OpenSink final : public RecoverySink {
   // in every index (from its old key, if it had one).
   Status install(SnapshotPtr current) {
     Table::accessor acc;
-    const bool inserted = core_.table_.insert(acc, current->id);
+    const bool inserted = core_.table_.insert(acc, IdProbe(current->id));
     std::vector<std::optional<index::Key>> old_keys(core_.indexes_.size());
     if (!inserted) old_keys = core_.keys_of(*acc->second);
     const ValueView data = view_of(*current);
@@ -152,7 +152,7 @@ class StoreCore::OpenSink final : public RecoverySink {
 
   Status erase(const std::string& id) {
     Table::accessor acc;
-    if (!core_.table_.find(acc, id)) return Status::ok();
+    if (!core_.table_.find(acc, IdProbe(id))) return Status::ok();
     const auto keys = core_.keys_of(*acc->second);
     std::size_t i = 0;
     for (const auto& [name, idx] : core_.indexes_) idx->replace(keys[i++], std::nullopt, acc->second);
@@ -231,7 +231,7 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
       }
     }
     const std::uint64_t bytes = id.size() + document.size();
-    recovery_.core_.table_.emplace(snapshot->id, std::move(snapshot));
+    recovery_.core_.table_.emplace(TableKey(snapshot->id), std::move(snapshot));
     bytes_ += bytes;
     if (++documents_ == kProgressBatch) flush_progress();
     return Status::ok();

@@ -227,7 +227,7 @@ Result<SnapshotPtr> StoreCore::get_at(const SnapshotState& at, std::string_view 
       // The writer records the old version before installing the new one,
       // under this accessor: seeing the new one means the record is there.
       Table::const_accessor acc;
-      if (const_cast<Table&>(table_).find(acc, id) && acc->second->revision <= at.revision) found = acc->second;
+      if (const_cast<Table&>(table_).find(acc, IdProbe(id)) && acc->second->revision <= at.revision) found = acc->second;
     }
     if (!found) found = history_.find_at(id, at.revision);
     // A prune that overlapped this read expired the snapshot first.

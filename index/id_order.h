@@ -13,8 +13,10 @@
 // Thread safety: a value type, immutable once built.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace snapstore::index {
@@ -39,6 +41,12 @@ class IdOrder {
   // IdOrder(the UUID's text), without reading the text. The engine's id
   // generator has the bits at hand, so a generated id's order costs nothing.
   static IdOrder of_uuid(std::uint64_t high, std::uint64_t low) noexcept { return IdOrder(high, low); }
+
+  // Whether the id was a canonical lowercase UUID, and then its 128 bits
+  // (the engine's table key packs them: engine/table_key.h).
+  bool is_uuid() const noexcept { return kind_ == Kind::kUuid; }
+  std::uint64_t high() const noexcept { return high_; }
+  std::uint64_t low() const noexcept { return low_; }
 
   // -1, 0 or 1 as the ids compare, or kUndecided.
   static int compare(const IdOrder& a, const IdOrder& b) noexcept {
@@ -76,6 +84,18 @@ class IdOrder {
 
   // `n` bytes of text, the first in the lowest byte.
   static std::uint64_t load(const char* text, std::size_t n) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {  // one load, not n (a table lookup parses its id)
+      if (n == 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, text, 8);
+        return word;
+      }
+      if (n == 4) {
+        std::uint32_t word = 0;
+        std::memcpy(&word, text, 4);
+        return word;
+      }
+    }
     std::uint64_t word = 0;
     for (std::size_t i = 0; i < n; ++i) word |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
     return word;

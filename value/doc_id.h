@@ -1,8 +1,7 @@
 // DocId: a document id kept inside the object that holds it.
 //
-// Every document's id is stored twice in memory — as the table's key and in
-// each of its snapshots — and compared on every lookup and on every index
-// tie. A std::string keeps a 36-character UUIDv7 in a heap block of its own
+// Every document's id is stored in each of its snapshots (the table's key
+// packs it apart: engine/table_key.h) and compared on index ties. A std::string keeps a 36-character UUIDv7 in a heap block of its own
 // (the small-string buffer holds 15): 48 bytes and a cache miss more per copy.
 // A DocId holds ids of up to kInlineCapacity bytes inline (every id snapstore
 // generates) and only longer ones, which restored or replayed stores may
