@@ -159,7 +159,9 @@ TEST(BackupTest, BackupsWhileWritersRunEqualTheStoreAtTheirRevision) {
   ASSERT_TRUE(store->create_index("by_thread", {"thread"}));
   History history;
   std::atomic<int> running{3};
-  std::vector<std::thread> writers;
+  // jthreads: a failed ASSERT below returns while they run, and they must be
+  // joined (not std::terminate'd) before the store they write goes away.
+  std::vector<std::jthread> writers;
   for (int t = 0; t < 3; ++t) {
     writers.emplace_back([&, t] {
       write_mixed(*store, history, t, 500);
