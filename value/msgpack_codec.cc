@@ -175,10 +175,33 @@ class Writer {
     std::memcpy(c, &v, sizeof v);
     return c + sizeof v;
   }
+  // Most bodies are field names and short values: up to 16 bytes are
+  // copied inline by two overlapping loads and stores (reading only inside
+  // [data, data + size)), the rest by memcpy.
   static char* body(char* c, const char* data, std::size_t size) {
-    if (size == 0) return c;  // an empty string's body may come with a null pointer
-    std::memcpy(c, data, size);
+    if (size >= 8 && size <= 16) {
+      copy_two<std::uint64_t>(c, data, size);
+    } else if (size >= 4 && size < 8) {
+      copy_two<std::uint32_t>(c, data, size);
+    } else if (size > 0 && size < 4) {
+      c[0] = data[0];
+      c[size / 2] = data[size / 2];
+      c[size - 1] = data[size - 1];
+    } else if (size != 0) {  // an empty string's body may come with a null pointer
+      std::memcpy(c, data, size);
+    }
     return c + size;
+  }
+  // The first and the last sizeof(Word) bytes of [data, data + size), for
+  // sizeof(Word) <= size <= 2 * sizeof(Word): together, all of them.
+  template <typename Word>
+  static void copy_two(char* c, const char* data, std::size_t size) {
+    Word head;
+    Word tail;
+    std::memcpy(&head, data, sizeof head);
+    std::memcpy(&tail, data + size - sizeof tail, sizeof tail);
+    std::memcpy(c, &head, sizeof head);
+    std::memcpy(c + size - sizeof tail, &tail, sizeof tail);
   }
   void point_at(std::size_t used) {
     cursor_ = out_->data() + used;

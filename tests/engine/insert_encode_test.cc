@@ -79,6 +79,24 @@ TEST(InsertEncodeTest, TheScratchEncodingIsTheOldPathsBytesForEveryKindOfValue) 
   }
 }
 
+// Short strings and binaries are copied inline in pieces that depend on
+// their length: every length up to and past the inline limit, as values and
+// as field names, must decode to what was encoded.
+TEST(InsertEncodeTest, EveryShortLengthIsCopiedWhole) {
+  std::string scratch;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string text;
+    for (std::size_t i = 0; i < n; ++i) text += static_cast<char>('a' + i % 26);
+    Binary bin;
+    for (std::size_t i = 0; i < n; ++i) bin.bytes.push_back(static_cast<std::uint8_t>(i * 7));
+    const Document doc{{text + "!", text}, {"b", bin}, {"t", text}};
+    const auto bytes = value::encode_document_in(doc, scratch, 100);
+    ASSERT_TRUE(bytes.is_ok());
+    EXPECT_EQ(std::string(*bytes), old_path(doc)) << n;
+    EXPECT_EQ(value::decode_document(*bytes, 100).value(), doc) << n;
+  }
+}
+
 TEST(InsertEncodeTest, AReusedScratchLeavesNoTraceOfALargerOrARefusedDocument) {
   std::string scratch;
   const Document large{{"text", std::string(100000, 'x')}};
