@@ -169,13 +169,25 @@ Status StoreCore::validate_options(const Options& options) {
 }
 
 Result<std::string> StoreCore::encode_document(DocumentArg doc) const {
+  auto bytes = encode_document_scratch(doc);
+  if (!bytes) return bytes.status();
+  return std::string(*bytes);
+}
+
+Result<std::string_view> StoreCore::encode_document_scratch(DocumentArg doc) const {
   if (doc.object == nullptr) {
     return Status::invalid_document("a document must be an object, got " + std::string(doc.given_type));
   }
-  std::string bytes;
-  if (Status s = value::encode_msgpack(*doc.object, bytes, options_.max_nesting_depth); !s) return s;
-  if (bytes.size() > options_.max_document_bytes) {
-    return Status::invalid_document("document is " + std::to_string(bytes.size()) +
+  // This thread's encoding buffer: a write copies its bytes once, into the
+  // snapshot's block (and, in a durable store, once into the WAL operation).
+  // A buffer grown past 1 MiB by a large document is let go at the next write.
+  thread_local std::string scratch;
+  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
+  if (scratch.size() > kScratchKept) std::string().swap(scratch);
+  auto bytes = value::encode_document_in(*doc.object, scratch, options_.max_nesting_depth);
+  if (!bytes) return bytes.status();
+  if (bytes->size() > options_.max_document_bytes) {
+    return Status::invalid_document("document is " + std::to_string(bytes->size()) +
                                     " bytes encoded, over the limit of " + std::to_string(options_.max_document_bytes) +
                                     " (Options::max_document_bytes)");
   }
@@ -296,7 +308,7 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   ReadLock state(state_mutex_, /*write=*/false);
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
-  auto bytes = encode_document(doc);
+  auto bytes = encode_document_scratch(doc);  // this thread's buffer, until its next write
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
@@ -316,13 +328,15 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     return s;
   }
 
-  wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, std::move(*bytes), {}};
+  // An in-memory store's operation carries no copy of the bytes: only the
+  // snapshot keeps them.
+  wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, journal_ ? std::string(*bytes) : std::string(), {}};
   auto revision = commit_one(op);
   if (!revision) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = Snapshot::make(id, op.document, 1, *revision);
+  auto snapshot = Snapshot::make(id, *bytes, 1, *revision);
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) {
     idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
@@ -348,7 +362,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   if (closed_) return Status::store_closed();
   if (Status s = check_writable(); !s) return s;
   if (Status s = check_expected_version(expected_version); !s) return s;
-  auto bytes = encode_document(doc);
+  auto bytes = encode_document_scratch(doc);  // this thread's buffer, until its next write
   if (!bytes) return bytes.status();
 
   Table::accessor acc;
@@ -370,11 +384,11 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   }
 
   const std::uint64_t version = old.version + 1;
-  wal::Operation op{wal::OpType::kUpdate, old.id.str(), version, std::move(*bytes), {}};
+  wal::Operation op{wal::OpType::kUpdate, old.id.str(), version, journal_ ? std::string(*bytes) : std::string(), {}};
   auto revision = commit_one(op);
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
-  auto snapshot = Snapshot::make(old.id, op.document, version, *revision);
+  auto snapshot = Snapshot::make(old.id, *bytes, version, *revision);
   std::size_t i = 0;
   index::Key scratch;
   const index::IdOrder id_order(snapshot->id.view());  // once for every index

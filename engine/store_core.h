@@ -203,6 +203,10 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
 
   // Encodes and checks a document against the options' limits.
   Result<std::string> encode_document(DocumentArg doc) const;
+  // The same, as a view into this thread's encoding buffer, valid until the
+  // thread's next encode_document_scratch: a single write builds its
+  // snapshot from it without a copy of its own.
+  Result<std::string_view> encode_document_scratch(DocumentArg doc) const;
   // Takes the next revisions for `ops`: appends them to the WAL of a durable
   // store (DESIGN.md write path, step 3) or counts them in memory. Returns
   // the first. On failure nothing may change.

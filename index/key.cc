@@ -18,11 +18,34 @@ FieldPath::FieldPath(std::string_view dotted) : text_(dotted) {
   }
 }
 
+namespace {
+
+// A field name searched for in an Object. std::less<> compares the map's
+// keys with it through the operator< below, which decides on the first
+// bytes inline (field names mostly differ there) and calls memcmp only for
+// names that share their first byte; the order is std::string's (bytewise,
+// unsigned).
+struct FieldName {
+  std::string_view text;
+};
+
+int compare_names(std::string_view a, std::string_view b) noexcept {
+  if (!a.empty() && !b.empty() && a.front() != b.front()) {
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front()) ? -1 : 1;
+  }
+  return a.compare(b);
+}
+
+[[maybe_unused]] bool operator<(const std::string& a, FieldName b) noexcept { return compare_names(a, b.text) < 0; }
+[[maybe_unused]] bool operator<(FieldName a, const std::string& b) noexcept { return compare_names(a.text, b) < 0; }
+
+}  // namespace
+
 const Value* FieldPath::find_in(const Object& doc) const noexcept {
   const Object* current = &doc;
   const Value* found = nullptr;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
-    const auto it = current->find(segments_[i]);
+    const auto it = current->find(FieldName{segments_[i]});
     if (it == current->end()) return nullptr;
     found = &it->second;
     if (i + 1 < segments_.size()) {

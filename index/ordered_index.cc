@@ -104,7 +104,10 @@ void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optiona
       entries_.erase(it);
     }
   }
-  if (new_key) entries_.insert(Entry{*new_key, doc, id_order});
+  // Tried at the end first: keys that grow with every write (a sequence, a
+  // timestamp) then go in after one comparison with the last entry instead
+  // of a descent; any other key pays that comparison and then descends.
+  if (new_key) entries_.insert(entries_.end(), Entry{*new_key, doc, id_order});
 }
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {

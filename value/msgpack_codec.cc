@@ -10,6 +10,7 @@
 #include "value/msgpack_scan.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -45,79 +46,84 @@ class Writer {
   void int64(std::int64_t d) {
     if (d >= 0) return uint64(static_cast<std::uint64_t>(d));
     room(9);
+    char* c = cursor_;
     if (d >= -(std::int64_t{1} << 5)) {
-      put8(static_cast<std::uint8_t>(d));  // negative fixint
+      c = put8(c, static_cast<std::uint8_t>(d));  // negative fixint
     } else if (d >= -(std::int64_t{1} << 7)) {
-      put8(0xd0);
-      put8(static_cast<std::uint8_t>(d));
+      c = put8(c, 0xd0);
+      c = put8(c, static_cast<std::uint8_t>(d));
     } else if (d >= -(std::int64_t{1} << 15)) {
-      put8(0xd1);
-      put_be(static_cast<std::uint16_t>(d), 2);
+      c = put8(c, 0xd1);
+      c = put_be16(c, static_cast<std::uint16_t>(d));
     } else if (d >= -(std::int64_t{1} << 31)) {
-      put8(0xd2);
-      put_be(static_cast<std::uint32_t>(d), 4);
+      c = put8(c, 0xd2);
+      c = put_be32(c, static_cast<std::uint32_t>(d));
     } else {
-      put8(0xd3);
-      put_be(static_cast<std::uint64_t>(d), 8);
+      c = put8(c, 0xd3);
+      c = put_be64(c, static_cast<std::uint64_t>(d));
     }
+    cursor_ = c;
   }
 
   void uint64(std::uint64_t d) {
     room(9);
+    char* c = cursor_;
     if (d < (std::uint64_t{1} << 7)) {
-      put8(static_cast<std::uint8_t>(d));  // positive fixint
+      c = put8(c, static_cast<std::uint8_t>(d));  // positive fixint
     } else if (d < (std::uint64_t{1} << 8)) {
-      put8(0xcc);
-      put8(static_cast<std::uint8_t>(d));
+      c = put8(c, 0xcc);
+      c = put8(c, static_cast<std::uint8_t>(d));
     } else if (d < (std::uint64_t{1} << 16)) {
-      put8(0xcd);
-      put_be(d, 2);
+      c = put8(c, 0xcd);
+      c = put_be16(c, static_cast<std::uint16_t>(d));
     } else if (d < (std::uint64_t{1} << 32)) {
-      put8(0xce);
-      put_be(d, 4);
+      c = put8(c, 0xce);
+      c = put_be32(c, static_cast<std::uint32_t>(d));
     } else {
-      put8(0xcf);
-      put_be(d, 8);
+      c = put8(c, 0xcf);
+      c = put_be64(c, d);
     }
+    cursor_ = c;
   }
 
   // Always float64 (see Encoder::encode).
   void float64(std::uint64_t bits) {
     room(9);
-    put8(0xcb);
-    put_be(bits, 8);
+    cursor_ = put_be64(put8(cursor_, 0xcb), bits);
   }
 
   void str(const char* data, std::uint32_t size) {
     room(std::size_t{5} + size);
+    char* c = cursor_;
     if (size < 32) {
-      put8(static_cast<std::uint8_t>(0xa0 | size));
+      c = put8(c, static_cast<std::uint8_t>(0xa0 | size));
     } else if (size < 256) {
-      put8(0xd9);
-      put8(static_cast<std::uint8_t>(size));
+      c = put8(c, 0xd9);
+      c = put8(c, static_cast<std::uint8_t>(size));
     } else if (size < 65536) {
-      put8(0xda);
-      put_be(size, 2);
+      c = put8(c, 0xda);
+      c = put_be16(c, static_cast<std::uint16_t>(size));
     } else {
-      put8(0xdb);
-      put_be(size, 4);
+      c = put8(c, 0xdb);
+      c = put_be32(c, size);
     }
-    body(data, size);
+    cursor_ = body(c, data, size);
   }
 
   void bin(const char* data, std::uint32_t size) {
     room(std::size_t{5} + size);
+    char* c = cursor_;
     if (size < 256) {
-      put8(0xc4);
-      put8(static_cast<std::uint8_t>(size));
+      c = put8(c, 0xc4);
+      c = put8(c, static_cast<std::uint8_t>(size));
     } else if (size < 65536) {
-      put8(0xc5);
-      put_be(size, 2);
+      c = put8(c, 0xc5);
+      c = put_be16(c, static_cast<std::uint16_t>(size));
     } else {
-      put8(0xc6);
-      put_be(size, 4);
+      c = put8(c, 0xc6);
+      c = put_be32(c, size);
     }
-    body(data, size);
+    cursor_ = body(c, data, size);
   }
 
   void array(std::uint32_t n) { container(n, 0x90, 0xdc); }
@@ -127,32 +133,75 @@ class Writer {
   // Headers of arrays (fix 0x90, 16-bit 0xdc, 32-bit 0xdd) and maps (0x80, 0xde, 0xdf).
   void container(std::uint32_t n, std::uint8_t fix, std::uint8_t sixteen) {
     room(5);
+    char* c = cursor_;
     if (n < 16) {
-      put8(static_cast<std::uint8_t>(fix | n));
+      c = put8(c, static_cast<std::uint8_t>(fix | n));
     } else if (n < 65536) {
-      put8(sixteen);
-      put_be(n, 2);
+      c = put8(c, sixteen);
+      c = put_be16(c, static_cast<std::uint16_t>(n));
     } else {
-      put8(static_cast<std::uint8_t>(sixteen + 1));
-      put_be(n, 4);
+      c = put8(c, static_cast<std::uint8_t>(sixteen + 1));
+      c = put_be32(c, n);
     }
+    cursor_ = c;
   }
   void byte_token(std::uint8_t b) {
     room(1);
-    put8(b);
+    cursor_ = put8(cursor_, b);
   }
   [[gnu::always_inline]] void room(std::size_t size) {
     if (size > static_cast<std::size_t>(end_ - cursor_)) [[unlikely]] grow(size);
   }
-  void put8(std::uint8_t b) { *cursor_++ = static_cast<char>(b); }
-  // The low `n` bytes of `v`, most significant first.
-  void put_be(std::uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) *cursor_++ = static_cast<char>(v >> (8 * i));
+  // Each token writes through a local cursor and stores it back once:
+  // a byte written through the member could alias the member itself
+  // (char may alias anything), which made the compiler reload and store it
+  // around every byte. Multi-byte numbers go out as one byte-swapped store.
+  static char* put8(char* c, std::uint8_t b) {
+    *c = static_cast<char>(b);
+    return c + 1;
   }
-  void body(const char* data, std::size_t size) {
-    if (size == 0) return;  // an empty string's body may come with a null pointer
-    std::memcpy(cursor_, data, size);
-    cursor_ += size;
+  static char* put_be16(char* c, std::uint16_t v) {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap16(v);
+    std::memcpy(c, &v, sizeof v);
+    return c + sizeof v;
+  }
+  static char* put_be32(char* c, std::uint32_t v) {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+    std::memcpy(c, &v, sizeof v);
+    return c + sizeof v;
+  }
+  static char* put_be64(char* c, std::uint64_t v) {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(c, &v, sizeof v);
+    return c + sizeof v;
+  }
+  // Most bodies are field names and short values: up to 16 bytes are
+  // copied inline by two overlapping loads and stores (reading only inside
+  // [data, data + size)), the rest by memcpy.
+  static char* body(char* c, const char* data, std::size_t size) {
+    if (size >= 8 && size <= 16) {
+      copy_two<std::uint64_t>(c, data, size);
+    } else if (size >= 4 && size < 8) {
+      copy_two<std::uint32_t>(c, data, size);
+    } else if (size > 0 && size < 4) {
+      c[0] = data[0];
+      c[size / 2] = data[size / 2];
+      c[size - 1] = data[size - 1];
+    } else if (size != 0) {  // an empty string's body may come with a null pointer
+      std::memcpy(c, data, size);
+    }
+    return c + size;
+  }
+  // The first and the last sizeof(Word) bytes of [data, data + size), for
+  // sizeof(Word) <= size <= 2 * sizeof(Word): together, all of them.
+  template <typename Word>
+  static void copy_two(char* c, const char* data, std::size_t size) {
+    Word head;
+    Word tail;
+    std::memcpy(&head, data, sizeof head);
+    std::memcpy(&tail, data + size - sizeof tail, sizeof tail);
+    std::memcpy(c, &head, sizeof head);
+    std::memcpy(c + size - sizeof tail, &tail, sizeof tail);
   }
   void point_at(std::size_t used) {
     cursor_ = out_->data() + used;
@@ -182,8 +231,10 @@ class Encoder {
   std::size_t end() const { return writer_.used(); }
 
  private:
-  // `depth` is the number of containers enclosing v.
-  bool encode(const Value& v, std::size_t depth) {
+  // `depth` is the number of containers enclosing v. Inlined into the
+  // container loops, so a scalar costs no call; the recursion goes through
+  // encode_array and encode_object only.
+  [[gnu::always_inline]] bool encode(const Value& v, std::size_t depth) {
     switch (v.type()) {
       case ValueType::kNull: writer_.nil(); return true;
       case ValueType::kBool: writer_.boolean(v.as_bool()); return true;
@@ -197,23 +248,24 @@ class Encoder {
         writer_.bin(reinterpret_cast<const char*>(bytes.data()), static_cast<std::uint32_t>(bytes.size()));
         return true;
       }
-      case ValueType::kArray: {
-        const Array& array = v.as_array();
-        if (depth + 1 > max_depth_) return too_deep();
-        if (array.size() > kMaxLength) return too_long("array", array.size());
-        writer_.array(static_cast<std::uint32_t>(array.size()));
-        for (const Value& element : array) {
-          if (!encode(element, depth + 1)) return false;
-        }
-        return true;
-      }
+      case ValueType::kArray: return encode_array(v.as_array(), depth);
       case ValueType::kObject: return encode_object(v.as_object(), depth);
     }
     error_ = Status::invalid_document("unknown value type");
     return false;
   }
 
-  bool encode_object(const Object& object, std::size_t depth) {
+  [[gnu::noinline]] bool encode_array(const Array& array, std::size_t depth) {
+    if (depth + 1 > max_depth_) return too_deep();
+    if (array.size() > kMaxLength) return too_long("array", array.size());
+    writer_.array(static_cast<std::uint32_t>(array.size()));
+    for (const Value& element : array) {
+      if (!encode(element, depth + 1)) return false;
+    }
+    return true;
+  }
+
+  [[gnu::noinline]] bool encode_object(const Object& object, std::size_t depth) {
     if (depth + 1 > max_depth_) return too_deep();
     if (object.size() > kMaxLength) return too_long("object", object.size());
     writer_.map(static_cast<std::uint32_t>(object.size()));
@@ -376,20 +428,25 @@ Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth) {
   return s;
 }
 
-Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
-  // Encoded once into this thread's scratch string, then copied: an empty
-  // `out` gets one allocation of the exact size (a snapshot keeps it for
-  // the document's lifetime) without a second walk of the document to
-  // measure it first. The scratch keeps its full size between calls, so it
-  // is never cleared or zero-filled again; past 1 MiB it is let go.
-  thread_local std::string scratch;
-  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
+Result<std::string_view> encode_document_in(const Object& doc, std::string& scratch, std::size_t max_depth) {
+  // Written over from the start: the scratch keeps its full size between
+  // calls, so it is never cleared or zero-filled again.
   scratch.resize(scratch.capacity());  // a no-op but the first time
   Encoder encoder(scratch, 0, max_depth);
-  Status s = encoder.encode_document(doc);
-  if (s) out.append(scratch.data(), encoder.end());
+  if (Status s = encoder.encode_document(doc); !s) return s;
+  return std::string_view(scratch.data(), encoder.end());
+}
+
+Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth) {
+  // Encoded once into this thread's scratch string, then copied: an empty
+  // `out` gets one allocation of the exact size without a second walk of
+  // the document to measure it first. Past 1 MiB the scratch is let go.
+  thread_local std::string scratch;
+  constexpr std::size_t kScratchKept = std::size_t{1} << 20;
+  Result<std::string_view> encoded = encode_document_in(doc, scratch, max_depth);
+  if (encoded) out.append(encoded->data(), encoded->size());
   if (scratch.size() > kScratchKept) std::string().swap(scratch);
-  return s;
+  return encoded ? Status::ok() : encoded.status();
 }
 
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth) {

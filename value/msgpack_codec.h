@@ -26,6 +26,16 @@ namespace snapstore::value {
 // may then hold a partial encoding, which the caller discards.
 Status encode_msgpack(const Value& v, std::string& out, std::size_t max_depth);
 Status encode_msgpack(const Object& doc, std::string& out, std::size_t max_depth);
+// Encodes the document `doc` into `scratch`, which the caller keeps from call
+// to call: it is written over from its start (its size is room, never
+// cleared), so once it has grown to the largest document nothing is
+// allocated. Returns the encoding, the bytes encode_msgpack(doc, ...) would
+// append, as a view into `scratch` that lives until `scratch` changes; the
+// same errors. What a write uses to build its snapshot with one copy:
+//   std::string scratch;  // kept, e.g. thread_local
+//   auto bytes = encode_document_in(doc, scratch, max_depth);
+//   if (bytes) snapshot = Snapshot::make(id, *bytes, 1, revision);
+Result<std::string_view> encode_document_in(const Object& doc, std::string& scratch, std::size_t max_depth);
 
 // Decodes exactly one Value spanning all of `bytes`.
 Result<Value> decode_msgpack(std::string_view bytes, std::size_t max_depth);
