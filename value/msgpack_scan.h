@@ -49,16 +49,6 @@ const unsigned char* find_field(const Head& object, std::string_view field) noex
 Value decode(const unsigned char* p);
 Object decode_object(const unsigned char* p);
 
-// Asks the CPU to start loading every cache line of `bytes`, so that a
-// decode about to walk them waits for their misses together rather than
-// one after another (a stored document is a few lines, cold in a random
-// read). Changes nothing; any bytes may be given.
-inline void prefetch(std::string_view bytes) noexcept {
-  constexpr std::size_t kLine = 64;
-  for (std::size_t at = 0; at < bytes.size(); at += kLine) __builtin_prefetch(bytes.data() + at);
-  if (!bytes.empty()) __builtin_prefetch(bytes.data() + bytes.size() - 1);
-}
-
 inline const unsigned char* bytes_of(std::string_view s) noexcept {
   return reinterpret_cast<const unsigned char*>(s.data());
 }

@@ -186,14 +186,6 @@ TEST(DecodeCopy, TheBenchmarksDocumentsDecodeLikeTheBoundedDecoder) {
   }
 }
 
-TEST(DecodeCopy, PrefetchAcceptsAnyBytes) {
-  scan::prefetch({});
-  const std::string one(1, 'x');
-  scan::prefetch(one);
-  const std::string many(1000, 'x');
-  scan::prefetch(many);
-}
-
 // Through the Store: what get, lookup and lookup_range hand out.
 TEST(DecodeCopy, StoreReadsReturnEqualIndependentCopies) {
   auto store = Store::open_in_memory();
