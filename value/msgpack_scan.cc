@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -197,10 +198,40 @@ const unsigned char* skip_values(const unsigned char* p, std::uint64_t count) no
   return p;
 }
 
-Object read_fields(std::uint32_t count, const unsigned char*& p);
+void read_fields(Object& object, std::uint32_t count, const unsigned char*& p);
 
-// Decodes the value at p and moves p past it.
-Value read_value(const unsigned char*& p) {
+// The value at p, decoded where it is constructed: a map node's or a
+// vector's slot is built straight from it (the conversion is elided), so no
+// field pays for a temporary Value's move and destruction. Moves p past it.
+struct DecodedValue {
+  const unsigned char*& p;
+  operator Value() const;  // NOLINT(google-explicit-constructor)
+};
+
+inline std::string read_string(const unsigned char* body, std::uint32_t length) {
+  return std::string(reinterpret_cast<const char*>(body), length);
+}
+
+DecodedValue::operator Value() const {
+  const unsigned char c = *p;
+  // The kinds a document holds most, read without building a Head.
+  if (c <= 0x7f) {
+    ++p;
+    return Value(std::int64_t{c});
+  }
+  if (c >= 0xa0 && c <= 0xbf) {
+    const std::uint32_t length = c & 0x1f;
+    const unsigned char* body = p + 1;
+    p = body + length;
+    return Value(read_string(body, length));
+  }
+  if (c == 0xcb) {
+    const std::uint64_t bits = load64(p + 1);
+    double real = 0;
+    std::memcpy(&real, &bits, sizeof real);
+    p += 9;
+    return Value(real);
+  }
   const Head head = read_head(p);
   p = head.body;
   switch (head.type) {
@@ -209,35 +240,43 @@ Value read_value(const unsigned char*& p) {
     case ValueType::kInt: return Value(head.integer);
     case ValueType::kUint: return Value(head.unsigned_integer);
     case ValueType::kDouble: return Value(head.real);
-    case ValueType::kString:
-      p += head.length;
-      return Value(std::string(reinterpret_cast<const char*>(head.body), head.length));
+    case ValueType::kString: p += head.length; return Value(read_string(head.body, head.length));
     case ValueType::kBinary:
       p += head.length;
       return Value(Binary(std::vector<std::uint8_t>(head.body, head.body + head.length)));
     case ValueType::kArray: {
       Array array;
       array.reserve(head.length);  // trusted: check_document() saw every element
-      for (std::uint32_t i = 0; i < head.length; ++i) array.push_back(read_value(p));
+      for (std::uint32_t i = 0; i < head.length; ++i) array.emplace_back(DecodedValue{p});
       return Value(std::move(array));
     }
-    case ValueType::kObject: return Value(read_fields(head.length, p));
+    case ValueType::kObject: {
+      Object object;
+      read_fields(object, head.length, p);
+      return Value(std::move(object));
+    }
   }
   return Value();
 }
 
-// Decodes `count` key/value pairs at p and moves p past them.
-Object read_fields(std::uint32_t count, const unsigned char*& p) {
-  Object object;
+// Decodes `count` key/value pairs at p into the empty `object` and moves p
+// past them.
+void read_fields(Object& object, std::uint32_t count, const unsigned char*& p) {
   for (std::uint32_t i = 0; i < count; ++i) {
-    const Head key = read_head(p);
-    p = key.body + key.length;
-    // Keys arrive sorted, so each one goes at the end: no search.
-    auto field = object.emplace_hint(object.end(), std::string(reinterpret_cast<const char*>(key.body), key.length),
-                                     Value());
-    field->second = read_value(p);
+    const unsigned char* key = p + 1;
+    std::uint32_t length = *p & 0x1f;
+    if (*p < 0xa0 || *p > 0xbf) {  // str8/16/32: keys of 32 bytes or more
+      const Head head = read_head(p);
+      key = head.body;
+      length = head.length;
+    }
+    p = key + length;
+    // Keys arrive sorted, so each one goes at the end: one comparison with
+    // the last key, no search.
+    object.emplace_hint(object.end(), std::piecewise_construct,
+                        std::forward_as_tuple(reinterpret_cast<const char*>(key), length),
+                        std::forward_as_tuple(DecodedValue{p}));
   }
-  return object;
 }
 
 }  // namespace
@@ -329,12 +368,14 @@ const unsigned char* find_field(const Head& object, std::string_view field) noex
   return nullptr;
 }
 
-Value decode(const unsigned char* p) { return read_value(p); }
+Value decode(const unsigned char* p) { return DecodedValue{p}; }
 
 Object decode_object(const unsigned char* p) {
   const Head head = read_head(p);
   const unsigned char* q = head.body;
-  return read_fields(head.length, q);
+  Object object;
+  read_fields(object, head.length, q);
+  return object;
 }
 
 Status check_document(std::string_view bytes, std::size_t max_depth) { return Checker(bytes, max_depth).run(); }
