@@ -136,7 +136,8 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // (the default) would be most of a small store while it is open.
   db_options.manifest_preallocation_size = 64 << 10;
   use_store_info_log(db_options, db_dir, options.read_only);
-  const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families =
+      mirror_column_families(options.read_only ? rocksdb::ColumnFamilyOptions() : mirror_write_options());
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &mirror->handles_, &db)
