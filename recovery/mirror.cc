@@ -37,6 +37,12 @@ constexpr std::size_t kSpareChunks = 4;
 // A queued batch's header: first_lsn, last_lsn, payload size.
 constexpr std::size_t kQueuedHeaderBytes = 3 * sizeof(std::uint64_t);
 
+// A RocksDB WriteBatch's fixed header, and what an entry adds to the key and
+// document the payload holds: the value's version and revision, a tag, a
+// column family id and two lengths.
+constexpr std::size_t kWriteBatchHeaderBytes = 12;
+constexpr std::size_t kWriteBatchEntryBytes = 16 + 1 + 5 + 5 + 5;
+
 // Load ranges per loading thread (Mirror::load).
 constexpr std::size_t kRangesPerThread = 4;
 
@@ -576,7 +582,14 @@ class WriteBatchBuilder final : public wal::PayloadVisitor {
 }  // namespace
 
 Status Mirror::apply(const std::vector<Queued>& batches) {
-  rocksdb::WriteBatch write;
+  // Sized once: each operation's entry is at most its part of the payload
+  // plus the value's 16-byte header and RocksDB's few bytes of framing, so
+  // the batch's buffer does not grow by doubling and copying as it fills.
+  std::size_t reserve = kWriteBatchHeaderBytes + 64;
+  for (const Queued& queued : batches) {
+    reserve += queued.payload.size() + kWriteBatchEntryBytes * (queued.last_lsn - queued.first_lsn + 1);
+  }
+  rocksdb::WriteBatch write(reserve);
   WriteBatchBuilder builder(write, docs_, meta_);
   for (const Queued& queued : batches) {
     if (Status s = wal::visit_payload(queued.payload, builder); !s) return s;
