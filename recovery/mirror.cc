@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <msgpack.hpp>
 #include <system_error>
 
@@ -26,6 +27,21 @@ namespace {
 
 // How many queued batches the applier folds into one RocksDB write.
 constexpr std::size_t kMaxBatchesPerWrite = 256;
+
+// The queue's chunks: a few hundred typical batches each, so the producer
+// takes the mutex once per chunk, not per batch; a larger batch gets a chunk
+// of its own size. Emptied chunks of the usual size are kept for reuse, up
+// to a few, so a steady load allocates nothing.
+constexpr std::size_t kChunkBytes = 64 << 10;
+constexpr std::size_t kSpareChunks = 4;
+// A queued batch's header: first_lsn, last_lsn, payload size.
+constexpr std::size_t kQueuedHeaderBytes = 3 * sizeof(std::uint64_t);
+
+// A RocksDB WriteBatch's fixed header, and what an entry adds to the key and
+// document the payload holds: the value's version and revision, a tag, a
+// column family id and two lengths.
+constexpr std::size_t kWriteBatchHeaderBytes = 12;
+constexpr std::size_t kWriteBatchEntryBytes = 16 + 1 + 5 + 5 + 5;
 
 // Load ranges per loading thread (Mirror::load).
 constexpr std::size_t kRangesPerThread = 4;
@@ -99,7 +115,11 @@ Status load_range(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* docs, rocksdb::R
 }  // namespace
 
 Mirror::Mirror(wal::Env* env, std::string wal_dir, MirrorOptions options)
-    : env_(env), wal_dir_(std::move(wal_dir)), options_(options), last_checkpoint_(std::chrono::steady_clock::now()) {}
+    : env_(env), wal_dir_(std::move(wal_dir)), options_(options), last_checkpoint_(std::chrono::steady_clock::now()) {
+  chunks_.push_back(std::make_unique<Chunk>(kChunkBytes));
+  fill_ = chunks_.front().get();
+  read_ = fill_;
+}
 
 Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& db_dir, const std::string& wal_dir,
                                              const MirrorOptions& options) {
@@ -122,7 +142,8 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // (the default) would be most of a small store while it is open.
   db_options.manifest_preallocation_size = 64 << 10;
   use_store_info_log(db_options, db_dir, options.read_only);
-  const std::vector<rocksdb::ColumnFamilyDescriptor> families = mirror_column_families();
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families =
+      mirror_column_families(options.read_only ? rocksdb::ColumnFamilyOptions() : mirror_write_options());
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &mirror->handles_, &db)
@@ -157,7 +178,7 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   } else if (!s.IsNotFound()) {
     return from_rocksdb(s, "read applied_lsn in " + db_dir);
   }
-  mirror->enqueued_lsn_ = mirror->applied_lsn_;
+  mirror->enqueued_lsn_.store(mirror->applied_lsn_, std::memory_order_relaxed);
   mirror->flushed_lsn_ = mirror->applied_lsn_;
   if (!options.read_only) mirror->applier_ = std::thread([m = mirror.get()] { m->run(); });
   return mirror;
@@ -167,8 +188,10 @@ Mirror::~Mirror() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    refusing_.store(true, std::memory_order_release);
   }
   work_cv_.notify_all();
+  done_cv_.notify_all();
   if (applier_.joinable()) applier_.join();
   if (db_) {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
@@ -347,50 +370,143 @@ Status Mirror::load(LoadSink& sink, unsigned threads) const {
 }
 
 void Mirror::enqueue(std::uint64_t first_lsn, std::uint64_t last_lsn, std::string_view payload) {
-  std::unique_lock lock(mutex_);
-  // Back-pressure: the writer waits rather than letting memory grow. A failed
-  // mirror stops consuming, so waiting would never end: drop instead (the WAL
-  // keeps the batch, and the store reports the error on its next write).
-  done_cv_.wait(lock, [&] { return queued_bytes_ < options_.max_lag_bytes || !error_.is_ok() || stopping_; });
-  if (!error_.is_ok() || stopping_) return;
-  queue_.push_back(Queued{first_lsn, last_lsn, std::string(payload)});
-  queued_bytes_ += payload.size();
-  bytes_since_checkpoint_ += payload.size();
-  enqueued_lsn_ = last_lsn;
+  // A failed or stopping mirror stops consuming, so waiting would never end:
+  // drop instead (the WAL keeps the batch, and the store reports the error
+  // on its next write).
+  if (refusing_.load(std::memory_order_acquire)) return;
+  // Back-pressure: the writer waits rather than letting memory grow.
+  if (queued_bytes_.load(std::memory_order_acquire) >= options_.max_lag_bytes) {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [&] {
+      return queued_bytes_.load(std::memory_order_acquire) < options_.max_lag_bytes || !error_.is_ok() || stopping_;
+    });
+    if (!error_.is_ok() || stopping_) return;
+  }
+  const std::size_t bytes = kQueuedHeaderBytes + payload.size();
+  if (fill_->capacity - fill_used_ < bytes) start_chunk(bytes);
+  char* at = fill_->data.get() + fill_used_;
+  const std::uint64_t header[3] = {first_lsn, last_lsn, payload.size()};
+  std::memcpy(at, header, kQueuedHeaderBytes);
+  std::memcpy(at + kQueuedHeaderBytes, payload.data(), payload.size());
+  fill_used_ += bytes;
+  // Counted before it is published, so the applier never subtracts first.
+  const std::uint64_t queued = queued_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  fill_->written.store(fill_used_, std::memory_order_release);
+  enqueued_lsn_.store(last_lsn, std::memory_order_release);
   // The applier polls (run()); waking it per batch would cost two context
   // switches per write. Only a queue filling up toward its bound wakes it.
-  const bool wake = applier_waiting_ && queued_bytes_ >= options_.max_lag_bytes / 4;
-  lock.unlock();
-  if (wake) work_cv_.notify_one();
+  if (applier_waiting_.load(std::memory_order_relaxed) && queued >= options_.max_lag_bytes / 4) {
+    std::lock_guard lock(mutex_);
+    work_cv_.notify_one();
+  }
+}
+
+void Mirror::start_chunk(std::size_t bytes) {
+  std::unique_ptr<Chunk> chunk;
+  {
+    std::lock_guard lock(mutex_);
+    if (bytes <= kChunkBytes && !spare_chunks_.empty()) {
+      chunk = std::move(spare_chunks_.back());
+      spare_chunks_.pop_back();
+    }
+  }
+  if (!chunk) chunk = std::make_unique<Chunk>(std::max(bytes, kChunkBytes));
+  Chunk* next = chunk.get();
+  {
+    std::lock_guard lock(mutex_);
+    chunks_.push_back(std::move(chunk));
+  }
+  // Linked after the last append to the old chunk: the applier, seeing
+  // `next`, sees every byte written there.
+  fill_->next.store(next, std::memory_order_release);
+  fill_ = next;
+  fill_used_ = 0;
+}
+
+std::uint64_t Mirror::take(std::vector<Queued>& out, std::size_t limit) {
+  std::uint64_t bytes = 0;
+  while (out.size() < limit) {
+    std::size_t written = read_->written.load(std::memory_order_acquire);
+    if (read_pos_ == written) {
+      Chunk* next = read_->next.load(std::memory_order_acquire);
+      if (next == nullptr) break;
+      written = read_->written.load(std::memory_order_acquire);
+      if (read_pos_ == written) {
+        read_ = next;
+        read_pos_ = 0;
+        ++taken_chunks_;
+        continue;
+      }
+    }
+    while (read_pos_ < written && out.size() < limit) {
+      const char* at = read_->data.get() + read_pos_;
+      std::uint64_t header[3];
+      std::memcpy(header, at, kQueuedHeaderBytes);
+      out.push_back(Queued{header[0], header[1], std::string_view(at + kQueuedHeaderBytes, header[2])});
+      read_pos_ += kQueuedHeaderBytes + header[2];
+      bytes += kQueuedHeaderBytes + header[2];
+    }
+  }
+  return bytes;
+}
+
+void Mirror::release_taken(std::uint64_t bytes) {
+  if (bytes == 0 && taken_chunks_ == 0) return;
+  std::vector<std::unique_ptr<Chunk>> freed;
+  {
+    std::lock_guard lock(mutex_);
+    for (; taken_chunks_ > 0; --taken_chunks_) {
+      std::unique_ptr<Chunk> chunk = std::move(chunks_.front());
+      chunks_.pop_front();
+      if (chunk->capacity == kChunkBytes && spare_chunks_.size() < kSpareChunks) {
+        chunk->written.store(0, std::memory_order_relaxed);
+        chunk->next.store(nullptr, std::memory_order_relaxed);
+        spare_chunks_.push_back(std::move(chunk));
+      } else {
+        freed.push_back(std::move(chunk));
+      }
+    }
+    // Under the mutex: a producer waiting for room checks under it too.
+    queued_bytes_.fetch_sub(bytes, std::memory_order_release);
+  }
+  done_cv_.notify_all();
+}
+
+bool Mirror::has_queued() const {
+  return read_pos_ < read_->written.load(std::memory_order_acquire) ||
+         read_->next.load(std::memory_order_acquire) != nullptr;
 }
 
 void Mirror::run() {
+  std::vector<Queued> batches;
   std::unique_lock lock(mutex_);
   bool busy = false;  // the last round found batches to apply
   while (true) {
     if (!error_.is_ok()) {
-      // Nothing can be applied any more; answer checkpoint requests with the error.
+      // Nothing can be applied any more; answer checkpoint requests with the
+      // error, and drop what is queued so that no producer waits for room.
       checkpoints_done_ = checkpoint_requests_;
-      queue_.clear();
-      queued_bytes_ = 0;
+      lock.unlock();
+      do {
+        batches.clear();
+        release_taken(take(batches, kMaxBatchesPerWrite));
+      } while (!batches.empty());
+      lock.lock();
       done_cv_.notify_all();
       if (stopping_) return;
       work_cv_.wait_for(lock, std::chrono::milliseconds(100));
       continue;
     }
-    std::vector<Queued> batches;
-    while (!queue_.empty() && batches.size() < kMaxBatchesPerWrite) {
-      queued_bytes_ -= queue_.front().payload.size();
-      batches.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    lock.unlock();
+    batches.clear();
+    const std::uint64_t taken = take(batches, kMaxBatchesPerWrite);
     Status status;
-    if (!batches.empty()) {
-      lock.unlock();
-      done_cv_.notify_all();  // room in the queue
-      status = apply(batches);
-      lock.lock();
-      if (status.is_ok()) applied_lsn_ = batches.back().last_lsn;
+    if (!batches.empty()) status = apply(batches);
+    release_taken(taken);  // room in the queue
+    lock.lock();
+    if (!batches.empty() && status.is_ok()) {
+      applied_lsn_ = batches.back().last_lsn;
+      bytes_since_checkpoint_ += taken;
     }
     // A requested checkpoint waits until what was queued before the request
     // is applied; a due one runs at once, so that steady load cannot keep
@@ -410,15 +526,18 @@ void Mirror::run() {
         last_checkpoint_ = std::chrono::steady_clock::now();
       }
     }
-    if (!status.is_ok() && error_.is_ok()) error_ = status;
+    if (!status.is_ok() && error_.is_ok()) {
+      error_ = status;
+      refusing_.store(true, std::memory_order_release);
+    }
     done_cv_.notify_all();
     if (batches.empty() && !requested && !due) {
       if (stopping_) return;
       // Poll often while writes flow, rarely when the store is idle.
-      applier_waiting_ = true;
+      applier_waiting_.store(true, std::memory_order_relaxed);
       work_cv_.wait_for(lock, std::chrono::milliseconds(busy ? 2 : 100));
-      applier_waiting_ = false;
-      busy = !queue_.empty();
+      applier_waiting_.store(false, std::memory_order_relaxed);
+      busy = has_queued();
     } else {
       busy = true;
     }
@@ -463,7 +582,14 @@ class WriteBatchBuilder final : public wal::PayloadVisitor {
 }  // namespace
 
 Status Mirror::apply(const std::vector<Queued>& batches) {
-  rocksdb::WriteBatch write;
+  // Sized once: each operation's entry is at most its part of the payload
+  // plus the value's 16-byte header and RocksDB's few bytes of framing, so
+  // the batch's buffer does not grow by doubling and copying as it fills.
+  std::size_t reserve = kWriteBatchHeaderBytes + 64;
+  for (const Queued& queued : batches) {
+    reserve += queued.payload.size() + kWriteBatchEntryBytes * (queued.last_lsn - queued.first_lsn + 1);
+  }
+  rocksdb::WriteBatch write(reserve);
   WriteBatchBuilder builder(write, docs_, meta_);
   for (const Queued& queued : batches) {
     if (Status s = wal::visit_payload(queued.payload, builder); !s) return s;
@@ -536,7 +662,7 @@ Status Mirror::checkpoint() {
   std::unique_lock lock(mutex_);
   if (!error_.is_ok()) return error_;
   const std::uint64_t ticket = ++checkpoint_requests_;
-  checkpoint_target_lsn_ = enqueued_lsn_;
+  checkpoint_target_lsn_ = enqueued_lsn_.load(std::memory_order_acquire);
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return checkpoints_done_ >= ticket || !error_.is_ok(); });
   return error_;
@@ -562,6 +688,7 @@ Status Mirror::close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    refusing_.store(true, std::memory_order_release);
   }
   work_cv_.notify_all();
   done_cv_.notify_all();

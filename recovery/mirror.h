@@ -17,11 +17,18 @@
 // batches wait to be applied. A failure to apply or checkpoint is sticky and
 // reported by error(); it is never retried silently.
 //
-// Thread safety: enqueue() from one thread at a time (the WAL's leader), in
-// LSN order; the other methods from any thread.
+// The queue is a single-producer, single-consumer list of byte chunks
+// (D107): enqueue() copies a batch into the chunk being filled and publishes
+// it with one release store, so a write takes no lock and no heap block of
+// its own; the applier reads batches in place and hands back whole chunks.
+//
+// Thread safety: enqueue() from one thread at a time (the WAL's leader, whose
+// hand-over orders successive leaders), in LSN order; the other methods from
+// any thread.
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -147,16 +154,35 @@ class Mirror {
   Status close();
 
  private:
+  // A run of queued batches, each a header (first_lsn, last_lsn, payload
+  // size: three u64) and then the payload. The producer appends and
+  // publishes `written`; it links `next` only after its last append here.
+  struct Chunk {
+    explicit Chunk(std::size_t bytes) : data(new char[bytes]), capacity(bytes) {}
+    std::unique_ptr<char[]> data;
+    const std::size_t capacity;
+    std::atomic<std::size_t> written{0};
+    std::atomic<Chunk*> next{nullptr};
+  };
+  // One queued batch as the applier reads it: a view into its chunk.
   struct Queued {
     std::uint64_t first_lsn;
     std::uint64_t last_lsn;
-    std::string payload;
+    std::string_view payload;
   };
 
   Mirror(wal::Env* env, std::string wal_dir, MirrorOptions options);
   void run();                                        // the applier thread
   Status apply(const std::vector<Queued>& batches);  // applier only
   Status flush_and_retire();                         // applier only, or after it stopped
+  // Producer side: a chunk with room for `bytes`, linked after the current one.
+  void start_chunk(std::size_t bytes);
+  // Applier side: reads up to `limit` published batches into `out` (empty:
+  // none), without releasing their chunks; returns their bytes.
+  std::uint64_t take(std::vector<Queued>& out, std::size_t limit);
+  // Applier side: hands back the chunks `take` read to the end, and the bytes.
+  void release_taken(std::uint64_t bytes);
+  bool has_queued() const;  // applier only: a published batch waits
 
   wal::Env* const env_;
   const std::string wal_dir_;
@@ -169,10 +195,18 @@ class Mirror {
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;                        // the applier waits for work
   std::condition_variable done_cv_;                        // producers wait for room, checkpointers for completion
-  std::deque<Queued> queue_;                               // guarded by mutex_
-  std::uint64_t queued_bytes_ = 0;                         // guarded by mutex_
+  std::deque<std::unique_ptr<Chunk>> chunks_;              // guarded by mutex_: oldest (the applier's) first
+  std::vector<std::unique_ptr<Chunk>> spare_chunks_;       // guarded by mutex_: emptied, for reuse
+  Chunk* fill_ = nullptr;                                  // producer only: the chunk being filled
+  std::size_t fill_used_ = 0;                              // producer only
+  Chunk* read_ = nullptr;                                  // applier only: the chunk being read
+  std::size_t read_pos_ = 0;                               // applier only
+  std::size_t taken_chunks_ = 0;                           // applier only: read to the end, not yet released
+  std::atomic<std::uint64_t> queued_bytes_{0};             // published and not yet released
+  std::atomic<std::uint64_t> enqueued_lsn_{0};             // the last LSN published
+  std::atomic<bool> refusing_{false};                      // error_ or stopping_: enqueue drops
+  std::atomic<bool> applier_waiting_{false};               // the applier sleeps on work_cv_
   std::uint64_t bytes_since_checkpoint_ = 0;               // guarded by mutex_
-  std::uint64_t enqueued_lsn_ = 0;                         // guarded by mutex_
   std::uint64_t applied_lsn_ = 0;                          // guarded by mutex_
   std::uint64_t flushed_lsn_ = 0;                          // guarded by mutex_
   std::uint64_t checkpoint_requests_ = 0;                  // guarded by mutex_
@@ -181,7 +215,6 @@ class Mirror {
   std::uint64_t segments_retired_ = 0;                     // guarded by mutex_
   Status error_;                                           // guarded by mutex_
   bool stopping_ = false;                                  // guarded by mutex_
-  bool applier_waiting_ = false;                           // guarded by mutex_: the applier sleeps on work_cv_
   std::chrono::steady_clock::time_point last_checkpoint_;  // applier only
   std::thread applier_;
 };
