@@ -262,11 +262,12 @@ Status FaultState::cut_file(const std::string& path, const FileState& state, Pow
   if (::stat(path.c_str(), &st) != 0) return Status::ok();  // removed, and the removal was durable
   const std::uint64_t synced_size = state.synced_size;
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size <= synced_size) return Status::ok();
+  if (size > synced_size) {
+    if (Status s = cut_unsynced(path, synced_size, size, cut); !s) return s;
+  }
   // Synced zeros written ahead (write_zeros) outlive the cut: the bytes
   // written over them since the last sync are lost, as the rest of the
   // unsynced tail is, and read as the zeros again.
-  if (Status s = cut_unsynced(path, synced_size, size, cut); !s) return s;
   if (state.zeroed_end > synced_size && ::stat(path.c_str(), &st) == 0 &&
       static_cast<std::uint64_t>(st.st_size) < state.zeroed_end &&
       ::truncate(path.c_str(), static_cast<off_t>(state.zeroed_end)) != 0) {
@@ -354,7 +355,12 @@ class FaultWritableFile final : public wal::WritableFile {
     if (s) state_->zeroed(path(), to);
     return s;
   }
-  Status close() override { return target_->close(); }
+  Status close() override {
+    Status s = target_->close();
+    // Zeros past the appends are cut off, durably (PosixWritableFile::close).
+    if (s && state_->powered()) state_->truncated(path(), size_);
+    return s;
+  }
   const std::string& path() const override { return target_->path(); }
 
  private:
