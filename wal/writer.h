@@ -71,8 +71,10 @@ inline constexpr std::uint64_t kFirstPreallocation = 64ULL << 10;
 inline constexpr std::uint64_t kMaxMappedStep = 1ULL << 20;
 
 // Zeros written ahead of a `sync` segment's records at a time (D109): one
-// write and one fdatasync on the helper thread per chunk.
-inline constexpr std::uint64_t kZeroChunk = 4ULL << 20;
+// write and one fdatasync on the helper thread per chunk. At most 1.5 chunks
+// of zeros lie past the records, which followers re-read on each poll (the
+// same bound as kMaxMappedStep's).
+inline constexpr std::uint64_t kZeroChunk = 1ULL << 20;
 
 struct WriterOptions {
   // A segment is closed and a new one started once it holds this many bytes.
