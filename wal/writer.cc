@@ -101,9 +101,13 @@ void LogWriter::request_zeros() {
   const std::uint64_t limit = options_.segment_bytes;
   std::lock_guard lock(zero_mutex_);
   if (zero_busy_ || zero_stop_ || !zero_error_.is_ok()) return;
-  // Enough ahead while half a chunk of zeros is left past the records.
-  if (zeroed_end_ >= segment_size_ && zeroed_end_ - segment_size_ >= chunk / 2) return;
-  const std::uint64_t from = zeroed_end_ >= segment_size_ ? zeroed_end_ : segment_size_ + chunk / 4;
+  // Enough ahead while three quarters of a chunk of zeros are left past the
+  // records. Zeros go on where they end, unless the records are about to
+  // reach that point (or passed it): then a quarter chunk past the records,
+  // so that the next groups need not wait for the helper.
+  const std::uint64_t ahead = zeroed_end_ > segment_size_ ? zeroed_end_ - segment_size_ : 0;
+  if (ahead >= chunk / 4 * 3) return;
+  const std::uint64_t from = ahead >= chunk / 4 ? zeroed_end_ : segment_size_ + chunk / 4;
   const std::uint64_t to = std::min(limit, from + chunk);
   if (from >= to) return;
   zero_file_ = file_.get();

@@ -71,9 +71,9 @@ inline constexpr std::uint64_t kFirstPreallocation = 64ULL << 10;
 inline constexpr std::uint64_t kMaxMappedStep = 1ULL << 20;
 
 // Zeros written ahead of a `sync` segment's records at a time (D109): one
-// write and one fdatasync on the helper thread per chunk. At most 1.5 chunks
-// of zeros lie past the records, which followers re-read on each poll (the
-// same bound as kMaxMappedStep's).
+// write and one fdatasync on the helper thread per chunk. At most 1.75
+// chunks of zeros lie past the records, which followers re-read on each poll
+// (near kMaxMappedStep's bound).
 inline constexpr std::uint64_t kZeroChunk = 1ULL << 20;
 
 struct WriterOptions {
