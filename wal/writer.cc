@@ -96,8 +96,10 @@ LogWriter::~LogWriter() {
 }
 
 void LogWriter::request_zeros() {
-  const std::uint64_t chunk = options_.zero_chunk;
-  if (!options_.sync_every_group || chunk == 0 || mapped_ || !file_ || !file_->can_write_zeros()) return;
+  if (!options_.sync_every_group || options_.zero_chunk == 0 || mapped_ || !file_ || !file_->can_write_zeros()) return;
+  // The chunk grows with the log as the reservation does (D44): a small
+  // store stays small, a busy one zeroes zero_chunk at a time.
+  const std::uint64_t chunk = std::min(options_.zero_chunk, std::max(kFirstPreallocation, next_preallocation_));
   const std::uint64_t limit = options_.segment_bytes;
   std::lock_guard lock(zero_mutex_);
   if (zero_busy_ || zero_stop_ || !zero_error_.is_ok()) return;

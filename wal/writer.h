@@ -21,7 +21,8 @@
 // A small store so stays small, and a busy one reserves whole segments.
 //
 // In sync_every_group mode a helper thread writes zeros (and syncs them)
-// ahead of the records, kZeroChunk at a time, up to segment_bytes
+// ahead of the records, kZeroChunk at a time (less while the reservation
+// below is smaller, so a small store stays small), up to segment_bytes
 // (WritableFile::write_zeros, D109): a group's fdatasync then overwrites
 // written blocks and commits no journal transaction. The leader never writes
 // into a range being zeroed (it waits, which only a writer outrunning the
