@@ -78,6 +78,17 @@ class PosixWritableFile final : public WritableFile {
       zero_fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
       if (zero_fd_ < 0) return io_error("open for zeroing", path_, errno);
     }
+    // The stretch between the file's end and `from`, which the appends have
+    // not reached, is allocated rather than left a hole: on tmpfs a read of
+    // a hole allocates a page, and a full disk turns that into SIGBUS in a
+    // reader's mapping. (Never written: an append may land there meanwhile.)
+    struct stat st {};
+    if (::fstat(zero_fd_, &st) != 0) return io_error("stat", path_, errno);
+    if (static_cast<std::uint64_t>(st.st_size) < from &&
+        ::fallocate(zero_fd_, 0, st.st_size, static_cast<off_t>(from) - st.st_size) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS) {
+      return io_error("allocate space ahead in", path_, errno);
+    }
     static const std::string zeros(1 << 16, '\0');
     for (std::uint64_t at = from; at < to;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), to - at));
