@@ -159,7 +159,15 @@ void FaultState::synced(const std::string& path, std::uint64_t size) {
 void FaultState::truncated(const std::string& path, std::uint64_t size) {
   std::lock_guard lock(mutex_);
   auto it = files_.find(path);
-  if (it != files_.end() && it->second.synced_size > size) it->second.synced_size = size;
+  if (it == files_.end()) return;
+  it->second.synced_size = std::min(it->second.synced_size, size);
+  it->second.zeroed_end = std::min(it->second.zeroed_end, size);
+}
+
+void FaultState::zeroed(const std::string& path, std::uint64_t end) {
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second.zeroed_end = std::max(it->second.zeroed_end, end);
 }
 
 void FaultState::synced_dir(const std::string& dir) {
@@ -249,11 +257,27 @@ Status FaultState::undo_dir_ops() {
   return Status::ok();
 }
 
-Status FaultState::cut_file(const std::string& path, std::uint64_t synced_size, PowerCut cut) {
+Status FaultState::cut_file(const std::string& path, const FileState& state, PowerCut cut) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::ok();  // removed, and the removal was durable
+  const std::uint64_t synced_size = state.synced_size;
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size <= synced_size) return Status::ok();
+  if (size > synced_size) {
+    if (Status s = cut_unsynced(path, synced_size, size, cut); !s) return s;
+  }
+  // Synced zeros written ahead (write_zeros) outlive the cut: the bytes
+  // written over them since the last sync are lost, as the rest of the
+  // unsynced tail is, and read as the zeros again.
+  if (state.zeroed_end > synced_size && ::stat(path.c_str(), &st) == 0 &&
+      static_cast<std::uint64_t>(st.st_size) < state.zeroed_end &&
+      ::truncate(path.c_str(), static_cast<off_t>(state.zeroed_end)) != 0) {
+    return errno_status("power cut: restore the zeros of", path);
+  }
+  return Status::ok();
+}
+
+Status FaultState::cut_unsynced(const std::string& path, std::uint64_t synced_size, std::uint64_t size,
+                                PowerCut cut) {
   const std::uint64_t unsynced = size - synced_size;
   std::uint64_t keep = 0;
   if (cut != PowerCut::kDropUnsynced) keep = random_() % (unsynced + 1);
@@ -281,7 +305,7 @@ Status FaultState::power_cut(PowerCut cut) {
   Status status = undo_dir_ops();
   for (const auto& [path, state] : files_) {
     if (!status) break;
-    status = cut_file(path, state.synced_size, cut);
+    status = cut_file(path, state, cut);
   }
   files_.clear();
   fail_at_ = 0;
@@ -322,7 +346,21 @@ class FaultWritableFile final : public wal::WritableFile {
     if (Status s = state_->before(IoCall::kGrow, path()); !s) return s;
     return target_->reserve(size, at_least);
   }
-  Status close() override { return target_->close(); }
+  bool can_write_zeros() const override { return target_->can_write_zeros(); }
+  // A grow: space made ready for appends. Its zeros are durable once it
+  // returns, so a power cut keeps them (past whatever records it drops).
+  Status write_zeros(std::uint64_t from, std::uint64_t to) override {
+    if (Status s = state_->before(IoCall::kGrow, path()); !s) return s;
+    Status s = target_->write_zeros(from, to);
+    if (s) state_->zeroed(path(), to);
+    return s;
+  }
+  Status close() override {
+    Status s = target_->close();
+    // Zeros past the appends are cut off, durably (PosixWritableFile::close).
+    if (s && state_->powered()) state_->truncated(path(), size_);
+    return s;
+  }
   const std::string& path() const override { return target_->path(); }
 
  private:

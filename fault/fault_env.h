@@ -16,7 +16,9 @@
 // A WAL segment written through a mapping (wal::Env::create_mapped_file) is
 // seen the same way: its appends are counted writes (a failed one may store a
 // prefix), the reserve that allocates and maps its space is a grow, and its
-// size at each sync is what a power cut keeps.
+// size at each sync is what a power cut keeps. A `sync` segment's zeros
+// written ahead (WritableFile::write_zeros, D109) are a grow too; a power cut
+// keeps them, with whatever unsynced records overwrote them dropped to zeros.
 // power_off() makes every later mutating call fail without effect, which is
 // how an in-process test "kills" a store: its threads can write nothing more.
 //
@@ -101,6 +103,8 @@ class FaultState {
   void opened_existing(const std::string& path, std::uint64_t size);
   void synced(const std::string& path, std::uint64_t size);
   void truncated(const std::string& path, std::uint64_t size);
+  // Zeros written and synced up to `end` (WritableFile::write_zeros).
+  void zeroed(const std::string& path, std::uint64_t end);
   void synced_dir(const std::string& dir);
   // Run `perform` (the real rename or removal) and remember how to undo it.
   Status rename(const std::string& from, const std::string& to, const std::function<Status()>& perform);
@@ -111,6 +115,7 @@ class FaultState {
  private:
   struct FileState {
     std::uint64_t synced_size = 0;
+    std::uint64_t zeroed_end = 0;  // synced zeros reach this far (write_zeros)
   };
   struct DirOp {
     enum Kind { kCreated, kRenamed, kRemoved } kind;
@@ -123,7 +128,8 @@ class FaultState {
   // mutex_ held for these:
   std::string keep_in_trash(const std::string& path);
   Status undo_dir_ops();
-  Status cut_file(const std::string& path, std::uint64_t synced_size, PowerCut cut);
+  Status cut_file(const std::string& path, const FileState& state, PowerCut cut);
+  Status cut_unsynced(const std::string& path, std::uint64_t synced_size, std::uint64_t size, PowerCut cut);
 
   const std::string trash_dir_;
   mutable std::mutex mutex_;

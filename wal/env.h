@@ -8,9 +8,13 @@
 // a write() system call, and reserve() allocates the blocks first so that a
 // full disk is an error there, never a SIGBUS at a later store (D101).
 //
+// A `sync` segment's space is written with zeros ahead of its records, off
+// the write path (WritableFile::write_zeros, D109): an fdatasync after
+// overwriting written blocks needs no journal commit.
+//
 // Every failure comes back as a Status naming the path and the system error.
 // Thread safety: an Env may be used from any thread; a WritableFile by one
-// thread at a time.
+// thread at a time, except write_zeros() (see there).
 #pragma once
 
 #include <chrono>
@@ -46,7 +50,24 @@ class WritableFile {
     (void)at_least;
     return preallocate(size);
   }
-  // Closes the file; a mapped file is first cut back to the bytes appended.
+  // Whether write_zeros() is supported (the POSIX Env's created files).
+  virtual bool can_write_zeros() const { return false; }
+  // Writes zeros over [from, to), at or past the end of the appends, and
+  // makes them durable, so that appends landing there later overwrite
+  // written blocks: their fdatasync then flushes data only, with no extent
+  // conversion or size change for the file system's journal to commit
+  // (D109). The one call that may run on another thread while the owner
+  // appends and syncs below `from`; it syncs through its own descriptor, so
+  // a writeback error is still reported to the owner's next sync(). Appends
+  // go on at the end of what was appended, not at the end of the file.
+  //   if (file->can_write_zeros()) s = file->write_zeros(size, size + (4 << 20));  // on a helper thread
+  virtual Status write_zeros(std::uint64_t from, std::uint64_t to) {
+    (void)from;
+    (void)to;
+    return Status::io_error("writing zeros ahead is not supported for " + path());
+  }
+  // Closes the file; a mapped file, or one with zeros written past its
+  // appends, is first cut back to the bytes appended.
   virtual Status close() = 0;
   virtual const std::string& path() const = 0;
 };

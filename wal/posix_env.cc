@@ -34,19 +34,23 @@ Status io_error(std::string_view what, const std::string& path, int err) {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~PosixWritableFile() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  // `offset`: where appends start (a reopened file's size). A created file
+  // (`created`) may have zeros written ahead of its appends (write_zeros).
+  PosixWritableFile(std::string path, int fd, std::uint64_t offset, bool created)
+      : path_(std::move(path)), fd_(fd), offset_(offset), created_(created) {}
+  ~PosixWritableFile() override { (void)close(); }
 
+  // pwrite at the end of the appends, not write() at the end of the file:
+  // zeros written ahead lie past it.
   Status append(std::string_view data) override {
     while (!data.empty()) {
-      const ssize_t n = ::write(fd_, data.data(), data.size());
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset_));
       if (n < 0) {
         if (errno == EINTR) continue;
         return io_error("write", path_, errno);
       }
       data.remove_prefix(static_cast<std::size_t>(n));
+      offset_ += static_cast<std::uint64_t>(n);
     }
     return Status::ok();
   }
@@ -63,10 +67,58 @@ class PosixWritableFile final : public WritableFile {
     return Status::ok();
   }
 
+  bool can_write_zeros() const override { return created_; }
+
+  Status write_zeros(std::uint64_t from, std::uint64_t to) override {
+    if (!created_) return WritableFile::write_zeros(from, to);
+    // A descriptor of its own: an fdatasync reports a writeback error once
+    // per open file, so the owner's next sync() still sees one that this
+    // sync found (a failed fsync must never be followed by a clean one).
+    if (zero_fd_ < 0) {
+      zero_fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+      if (zero_fd_ < 0) return io_error("open for zeroing", path_, errno);
+    }
+    // The stretch between the file's end and `from`, which the appends have
+    // not reached, is allocated rather than left a hole: on tmpfs a read of
+    // a hole allocates a page, and a full disk turns that into SIGBUS in a
+    // reader's mapping. (Never written: an append may land there meanwhile.)
+    struct stat st {};
+    if (::fstat(zero_fd_, &st) != 0) return io_error("stat", path_, errno);
+    if (static_cast<std::uint64_t>(st.st_size) < from &&
+        ::fallocate(zero_fd_, 0, st.st_size, static_cast<off_t>(from) - st.st_size) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS) {
+      return io_error("allocate space ahead in", path_, errno);
+    }
+    static const std::string zeros(1 << 16, '\0');
+    for (std::uint64_t at = from; at < to;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), to - at));
+      const ssize_t done = ::pwrite(zero_fd_, zeros.data(), n, static_cast<off_t>(at));
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        return io_error("write zeros to", path_, errno);
+      }
+      at += static_cast<std::uint64_t>(done);
+    }
+    if (::fdatasync(zero_fd_) != 0) return io_error("fdatasync zeros of", path_, errno);
+    zeroed_end_ = std::max(zeroed_end_, to);
+    return Status::ok();
+  }
+
   Status close() override {
     if (fd_ < 0) return Status::ok();
     const int fd = fd_;
     fd_ = -1;
+    if (zero_fd_ >= 0) ::close(zero_fd_);
+    zero_fd_ = -1;
+    // Zeros past the appends are cut off, durably: a sealed segment ends
+    // with its last record (only the last segment may end in zeros).
+    struct stat st {};
+    if (zeroed_end_ > offset_ && ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > offset_ &&
+        (::ftruncate(fd, static_cast<off_t>(offset_)) != 0 || ::fdatasync(fd) != 0)) {
+      const int err = errno;
+      ::close(fd);
+      return io_error("cut the zeros off", path_, err);
+    }
     if (::close(fd) != 0) return io_error("close", path_, errno);
     return Status::ok();
   }
@@ -76,6 +128,10 @@ class PosixWritableFile final : public WritableFile {
  private:
   std::string path_;
   int fd_;
+  std::uint64_t offset_;  // the end of the appends
+  const bool created_;
+  int zero_fd_ = -1;              // write_zeros' descriptor
+  std::uint64_t zeroed_end_ = 0;  // how far write_zeros reached
 };
 
 // A file appended through a MAP_SHARED mapping (Env::create_mapped_file):
@@ -282,9 +338,10 @@ class MappedBytes final : public FileBytes {
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    // No O_APPEND: appends go at the end of the appends (write_zeros).
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return io_error("create", path, errno);
-    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, 0, true));
   }
 
   Result<std::unique_ptr<WritableFile>> create_mapped_file(const std::string& path, std::uint64_t capacity) override {
@@ -297,7 +354,13 @@ class PosixEnv final : public Env {
   Result<std::unique_ptr<WritableFile>> reopen_file(const std::string& path) override {
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) return io_error("open", path, errno);
-    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return io_error("stat", path, err);
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, static_cast<std::uint64_t>(st.st_size), false));
   }
 
   Result<std::string> read_file(const std::string& path) override {

@@ -86,10 +86,82 @@ Result<std::unique_ptr<LogWriter>> LogWriter::open(Env* env, std::string dir, st
   return writer;
 }
 
-LogWriter::~LogWriter() = default;
+LogWriter::~LogWriter() {
+  {
+    std::lock_guard lock(zero_mutex_);
+    zero_stop_ = true;
+  }
+  zero_cv_.notify_all();
+  if (zeroer_.joinable()) zeroer_.join();
+}
+
+void LogWriter::request_zeros() {
+  if (!options_.sync_every_group || options_.zero_chunk == 0 || mapped_ || !file_ || !file_->can_write_zeros()) return;
+  // The chunk grows with the log as the reservation does (D44): a small
+  // store stays small, a busy one zeroes zero_chunk at a time.
+  const std::uint64_t chunk = std::min(options_.zero_chunk, std::max(kFirstPreallocation, next_preallocation_));
+  const std::uint64_t limit = options_.segment_bytes;
+  std::lock_guard lock(zero_mutex_);
+  if (zero_busy_ || zero_stop_ || !zero_error_.is_ok()) return;
+  // Enough ahead while three quarters of a chunk of zeros are left past the
+  // records. Zeros go on where they end, unless the records are about to
+  // reach that point (or passed it): then a quarter chunk past the records,
+  // so that the next groups need not wait for the helper.
+  const std::uint64_t ahead = zeroed_end_ > segment_size_ ? zeroed_end_ - segment_size_ : 0;
+  if (ahead >= chunk / 4 * 3) return;
+  const std::uint64_t from = ahead >= chunk / 4 ? zeroed_end_ : segment_size_ + chunk / 4;
+  const std::uint64_t to = std::min(limit, from + chunk);
+  if (from >= to) return;
+  zero_file_ = file_.get();
+  zero_from_ = from;
+  zero_to_ = to;
+  zero_busy_ = true;
+  if (!zeroer_.joinable()) zeroer_ = std::thread([this] { run_zeroer(); });
+  zero_cv_.notify_all();
+}
+
+void LogWriter::wait_for_zeros() {
+  std::unique_lock lock(zero_mutex_);
+  zero_cv_.wait(lock, [&] { return !zero_busy_; });
+}
+
+Status LogWriter::zero_error() const {
+  std::lock_guard lock(zero_mutex_);
+  return zero_error_;
+}
+
+void LogWriter::run_zeroer() {
+  std::unique_lock lock(zero_mutex_);
+  while (true) {
+    zero_cv_.wait(lock, [&] { return zero_stop_ || zero_file_ != nullptr; });
+    if (zero_file_ == nullptr) return;  // stopped, nothing asked for
+    WritableFile* const file = zero_file_;
+    const std::uint64_t from = zero_from_;
+    const std::uint64_t to = zero_to_;
+    lock.unlock();
+    const Status s = file->write_zeros(from, to);
+    lock.lock();
+    if (s) {
+      zeroed_end_ = to;
+    } else if (zero_error_.is_ok()) {
+      // Sticky for the writer (FAULTS.md oracle 6): a full disk or a failed
+      // fdatasync here says the next group cannot be trusted to land.
+      zero_error_ = Status::io_error("preparing WAL space ahead of the records failed: " + s.detail());
+    }
+    zero_file_ = nullptr;
+    zero_busy_ = false;
+    zero_cv_.notify_all();
+  }
+}
+
+std::uint64_t LogWriter::zeroed_end() const {
+  std::lock_guard lock(zero_mutex_);
+  return zeroed_end_;
+}
 
 Status LogWriter::start_segment(std::uint64_t first_lsn) {
   if (file_) {
+    wait_for_zeros();
     // The old segment must be durable before a later one can exist.
     if (Status s = file_->sync(); !s) return s;
     if (Status s = file_->close(); !s) return s;
@@ -110,6 +182,11 @@ Status LogWriter::start_segment(std::uint64_t first_lsn) {
   SNAPSTORE_KILL_POINT("wal.roll.after_header");
   if (Status s = env_->sync_dir(dir_); !s) return s;
   segment_size_ = header.size();
+  {
+    std::lock_guard lock(zero_mutex_);
+    zeroed_end_ = 0;
+  }
+  request_zeros();
   return Status::ok();
 }
 
@@ -133,6 +210,7 @@ void LogWriter::discard_failed_tail(Status& failure, std::uint64_t good_size) {
   // The failed write or sync may have left the group's records (whole or in
   // part) in the file, where the next open would replay them although their
   // writers got an error: cut the segment back to what succeeded before.
+  wait_for_zeros();  // nothing may write to the file once it is cut
   const std::string path = file_->path();
   Status cut = env_->truncate(path, good_size);
   if (cut) cut = file_->sync();  // the new size is file metadata fdatasync writes
@@ -155,6 +233,7 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
     if (p->op_count > 0 && first_lsn == 0) first_lsn = p->first_lsn;
   }
   if (!file_) return Status::io_error("WAL segment in " + dir_ + " is closed");
+  if (Status s = zero_error(); !s) return s;
 
   if (first_lsn != 0 && segment_size_ >= options_.segment_bytes) {
     if (Status s = start_segment(first_lsn); !s) return s;
@@ -186,6 +265,12 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
   const std::uint64_t good_size = segment_size_;
   if (!buffer_.empty()) {
     if (Status s = reserve(segment_size_ + buffer_.size()); !s) return s;
+    {
+      // Never write where the helper is writing zeros (it is ahead, unless
+      // this group outruns it).
+      std::unique_lock lock(zero_mutex_);
+      zero_cv_.wait(lock, [&] { return !zero_busy_ || segment_size_ + buffer_.size() <= zero_from_; });
+    }
     SNAPSTORE_KILL_POINT("wal.append.before_write");
     if (Status s = file_->append(buffer_); !s) {
       discard_failed_tail(s, good_size);
@@ -204,8 +289,11 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
     SNAPSTORE_KILL_POINT("wal.append.after_sync");
   }
   if (wants_close) {
+    wait_for_zeros();
     if (Status s = file_->close(); !s) return s;
     file_.reset();
+  } else {
+    request_zeros();
   }
   if (listener_) {
     for (const Framed& f : framed_) {

@@ -20,6 +20,16 @@
 // new segment starts from the last one's reservation, up to segment_bytes.
 // A small store so stays small, and a busy one reserves whole segments.
 //
+// In sync_every_group mode a helper thread writes zeros (and syncs them)
+// ahead of the records, kZeroChunk at a time (less while the reservation
+// below is smaller, so a small store stays small), up to segment_bytes
+// (WritableFile::write_zeros, D109): a group's fdatasync then overwrites
+// written blocks and commits no journal transaction. The leader never writes
+// into a range being zeroed (it waits, which only a writer outrunning the
+// helper does), and a failed zeroing is a sticky error, like a failed write.
+// The first zero_chunk / 4 bytes of a segment are appended as before while
+// the helper zeroes what follows them.
+//
 // Without sync_every_group (`none` and `periodic` durability) a segment is
 // written through a shared mapping (Env::create_mapped_file, D101): an append
 // is a memcpy, not a write() system call. Its reservation is real (the file
@@ -47,6 +57,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "snapstore/status.h"
@@ -60,6 +71,12 @@ inline constexpr std::uint64_t kFirstPreallocation = 64ULL << 10;
 // follower or change feed reads past the live segment's records stay small.
 inline constexpr std::uint64_t kMaxMappedStep = 1ULL << 20;
 
+// Zeros written ahead of a `sync` segment's records at a time (D109): one
+// write and one fdatasync on the helper thread per chunk. At most 1.75
+// chunks of zeros lie past the records, which followers re-read on each poll
+// (near kMaxMappedStep's bound).
+inline constexpr std::uint64_t kZeroChunk = 1ULL << 20;
+
 struct WriterOptions {
   // A segment is closed and a new one started once it holds this many bytes.
   std::uint64_t segment_bytes = 64ULL << 20;
@@ -69,6 +86,10 @@ struct WriterOptions {
   // Without sync_every_group: append through a shared mapping of the segment
   // (see above). false: one write() per group, as in sync_every_group mode.
   bool map_segments = true;
+  // With sync_every_group: write zeros ahead of the records on a helper
+  // thread, this many bytes at a time (see above); 0: append into reserved
+  // space only. The helper starts zero_chunk / 4 past a segment's records.
+  std::uint64_t zero_chunk = kZeroChunk;
 };
 
 // Called by the leader, in LSN order, for every record once it is written
@@ -103,6 +124,8 @@ class LogWriter {
   std::uint64_t written_lsn() const;  // last LSN handed to write()
   std::uint64_t durable_lsn() const;  // last LSN known to be synced
   Status error() const;               // the sticky error, or ok
+  // How far the current segment holds synced zeros written ahead (0: none).
+  std::uint64_t zeroed_end() const;
 
  private:
   struct Pending;
@@ -122,6 +145,14 @@ class LogWriter {
   void gather_group(std::unique_lock<std::mutex>& lock, Pending& leader);
   // Completes a group with `status`, wakes its waiters and the next leader. Needs mutex_.
   void finish_group(const Status& status, const Pending& leader);  // of group_
+  // Zeros ahead (see above). Leader only: asks the helper for the next
+  // chunk when the records come near the zeros' end; waits until no zeroing
+  // of the current segment is under way (before a write that would reach it,
+  // and before the segment is cut or closed); the helper's failure, if any.
+  void request_zeros();
+  void wait_for_zeros();
+  Status zero_error() const;
+  void run_zeroer();  // the helper thread
 
   Env* const env_;
   const std::string dir_;
@@ -157,6 +188,18 @@ class LogWriter {
     std::size_t payload_offset, payload_size;
   };
   std::vector<Framed> framed_;  // where each record's payload is in buffer_, for the listener
+
+  // The zeroing helper (see above). Requests come from the leader only.
+  mutable std::mutex zero_mutex_;
+  std::condition_variable zero_cv_;
+  std::thread zeroer_;
+  WritableFile* zero_file_ = nullptr;  // the segment to zero; guarded by zero_mutex_
+  std::uint64_t zero_from_ = 0;        // the range asked for; guarded by zero_mutex_
+  std::uint64_t zero_to_ = 0;          // guarded by zero_mutex_
+  bool zero_busy_ = false;             // a range is asked for or being zeroed; guarded by zero_mutex_
+  bool zero_stop_ = false;             // guarded by zero_mutex_
+  std::uint64_t zeroed_end_ = 0;       // synced zeros of the current segment end here; guarded by zero_mutex_
+  Status zero_error_;                  // guarded by zero_mutex_
 };
 
 }  // namespace snapstore::wal

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "recovery/workloads.h"
+#include "wal/reader.h"
 #include "snapstore/store.h"
 #include "testutil/child_process.h"
 #include "testutil/file_bytes.h"
@@ -74,6 +75,15 @@ std::vector<std::string> segment_paths(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(dir + "/wal")) paths.push_back(entry.path().string());
   std::sort(paths.begin(), paths.end());
   return paths;
+}
+
+// Where the records of the last segment end: a crashed `sync` segment goes on
+// with the zeros written ahead of its records (D109), a "zeroed tail".
+std::uint64_t records_end(const std::string& dir) {
+  auto summary = wal::read_log(wal::Env::posix(), dir + "/wal", 0, [](const wal::Batch&) { return Status::ok(); });
+  EXPECT_TRUE(summary) << summary.status().message();
+  if (summary && summary->torn_tail) return summary->torn_tail->offset;
+  return fs::file_size(segment_paths(dir).back());
 }
 
 // A child process running tests/recovery/crash_child.cc with `args`; its
@@ -184,8 +194,11 @@ TEST(DurableStoreTest, TornTailIsTruncatedAndReported) {
   TempDir dir;
   write_and_crash(dir.path(), 20);
   const std::string last = segment_paths(dir.path()).back();
-  const auto intact_size = fs::file_size(last);
-  std::ofstream(last, std::ios::binary | std::ios::app) << std::string("\x07\x00\x00garbage-of-a-torn-write", 25);
+  const auto intact_size = records_end(dir.path());
+  std::string bytes = read_bytes(last);
+  bytes.resize(intact_size);
+  bytes += std::string("\x07\x00\x00garbage-of-a-torn-write", 25);
+  write_bytes(last, bytes);
   auto store = Store::open(dir.path());
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   const OpenReport report = store->open_report();
@@ -217,7 +230,7 @@ TEST(DurableStoreTest, RepairKeepsTheValidPrefixAndSetsTheDamageAside) {
   const std::string last = segment_paths(dir.path()).back();
   const std::string original = read_bytes(last);
   std::string bytes = original;
-  bytes[bytes.size() / 2] ^= 0x01;
+  bytes[records_end(dir.path()) / 2] ^= 0x01;  // inside the records, not the zeros after them
   write_bytes(last, bytes);
   ASSERT_EQ(Store::open(dir.path()).code(), StatusCode::kCorruption);
 

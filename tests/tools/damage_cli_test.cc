@@ -20,6 +20,7 @@
 
 #include "snapstore/store.h"
 #include "tools/run_tool.h"
+#include "wal/reader.h"
 
 namespace snapstore {
 namespace {
@@ -79,7 +80,12 @@ class DamageCliTest : public ::testing::Test {
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     const auto segments = wal_segments(dir);
     ASSERT_EQ(segments.size(), 1U);
-    flip_byte(segments[0], fs::file_size(segments[0]) / 2);
+    // The middle of the records, not of the zeros written ahead of them
+    // (D109), which follow the records of a crashed sync segment.
+    auto summary = wal::read_log(wal::Env::posix(), dir + "/wal", 0, [](const wal::Batch&) { return Status::ok(); });
+    ASSERT_TRUE(summary) << summary.status().message();
+    const std::uint64_t records_end = summary->torn_tail ? summary->torn_tail->offset : fs::file_size(segments[0]);
+    flip_byte(segments[0], records_end / 2);
   }
 
   testutil::TempDir dir_;
