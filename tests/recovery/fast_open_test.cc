@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "index/key.h"
@@ -168,11 +170,38 @@ TEST(FastOpenTest, ManyDocumentsAndIndexesReopenAsTheyWere) {
   }
 }
 
+// The names and sizes of the files under `dir`, or empty if one vanished
+// while it was listed.
+std::map<std::string, std::uintmax_t> file_listing(const std::string& dir) {
+  std::map<std::string, std::uintmax_t> files;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_regular_file(error)) files[it->path().string()] = it->file_size(error);
+  }
+  if (error) files.clear();
+  return files;
+}
+
 // The open of a copy of a running store's files, taken after flush(): what a
-// crash at that moment would leave. RocksDB writes files only at checkpoints
-// (its own WAL is off) and the WAL is synced, so the copy is consistent.
+// crash at that moment would leave. RocksDB's own WAL is off and the WAL is
+// synced, but a background compaction (the checkpoints leave several level-0
+// files) may still be replacing files: the copy waits until the files have
+// stopped changing, and is taken again if one vanished while it was copied.
 Result<Store> open_crash_image(const std::string& from, const std::string& to, const Options& options) {
-  fs::copy(from, to, fs::copy_options::recursive);
+  auto listing = file_listing(from);
+  for (int quiet = 0, polls = 0; quiet < 3 && polls < 100; ++polls) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto next = file_listing(from);
+    quiet = !next.empty() && next == listing ? quiet + 1 : 0;
+    listing = std::move(next);
+  }
+  for (int attempt = 1;; ++attempt) {
+    std::error_code error;
+    fs::copy(from, to, fs::copy_options::recursive, error);
+    if (!error) break;
+    if (attempt == 5) throw fs::filesystem_error("copy the live store", from, to, error);
+    fs::remove_all(to);
+  }
   return Store::open(to, options);
 }
 
