@@ -42,7 +42,8 @@ Document every_kind(int variant) {
                          std::int64_t{-1}, std::int64_t{-32}, std::int64_t{-33}, std::int64_t{-128},
                          std::int64_t{-129}, std::int64_t{-32768}, std::int64_t{-32769},
                          std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
-    ints.emplace_back(v + variant);
+    // Wraps around at the ends (unsigned arithmetic: no signed overflow).
+    ints.emplace_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(v) + static_cast<std::uint64_t>(variant)));
   }
   Array many(20, Value(variant));  // an array16 header
   Document wide;
