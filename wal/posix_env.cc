@@ -32,6 +32,21 @@ Status io_error(std::string_view what, const std::string& path, int err) {
   return Status::io_error(detail);
 }
 
+// Writes all of `data` at `offset` (advanced past what was written), or the
+// error naming `path`: the append loop of both kinds of segment file.
+Status pwrite_all(int fd, std::string_view data, std::uint64_t& offset, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("write", path, errno);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return Status::ok();
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   // `offset`: where appends start (a reopened file's size). A created file
@@ -42,18 +57,7 @@ class PosixWritableFile final : public WritableFile {
 
   // pwrite at the end of the appends, not write() at the end of the file:
   // zeros written ahead lie past it.
-  Status append(std::string_view data) override {
-    while (!data.empty()) {
-      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return io_error("write", path_, errno);
-      }
-      data.remove_prefix(static_cast<std::size_t>(n));
-      offset_ += static_cast<std::uint64_t>(n);
-    }
-    return Status::ok();
-  }
+  Status append(std::string_view data) override { return pwrite_all(fd_, data, offset_, path_); }
 
   Status sync() override {
     if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
@@ -156,16 +160,7 @@ class PosixMappedFile final : public WritableFile {
       size_ = end;
       return Status::ok();
     }
-    while (!data.empty()) {
-      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return io_error("write", path_, errno);
-      }
-      data.remove_prefix(static_cast<std::size_t>(n));
-      size_ += static_cast<std::uint64_t>(n);
-    }
-    return Status::ok();
+    return pwrite_all(fd_, data, size_, path_);
   }
 
   // fdatasync writes back the pages stored to through the mapping as well
