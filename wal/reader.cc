@@ -110,7 +110,7 @@ Status check_header(const SegmentInfo& segment, std::string_view data) {
 
 }  // namespace
 
-Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir) {
+Result<std::vector<SegmentInfo>> list_segment_names(Env* env, const std::string& dir) {
   auto names = env->list_dir(dir);
   if (!names) return names.status();
   std::vector<SegmentInfo> segments;
@@ -118,6 +118,19 @@ Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir)
     SegmentInfo info;
     if (!SegmentName::parse(name, info.first_lsn)) continue;
     info.path = join_path(dir, name);
+    segments.push_back(std::move(info));
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_lsn < b.first_lsn; });
+  return segments;
+}
+
+Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir) {
+  auto listed = list_segment_names(env, dir);
+  if (!listed) return listed.status();
+  std::vector<SegmentInfo> segments;
+  segments.reserve(listed->size());
+  for (auto& info : *listed) {
     auto size = env->file_size(info.path);
     if (!size) {
       // Retired between the listing and the stat: a live store's checkpoint
@@ -128,8 +141,6 @@ Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir)
     info.size = *size;
     segments.push_back(std::move(info));
   }
-  std::sort(segments.begin(), segments.end(),
-            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_lsn < b.first_lsn; });
   return segments;
 }
 

@@ -38,6 +38,10 @@ struct SegmentInfo {
 
 // Segments of `dir`, sorted by first LSN. Files that are not segments are ignored.
 Result<std::vector<SegmentInfo>> list_segments(Env* env, const std::string& dir);
+// The same without their sizes (SegmentInfo::size is 0), for a reader that
+// opens them anyway: no stat per segment, so none can fail on a segment a
+// checkpoint retires meanwhile.
+Result<std::vector<SegmentInfo>> list_segment_names(Env* env, const std::string& dir);
 
 struct TornTail {
   std::string path;          // the last segment

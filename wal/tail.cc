@@ -20,26 +20,12 @@
 namespace snapstore::wal {
 namespace {
 
+// How much of a segment a poll reads at a time: the first window, and what
+// the windows grow to while records fill them.
+constexpr std::size_t kTailReadWindow = 64 << 10;
+constexpr std::size_t kTailMaxReadWindow = 1 << 20;
 
 Status errno_status(const std::string& what) { return Status::io_error(what + ": " + std::strerror(errno)); }
-
-// The segments of `dir` by first LSN, without their sizes: list_segments()
-// stats each one, and a checkpoint may remove one between the listing and
-// the stat.
-Result<std::vector<SegmentInfo>> segments_of(Env* env, const std::string& dir) {
-  auto names = env->list_dir(dir);
-  if (!names) return names.status();
-  std::vector<SegmentInfo> segments;
-  for (const auto& name : *names) {
-    SegmentInfo info;
-    if (!SegmentName::parse(name, info.first_lsn)) continue;
-    info.path = join_path(dir, name);
-    segments.push_back(std::move(info));
-  }
-  std::sort(segments.begin(), segments.end(),
-            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_lsn < b.first_lsn; });
-  return segments;
-}
 
 }  // namespace
 
@@ -83,95 +69,124 @@ Status LogTail::read_segment(const BatchVisitor& visit, TailProgress& progress, 
   stuck = false;
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return errno_status("stat " + path_);
-  const auto size = static_cast<std::uint64_t>(st.st_size);
+  auto size = static_cast<std::uint64_t>(st.st_size);
   if (size < offset_) {
     return Status::corruption(at_offset(path_, offset_) + ": the segment shrank below records already read");
   }
   // Everything after the records already visited is read afresh: a new
   // owner may have cut a torn tail and appended there since the last poll.
-  std::string data(size - offset_, '\0');
-  std::size_t got = 0;
-  while (got < data.size()) {
-    const ssize_t n = ::pread(fd_, data.data() + got, data.size() - got, static_cast<off_t>(offset_ + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_status("read " + path_);
-    if (n == 0) break;  // cut meanwhile: read the rest next time
-    got += static_cast<std::size_t>(n);
-  }
-  data.resize(got);
+  // It is read a window at a time, because a live segment ends in its
+  // zeroed reservation (up to 1 MiB) and most polls find a few records.
+  std::string data;
+  std::size_t window = kTailReadWindow;
+  for (;;) {
+    if (offset_ >= size) return Status::ok();
+    const std::uint64_t start = offset_;
+    data.resize(static_cast<std::size_t>(std::min<std::uint64_t>(window, size - start)));
+    std::size_t got = 0;
+    while (got < data.size()) {
+      const ssize_t n = ::pread(fd_, data.data() + got, data.size() - got, static_cast<off_t>(start + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno_status("read " + path_);
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got < data.size()) size = start + got;  // cut meanwhile: read the rest next time
+    data.resize(got);
 
-  std::size_t pos = 0;
-  if (offset_ == 0) {
-    // A header not yet (fully) written is a segment being created.
-    if (data.size() < kSegmentHeaderSize) {
-      stuck = true;
-      return Status::ok();
-    }
-    if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0 ||
-        XXH64(data.data(), kSegmentHeaderChecksummed, 0) != base::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
-      stuck = true;  // zeroed or half written; a sealed segment's bad header is caught by the caller
-      return Status::ok();
-    }
-    const std::uint32_t version = base::get_fixed32(data.data() + 8);
-    if (version != kFormatVersion) {
-      return Status::corruption(at_offset(path_, 8) + ": WAL format version " + std::to_string(version) +
-                                " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
-    }
-    if (base::get_fixed64(data.data() + 16) != segment_first_) {
-      return Status::corruption(at_offset(path_, 16) + ": header says first LSN " +
-                                std::to_string(base::get_fixed64(data.data() + 16)) + ", the file name says " +
-                                std::to_string(segment_first_));
-    }
-    pos = kSegmentHeaderSize;
-    offset_ = kSegmentHeaderSize;
-  }
-  while (pos < data.size()) {
-    const std::string_view rest = std::string_view(data).substr(pos);
-    if (rest.size() < kRecordHeaderSize) break;
-    const std::uint64_t checksum = base::get_fixed64(rest.data());
-    const std::uint32_t length = base::get_fixed32(rest.data() + kRecordChecksumSize);
-    const auto type = static_cast<std::uint8_t>(rest[kRecordChecksumSize + 4]);
-    if (length > kMaxRecordPayload || rest.size() - kRecordHeaderSize < length) break;
-    if (XXH64(rest.data() + kRecordChecksumSize, kRecordHeaderSize - kRecordChecksumSize + length, 0) != checksum) {
-      break;  // zeroed (preallocated) space or a record still being written
-    }
-    const std::string_view payload = rest.substr(kRecordHeaderSize, length);
-    const std::size_t record_size = kRecordHeaderSize + length;
-    if (type & kIgnorableTypeBit) {
-      pos += record_size;  // sync marks and newer writers' optional records
-      offset_ += record_size;
-      continue;
-    }
-    if (type != static_cast<std::uint8_t>(RecordType::kBatch)) {
-      return Status::corruption(at_offset(path_, offset_) + ": unknown record type " + std::to_string(type));
-    }
-    const auto lsns = peek_payload_lsns(payload);
-    if (!lsns) {
-      auto decoded = decode_payload(payload);
-      return Status::corruption(at_offset(path_, offset_) + ": " +
-                                (decoded ? std::string("undecodable batch header") : decoded.status().detail()));
-    }
-    if (lsns->first_lsn != segment_next_) {
-      return Status::corruption(at_offset(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
-                                ", expected LSN " + std::to_string(segment_next_));
-    }
-    if (lsns->last_lsn >= next_lsn_) {
-      if (lsns->first_lsn > next_lsn_) {
-        return Status::corruption(at_offset(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
-                                  ", expected LSN " + std::to_string(next_lsn_));
+    std::size_t pos = 0;
+    if (start == 0) {
+      // A header not yet (fully) written is a segment being created.
+      if (data.size() < kSegmentHeaderSize) {
+        stuck = true;
+        return Status::ok();
       }
-      auto batch = decode_payload(payload);
-      if (!batch) return Status::corruption(at_offset(path_, offset_) + ": " + batch.status().detail());
-      if (Status s = visit(*batch); !s) return s;
-      ++progress.batches;
-      next_lsn_ = lsns->last_lsn + 1;
+      if (std::memcmp(data.data(), kSegmentMagic.data(), kSegmentMagic.size()) != 0 ||
+          XXH64(data.data(), kSegmentHeaderChecksummed, 0) !=
+              base::get_fixed64(data.data() + kSegmentHeaderChecksummed)) {
+        stuck = true;  // zeroed or half written; a sealed segment's bad header is caught by the caller
+        return Status::ok();
+      }
+      const std::uint32_t version = base::get_fixed32(data.data() + 8);
+      if (version != kFormatVersion) {
+        return Status::corruption(at_offset(path_, 8) + ": WAL format version " + std::to_string(version) +
+                                  " is not supported (this build reads version " + std::to_string(kFormatVersion) +
+                                  ")");
+      }
+      if (base::get_fixed64(data.data() + 16) != segment_first_) {
+        return Status::corruption(at_offset(path_, 16) + ": header says first LSN " +
+                                  std::to_string(base::get_fixed64(data.data() + 16)) + ", the file name says " +
+                                  std::to_string(segment_first_));
+      }
+      pos = kSegmentHeaderSize;
+      offset_ = kSegmentHeaderSize;
     }
-    pos += record_size;
-    offset_ += record_size;
-    segment_next_ = lsns->last_lsn + 1;
+    std::size_t needed = 0;  // the size of a record the window's end cut
+    while (pos < data.size()) {
+      const std::string_view rest = std::string_view(data).substr(pos);
+      if (rest.size() < kRecordHeaderSize) {
+        needed = kRecordHeaderSize;
+        break;
+      }
+      const std::uint64_t checksum = base::get_fixed64(rest.data());
+      const std::uint32_t length = base::get_fixed32(rest.data() + kRecordChecksumSize);
+      const auto type = static_cast<std::uint8_t>(rest[kRecordChecksumSize + 4]);
+      if (length > kMaxRecordPayload) {
+        stuck = true;
+        return Status::ok();
+      }
+      if (rest.size() - kRecordHeaderSize < length) {
+        needed = kRecordHeaderSize + length;
+        break;
+      }
+      if (XXH64(rest.data() + kRecordChecksumSize, kRecordHeaderSize - kRecordChecksumSize + length, 0) != checksum) {
+        stuck = true;  // zeroed (preallocated) space or a record still being written
+        return Status::ok();
+      }
+      const std::string_view payload = rest.substr(kRecordHeaderSize, length);
+      const std::size_t record_size = kRecordHeaderSize + length;
+      if (type & kIgnorableTypeBit) {
+        pos += record_size;  // sync marks and newer writers' optional records
+        offset_ += record_size;
+        continue;
+      }
+      if (type != static_cast<std::uint8_t>(RecordType::kBatch)) {
+        return Status::corruption(at_offset(path_, offset_) + ": unknown record type " + std::to_string(type));
+      }
+      const auto lsns = peek_payload_lsns(payload);
+      if (!lsns) {
+        auto decoded = decode_payload(payload);
+        return Status::corruption(at_offset(path_, offset_) + ": " +
+                                  (decoded ? std::string("undecodable batch header") : decoded.status().detail()));
+      }
+      if (lsns->first_lsn != segment_next_) {
+        return Status::corruption(at_offset(path_, offset_) + ": record has LSN " + std::to_string(lsns->first_lsn) +
+                                  ", expected LSN " + std::to_string(segment_next_));
+      }
+      if (lsns->last_lsn >= next_lsn_) {
+        if (lsns->first_lsn > next_lsn_) {
+          return Status::corruption(at_offset(path_, offset_) + ": record has LSN " +
+                                    std::to_string(lsns->first_lsn) + ", expected LSN " + std::to_string(next_lsn_));
+        }
+        auto batch = decode_payload(payload);
+        if (!batch) return Status::corruption(at_offset(path_, offset_) + ": " + batch.status().detail());
+        if (Status s = visit(*batch); !s) return s;
+        ++progress.batches;
+        next_lsn_ = lsns->last_lsn + 1;
+      }
+      pos += record_size;
+      offset_ += record_size;
+      segment_next_ = lsns->last_lsn + 1;
+    }
+    if (start + data.size() >= size) {
+      stuck = offset_ < size;  // a record not complete yet at the end of the file
+      return Status::ok();
+    }
+    // The file goes on past the window: read on from the first byte not
+    // consumed, in larger windows (a follower catching up reads much), with
+    // room for the record the window's end cut.
+    window = std::max(needed, std::min(window * 2, kTailMaxReadWindow));
   }
-  stuck = pos < data.size();
-  return Status::ok();
 }
 
 Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
@@ -179,7 +194,7 @@ Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
   bool reread = false;  // the current segment was read again after a newer one was seen
   for (;;) {
     if (fd_ < 0) {
-      auto segments = segments_of(env_, dir_);
+      auto segments = list_segment_names(env_, dir_);
       if (!segments) return segments.status();
       if (segments->empty()) return progress;
       // The segment holding next_lsn_: the last one starting at or before it.
@@ -204,7 +219,7 @@ Result<TailProgress> LogTail::poll(const BatchVisitor& visit) {
     // At the end of what the current segment holds now. Move on only when a
     // newer segment exists and this one was read to its end after that was
     // seen (the writer seals a segment before it creates the next).
-    auto segments = segments_of(env_, dir_);
+    auto segments = list_segment_names(env_, dir_);
     if (!segments) return segments.status();
     const SegmentInfo* next = nullptr;
     for (const auto& segment : *segments) {

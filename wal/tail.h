@@ -12,7 +12,9 @@
 //   - a checkpoint may retire segments: poll() says so (TailProgress::retired,
 //     with the oldest LSN the WAL still holds) when the next LSN is gone;
 //   - a new owner may cut a torn tail and append again: only records already
-//     visited are consumed, everything after them is read afresh each time.
+//     visited are consumed, everything after them is read afresh each time,
+//     a window at a time (64 KiB, growing to 1 MiB while records fill it),
+//     so a poll stops at the zeroed reservation instead of reading it all.
 // A record is visited as soon as it is complete and checksum-valid in the
 // file, whether or not it was synced yet (docs/GUARANTEES.md, "Followers and
 // the change feed").

@@ -100,6 +100,45 @@ TEST(MappedWalTest, LiveSegmentEndsInZerosThatReadersTakeForPreallocatedSpace) {
   EXPECT_FALSE(summary->torn_tail);
 }
 
+// The tail reads a live segment a window at a time (so that a poll does not
+// read the whole zeroed reservation): records cut by a window's end, one
+// larger than a window, and records appended after a poll are all visited,
+// in order, once.
+TEST(MappedWalTest, TailReadsRecordsAcrossItsReadWindowsOnce) {
+  TempDir temp;
+  const std::string dir = temp.path();
+  auto writer = wal::LogWriter::open(wal::Env::posix(), dir, 1, none_mode(true, 4 << 20), nullptr);
+  ASSERT_TRUE(writer) << writer.status().message();
+  std::vector<std::size_t> sizes;
+  for (int i = 0; i < 400; ++i) sizes.push_back(1 + (static_cast<std::size_t>(i) * 977) % 3000);
+  sizes[200] = 300 << 10;  // larger than a window
+  auto append = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      ASSERT_TRUE((*writer)->append(ops_for(static_cast<int>(i), sizes[i]), 1));
+    }
+  };
+  std::vector<std::size_t> seen;
+  auto record = [&](const wal::Batch& batch) {
+    for (const auto& op : batch.ops) seen.push_back(op.document.size());
+    return Status::ok();
+  };
+  wal::LogTail tail(wal::Env::posix(), dir, 1);
+  append(0, 250);
+  auto polled = tail.poll(record);
+  ASSERT_TRUE(polled) << polled.status().message();
+  EXPECT_EQ(polled->batches, 250U);
+  append(250, 400);
+  polled = tail.poll(record);
+  ASSERT_TRUE(polled) << polled.status().message();
+  EXPECT_EQ(polled->batches, 150U);
+  polled = tail.poll(record);
+  ASSERT_TRUE(polled);
+  EXPECT_EQ(polled->batches, 0U);
+  EXPECT_EQ(seen, sizes);
+  EXPECT_EQ(tail.next_lsn(), 401U);
+  ASSERT_TRUE((*writer)->close());
+}
+
 // The grow of a mapped segment is a counted call of the fault Env: a full
 // disk there fails the write that needed the space and every one after it
 // (sticky), and a reopen holds every insert that was acknowledged.
