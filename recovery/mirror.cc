@@ -557,11 +557,14 @@ class WriteBatchBuilder final : public wal::PayloadVisitor {
   Status document(const wal::DocumentOperation& op, std::uint64_t lsn) override {
     const rocksdb::Slice key(op.key.data(), op.key.size());
     if (op.type == wal::OpType::kDelete) return checked(write_.Delete(docs_, key));
-    value_.clear();
-    put_fixed64(value_, op.version);
-    put_fixed64(value_, lsn);
-    value_.append(op.document);
-    return checked(write_.Put(docs_, key, value_));
+    // The value's header and the document go into the batch as two parts:
+    // RocksDB copies each once, with no value assembled beforehand.
+    char header[kDocHeaderSize];
+    base::encode_fixed64(header, op.version);
+    base::encode_fixed64(header + 8, lsn);
+    const rocksdb::Slice value[2] = {rocksdb::Slice(header, sizeof header),
+                                     rocksdb::Slice(op.document.data(), op.document.size())};
+    return checked(write_.Put(docs_, rocksdb::SliceParts(&key, 1), rocksdb::SliceParts(value, 2)));
   }
   Status index(const wal::Operation& op, std::uint64_t) override {
     if (op.type == wal::OpType::kDropIndex) return checked(write_.Delete(meta_, std::string(kIndexKeyPrefix) + op.key));
@@ -576,7 +579,6 @@ class WriteBatchBuilder final : public wal::PayloadVisitor {
   rocksdb::WriteBatch& write_;
   rocksdb::ColumnFamilyHandle* const docs_;
   rocksdb::ColumnFamilyHandle* const meta_;
-  std::string value_;
 };
 
 }  // namespace

@@ -265,7 +265,7 @@ Result<Batch> decode_payload(std::string_view payload) {
   return batch;
 }
 
-Status visit_payload(std::string_view payload, PayloadVisitor& visitor) {
+Status visit_payload_tree(std::string_view payload, PayloadVisitor& visitor) {
   auto tree = codec::parse_tree(payload, kPayloadDepth);
   if (!tree) return bad(tree.status().detail());
   const codec::MsgpackRef root = tree->root();
@@ -289,6 +289,132 @@ Status visit_payload(std::string_view payload, PayloadVisitor& visitor) {
     if (!s) return s;
   }
   return Status::ok();
+}
+
+namespace {
+
+// The bytes of a payload read in place, bounds-checked, for the forms
+// encode_operations() writes. Each read takes one form of msgpack (what the
+// parse tree also accepts, never more) and returns false for anything else.
+class PayloadCursor {
+ public:
+  explicit PayloadCursor(std::string_view bytes)
+      : p_(reinterpret_cast<const unsigned char*>(bytes.data())), end_(p_ + bytes.size()) {}
+
+  bool at_end() const { return p_ == end_; }
+
+  // positive fixint, uint8..uint64
+  bool uint(std::uint64_t& out) {
+    if (p_ == end_) return false;
+    const unsigned char tag = *p_;
+    if (tag <= 0x7f) {
+      out = tag;
+      ++p_;
+      return true;
+    }
+    if (tag < 0xcc || tag > 0xcf) return false;
+    return sized_number(std::size_t{1} << (tag - 0xcc), out);
+  }
+  // fixarray, array16, array32
+  bool array(std::uint64_t& count) {
+    if (p_ == end_) return false;
+    const unsigned char tag = *p_;
+    if ((tag & 0xf0) == 0x90) {
+      count = tag & 0x0f;
+      ++p_;
+      return true;
+    }
+    if (tag != 0xdc && tag != 0xdd) return false;
+    return sized_number(tag == 0xdc ? 2 : 4, count);
+  }
+  // fixstr, str8..str32
+  bool str(std::string_view& out) {
+    if (p_ == end_) return false;
+    const unsigned char tag = *p_;
+    if ((tag & 0xe0) == 0xa0) {
+      ++p_;
+      return body(tag & 0x1f, out);
+    }
+    if (tag < 0xd9 || tag > 0xdb) return false;
+    std::uint64_t size = 0;
+    return sized_number(std::size_t{1} << (tag - 0xd9), size) && body(size, out);
+  }
+  // bin8..bin32
+  bool bin(std::string_view& out) {
+    if (p_ == end_) return false;
+    const unsigned char tag = *p_;
+    if (tag < 0xc4 || tag > 0xc6) return false;
+    std::uint64_t size = 0;
+    return sized_number(std::size_t{1} << (tag - 0xc4), size) && body(size, out);
+  }
+
+ private:
+  // The tag, then a big-endian number of `width` bytes.
+  bool sized_number(std::size_t width, std::uint64_t& out) {
+    if (static_cast<std::size_t>(end_ - p_) <= width) return false;
+    std::uint64_t v = 0;
+    for (std::size_t i = 1; i <= width; ++i) v = (v << 8) | p_[i];
+    out = v;
+    p_ += 1 + width;
+    return true;
+  }
+  bool body(std::uint64_t size, std::string_view& out) {
+    if (static_cast<std::uint64_t>(end_ - p_) < size) return false;
+    out = std::string_view(reinterpret_cast<const char*>(p_), size);
+    p_ += size;
+    return true;
+  }
+
+  const unsigned char* p_;
+  const unsigned char* end_;
+};
+
+// A payload of inserts, updates and deletes in the forms encode_operations()
+// writes, walked in place: true when the whole payload is such a batch (then,
+// with a visitor, each operation has been handed to it and `status` is the
+// visitor's), false for anything else, visiting nothing before the first
+// byte that does not fit. Index operations, and every malformed payload, go
+// through the parse tree (visit_payload_tree), which names what is wrong.
+bool walk_documents(std::string_view payload, PayloadVisitor* visitor, Status& status) {
+  PayloadCursor in(payload);
+  std::uint64_t root = 0;
+  std::uint64_t first_lsn = 0;
+  std::uint64_t count = 0;
+  if (!in.array(root) || root != 2 || !in.uint(first_lsn) || first_lsn == 0) return false;
+  if (!in.array(count) || count == 0 || count - 1 > std::numeric_limits<std::uint64_t>::max() - first_lsn) return false;
+  DocumentOperation op;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t elements = 0;
+    std::uint64_t type = 0;
+    if (!in.array(elements) || !in.uint(type) || type < 1 || type > 3) return false;
+    if (!in.str(op.key) || !in.uint(op.version)) return false;
+    op.type = static_cast<OpType>(type);
+    op.document = {};
+    if (has_document(op.type)) {
+      if (elements != 4 || !in.bin(op.document)) return false;
+    } else if (op.type != OpType::kDelete || elements != 3) {
+      return false;
+    }
+    if (visitor != nullptr) {
+      status = visitor->document(op, first_lsn + i);
+      if (!status) return true;
+    }
+  }
+  return in.at_end();
+}
+
+}  // namespace
+
+Status visit_payload(std::string_view payload, PayloadVisitor& visitor) {
+  // Checked whole before the first visit, as the parse tree is: a payload
+  // malformed at its end visits nothing here either.
+  // (The tree also refuses payloads over 4 GiB; they take it for its message.)
+  Status status;
+  if (payload.size() > std::numeric_limits<std::uint32_t>::max() || !walk_documents(payload, nullptr, status)) {
+    return visit_payload_tree(payload, visitor);
+  }
+  walk_documents(payload, &visitor, status);
+  return status;
 }
 
 namespace {

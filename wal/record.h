@@ -96,8 +96,13 @@ class PayloadVisitor {
 // messages, but operation by operation, so operations before a malformed
 // one have been visited when it is refused (the mirror's applier, which
 // reads every record this way, then discards the whole RocksDB write).
-// Documents come as views into `payload`.
+// Documents come as views into `payload`. A batch of inserts, updates and
+// deletes is read in place, without building a parse tree (D113); anything
+// else takes visit_payload_tree().
 Status visit_payload(std::string_view payload, PayloadVisitor& visitor);
+// The same walk through codec::parse_tree: index operations and malformed
+// payloads take it, and tests hold visit_payload() to it.
+Status visit_payload_tree(std::string_view payload, PayloadVisitor& visitor);
 
 // The LSNs a payload covers, read from its first few bytes without decoding
 // its operations (the reader passes over records the mirror already holds

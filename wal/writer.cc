@@ -96,7 +96,7 @@ LogWriter::~LogWriter() {
 }
 
 void LogWriter::request_zeros() {
-  if (!options_.sync_every_group || options_.zero_chunk == 0 || mapped_ || !file_ || !file_->can_write_zeros()) return;
+  if (!zeroes_ahead() || !file_ || !file_->can_write_zeros()) return;
   // The chunk grows with the log as the reservation does (D44): a small
   // store stays small, a busy one zeroes zero_chunk at a time.
   const std::uint64_t chunk = std::min(options_.zero_chunk, std::max(kFirstPreallocation, next_preallocation_));
@@ -233,7 +233,12 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
     if (p->op_count > 0 && first_lsn == 0) first_lsn = p->first_lsn;
   }
   if (!file_) return Status::io_error("WAL segment in " + dir_ + " is closed");
-  if (Status s = zero_error(); !s) return s;
+  // Only a written segment of a `sync` log has a zeroing helper (request_zeros):
+  // a `none` or `periodic` one takes neither of its locks per group.
+  const bool zeroing = zeroes_ahead();
+  if (zeroing) {
+    if (Status s = zero_error(); !s) return s;
+  }
 
   if (first_lsn != 0 && segment_size_ >= options_.segment_bytes) {
     if (Status s = start_segment(first_lsn); !s) return s;
@@ -265,7 +270,7 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
   const std::uint64_t good_size = segment_size_;
   if (!buffer_.empty()) {
     if (Status s = reserve(segment_size_ + buffer_.size()); !s) return s;
-    {
+    if (zeroing) {
       // Never write where the helper is writing zeros (it is ahead, unless
       // this group outruns it).
       std::unique_lock lock(zero_mutex_);
@@ -336,14 +341,18 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
   }
   const std::uint64_t synced_lsn = durable_lsn_;
   std::uint64_t group_last_lsn = written_lsn_;
+  bool may_sync = options_.sync_every_group;
   for (const Pending* p : group_) {
     if (p->op_count > 0) group_last_lsn = p->first_lsn + p->op_count - 1;
+    may_sync |= p->wants_sync || p->wants_close;
   }
   lock.unlock();
   bool synced = false;
-  const auto started = std::chrono::steady_clock::now();
+  // Only a sync's duration is kept (gather_group): a group without one
+  // reads no clock.
+  const auto started = may_sync ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   Status status = write_group(synced_lsn, synced);
-  const auto took = std::chrono::steady_clock::now() - started;
+  const auto took = synced ? std::chrono::steady_clock::now() - started : std::chrono::steady_clock::duration{};
   lock.lock();
   if (synced) last_sync_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
 

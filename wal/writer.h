@@ -152,6 +152,8 @@ class LogWriter {
   void request_zeros();
   void wait_for_zeros();
   Status zero_error() const;
+  // Whether this log zeroes ahead of its records (a written `sync` segment).
+  bool zeroes_ahead() const { return options_.sync_every_group && options_.zero_chunk != 0 && !mapped_; }
   void run_zeroer();  // the helper thread
 
   Env* const env_;
