@@ -316,7 +316,6 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   do {
     generated = next_generated_id();
   } while (!table_.insert(acc, TableKey::of_uuid(generated.high, generated.low)));  // two UUIDv7s colliding: retry
-  const DocId id(generated.text);
   std::string& id_text = generated.text;
   // The id's order in index entries, once for every index (from the bits, not the text).
   const index::IdOrder id_order = index::IdOrder::of_uuid(generated.high, generated.low);
@@ -341,7 +340,7 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = Snapshot::make(id, *bytes, 1, *revision);
+  auto snapshot = Snapshot::make(id_text, *bytes, 1, *revision);  // a durable commit handed the text back
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) {
     idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
