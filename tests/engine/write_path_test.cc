@@ -1,8 +1,9 @@
 // The engine's write path after issue 17's second round (DECISIONS D112): a
-// string key's summary is built from two loads instead of a byte loop, and
-// an in-memory insert takes its revision without building a WAL operation.
-// Neither may change what a write does: summaries order, round-trip and
-// claim exactness exactly as the byte-by-byte definition does; an insert's
+// string key's summary is built from two loads instead of a byte loop, key
+// fields are found with names compared inline, and an in-memory insert takes
+// its revision without building a WAL operation. None may change what a
+// write does: summaries order, round-trip and claim exactness exactly as the
+// byte-by-byte definition does; fields are found by exact name; an insert's
 // revisions stay consecutive, its ids unique, ordered and canonical; and a
 // write that fails (a single insert or a batch halfway through) changes
 // nothing and takes no revision.
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "index/key.h"
 #include "index/key_summary.h"
 #include "testutil/store_factory.h"
 
@@ -95,6 +97,26 @@ TEST(WritePathTest, StringSummariesOrderAsTheStringsWheneverTheyDecide) {
             << testing::PrintToString(strings[i]) << " vs " << testing::PrintToString(strings[j]);
       }
     }
+  }
+}
+
+// An index's key field is found in the caller's map through comparisons
+// that decide on the first byte, then on a byte loop for names of up to 16
+// bytes, then memcmp: each must order names as std::string does.
+TEST(WritePathTest, AKeyFieldIsFoundAmongNamesSharingTheirFirstBytes) {
+  const std::vector<std::string> present = {"",      "s",     "sc",    "score",           "scorf",
+                                            "seq",   "seq2",  "se\xff", std::string("s\0q", 3),
+                                            "\xff" "a", "abcdefghijklmnopq",  "abcdefghijklmnopr",
+                                            "abcdefghijklmnop"};
+  Object doc;
+  for (std::size_t i = 0; i < present.size(); ++i) doc.emplace(present[i], static_cast<std::int64_t>(i));
+  for (std::size_t i = 0; i < present.size(); ++i) {
+    const Value* found = index::FieldPath(present[i]).find_in(doc);
+    ASSERT_NE(found, nullptr) << testing::PrintToString(present[i]);
+    EXPECT_EQ(found->as_int(), static_cast<std::int64_t>(i)) << testing::PrintToString(present[i]);
+  }
+  for (const std::string absent : {"sco", "scorea", "seq3", "se", "t", "abcdefghijklmnopqr", "abcdefghijklmno"}) {
+    EXPECT_EQ(index::FieldPath(absent).find_in(doc), nullptr) << absent;
   }
 }
 
