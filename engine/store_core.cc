@@ -316,7 +316,6 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   do {
     generated = next_generated_id();
   } while (!table_.insert(acc, TableKey::of_uuid(generated.high, generated.low)));  // two UUIDv7s colliding: retry
-  const DocId id(generated.text);
   std::string& id_text = generated.text;
   // The id's order in index entries, once for every index (from the bits, not the text).
   const index::IdOrder id_order = index::IdOrder::of_uuid(generated.high, generated.low);
@@ -328,21 +327,26 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
     return s;
   }
 
-  // An in-memory store's operation carries no copy of the bytes: only the
-  // snapshot keeps them.
-  wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, journal_ ? std::string(*bytes) : std::string(), {}};
-  auto revision = commit_one(op);
+  // An in-memory store builds no WAL operation: only the snapshot keeps the
+  // bytes, and the revision is a counter's.
+  auto revision = [&]() -> Result<std::uint64_t> {
+    if (!journal_) return revision_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, std::string(*bytes), {}};
+    auto first = commit_one(op);
+    id_text = std::move(op.key);
+    return first;
+  }();
   if (!revision) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = Snapshot::make(id, *bytes, 1, *revision);
+  auto snapshot = Snapshot::make(id_text, *bytes, 1, *revision);  // a durable commit handed the text back
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) {
     idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
   }
   acc->second = std::move(snapshot);
-  return WriteResult{std::move(op.key), 1, *revision};
+  return WriteResult{std::move(id_text), 1, *revision};
 }
 
 Result<SnapshotPtr> StoreCore::get(std::string_view id) const {

@@ -5,6 +5,8 @@
 #include <cassert>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 namespace snapstore::index {
 namespace {
@@ -31,6 +33,36 @@ Summary summarize_number(double d, bool representable, bool single) {
   return {kClass | (ordered >> 8), single && representable && (raw & 0xFF) == 0};
 }
 
+std::uint64_t load_be(const char* data, std::size_t size) {
+  std::uint64_t v = 0;
+  if (size == 8) {
+    std::memcpy(&v, data, 8);
+    return std::endian::native == std::endian::little ? __builtin_bswap64(v) : v;
+  }
+  std::uint32_t w = 0;
+  std::memcpy(&w, data, 4);
+  return std::endian::native == std::endian::little ? __builtin_bswap32(w) : w;
+}
+
+// The first 8 bytes of `s`, zero-padded, as a big-endian number (the first
+// byte highest): the string's bytewise order up to there. Reads only inside
+// the string: two overlapping 4-byte loads cover 4 to 7 bytes.
+std::uint64_t first_bytes(std::string_view s) {
+  const std::size_t n = s.size();
+  const auto byte = [&s](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(s[i])}; };
+  if (n >= 8) return load_be(s.data(), 8);
+  if (n >= 4) return (load_be(s.data(), 4) << 32) | (load_be(s.data() + n - 4, 4) << (8 * (8 - n)));
+  if (n == 0) return 0;
+  return (byte(0) << 56) | (byte(n / 2) << (8 * (7 - n / 2))) | (byte(n - 1) << (8 * (8 - n)));
+}
+
+// Whether the first `size` (at most 7) bytes of `head` hold a NUL: the bytes
+// past them are set first, then the usual test for a zero byte.
+bool has_nul(std::uint64_t head, std::size_t size) {
+  const std::uint64_t v = head | (size == 0 ? ~std::uint64_t{0} : ~std::uint64_t{0} >> (8 * size));
+  return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0;
+}
+
 Summary summarize(KeyValues key) {
   if (key.empty()) return {0, true};
   const Value& v = key.front();
@@ -53,12 +85,9 @@ Summary summarize(KeyValues key) {
       // The first 7 bytes, zero-padded: bytewise order is kept. Without NUL
       // bytes a string of up to 7 bytes is all there in its summary.
       const std::string& s = v.as_string();
-      std::uint64_t bits = std::uint64_t{4} << kClassShift;
-      for (std::size_t i = 0; i < 7; ++i) {
-        const std::uint64_t byte = i < s.size() ? static_cast<unsigned char>(s[i]) : 0U;
-        bits |= byte << (8 * (6 - i));
-      }
-      return {bits, single && s.size() <= 7 && s.find('\0') == std::string::npos};
+      const std::uint64_t head = first_bytes(s);
+      const bool exact = single && s.size() <= 7 && !has_nul(head, s.size());
+      return {(std::uint64_t{4} << kClassShift) | (head >> 8), exact};
     }
     case ValueType::kBinary:
       return {std::uint64_t{5} << kClassShift, false};
