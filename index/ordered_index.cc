@@ -110,35 +110,31 @@ void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optiona
   if (new_key) entries_.insert(entries_.end(), Entry{*new_key, doc, id_order});
 }
 
-void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
+OrderedIndex::RankedRun OrderedIndex::rank(std::vector<Entry> entries) {
   // Sorts compact items, contiguous in memory, by the entries' summaries;
   // the entries themselves are touched only where those tie.
-  struct Item {
-    KeySummary summary;
-    IdOrder id_order;
-    std::size_t position;
-  };
-  std::vector<Item> items;
-  items.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) items.push_back(Item{entries[i].summary, entries[i].id_order, i});
-  std::sort(items.begin(), items.end(), [&entries](const Item& a, const Item& b) {
-    const Entry& x = entries[a.position];
-    const Entry& y = entries[b.position];
-    return EntryOrder::keys_then_ids(
-               a.summary, a.id_order, b.summary, b.id_order, [&] { return EntryOrder::compare_entry_keys(x, y); },
-               [&] { return x.id().compare(y.id()); }) < 0;
+  RankedRun run{std::move(entries), {}};
+  auto& ranking = run.ranking;
+  const auto& all = run.entries;
+  ranking.reserve(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) ranking.push_back(Ranked{all[i].summary, all[i].id_order, i});
+  std::sort(ranking.begin(), ranking.end(), [&all](const Ranked& a, const Ranked& b) {
+    return compare_ranked(a, all[a.position], b, all[b.position]) < 0;
   });
-  std::vector<Entry> sorted;
-  sorted.reserve(entries.size());
-  for (const Item& item : items) sorted.push_back(std::move(entries[item.position]));
-  entries = std::move(sorted);
+  return run;
+}
+
+void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
+  RankedRun run = rank(std::move(entries));
+  entries.clear();
+  entries.reserve(run.entries.size());
+  for (const Ranked& item : run.ranking) entries.push_back(std::move(run.entries[item.position]));
 }
 
 void OrderedIndex::bulk_load(std::vector<Entry> entries) {
-  sort_entries(entries);
-  std::vector<std::vector<Entry>> runs;
-  runs.push_back(std::move(entries));
-  bulk_load_sorted(std::move(runs));
+  std::vector<RankedRun> runs;
+  runs.push_back(rank(std::move(entries)));
+  bulk_load_ranked(std::move(runs));
 }
 
 void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
@@ -169,6 +165,49 @@ void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
       heads.pop_back();
     }
   }
+}
+
+void OrderedIndex::bulk_load_ranked(std::vector<RankedRun> runs) {
+  // bulk_load_sorted's merge, comparing the rankings' items (contiguous,
+  // read in order) and reading an entry only to move it or break a tie.
+  struct Head {
+    RankedRun* run;
+    std::size_t next;
+    const Ranked& item() const noexcept { return run->ranking[next]; }
+    const Entry& entry() const noexcept { return run->entries[item().position]; }
+  };
+  auto later = [](const Head& a, const Head& b) {
+    return compare_ranked(b.item(), b.entry(), a.item(), a.entry()) < 0;
+  };
+  std::vector<Head> heads;
+  for (auto& run : runs) {
+    if (!run.ranking.empty()) heads.push_back(Head{&run, 0});
+  }
+  std::make_heap(heads.begin(), heads.end(), later);
+  std::unique_lock lock(mutex_);
+  assert(entries_.empty());
+  while (!heads.empty()) {
+    std::pop_heap(heads.begin(), heads.end(), later);
+    Head& head = heads.back();
+    // The entry a few places on in this run is in no cache yet: it was
+    // written in table order, and is read in index order.
+    constexpr std::size_t kAhead = 8;
+    if (head.next + kAhead < head.run->ranking.size()) {
+      __builtin_prefetch(&head.run->entries[head.run->ranking[head.next + kAhead].position], 1);
+    }
+    entries_.insert(entries_.end(), std::move(head.run->entries[head.item().position]));
+    if (++head.next < head.run->ranking.size()) {
+      std::push_heap(heads.begin(), heads.end(), later);
+    } else {
+      heads.pop_back();
+    }
+  }
+}
+
+int OrderedIndex::compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept {
+  return EntryOrder::keys_then_ids(
+      a.summary, a.id_order, b.summary, b.id_order, [&] { return EntryOrder::compare_entry_keys(x, y); },
+      [&] { return x.id().compare(y.id()); });
 }
 
 OrderedIndex::Snapshots OrderedIndex::find_equal(const Key& values) const {

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/page_allocator.h"
 #include "value/snapshot.h"
 #include "index/held_key.h"
 #include "index/id_order.h"
@@ -176,6 +177,29 @@ class OrderedIndex {
   // threads, so runs sort in parallel.
   static void sort_entries(std::vector<Entry>& entries);
 
+  // One entry's place in a ranked run: its summaries, copied from it so
+  // that sorting and merging compare compact items side by side, and its
+  // position among the run's entries.
+  struct Ranked {
+    KeySummary summary;
+    IdOrder id_order;
+    std::size_t position;
+  };
+  // Entries in any order and, in index order, where each is: what a loading
+  // thread hands to bulk_load_ranked without moving an entry. The ranking
+  // is a mapping of its own (base::PageAllocator), so a worker thread's
+  // malloc arena keeps nothing of it after the build (DECISIONS D111).
+  struct RankedRun {
+    std::vector<Entry> entries;
+    std::vector<Ranked, base::PageAllocator<Ranked>> ranking;
+  };
+  // Ranks entries with distinct ids (as sort_entries orders them).
+  static RankedRun rank(std::vector<Entry> entries);
+
+  // Fills an empty index from ranked runs, merging them in one pass; each
+  // entry is moved once, from its run into the set.
+  void bulk_load_ranked(std::vector<RankedRun> runs);
+
   // Fills an empty index from unsorted entries: sorts once, then builds,
   // which is far cheaper than inserting one at a time.
   void bulk_load(std::vector<Entry> entries);
@@ -302,6 +326,9 @@ class OrderedIndex {
     }
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
+
+  // -1, 0 or 1 as two ranked entries (x at a, y at b) compare in index order.
+  static int compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept;
 
   // Counts the entries in [first, last) into `tally`. Needs mutex_.
   static void tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
