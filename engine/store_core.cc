@@ -642,13 +642,19 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   // their own (base::PageAllocator), so nothing stays in the worker's
   // malloc arena; the parts are about equal, so a slot rarely outgrows
   // its share and a quarter more.
-  using SnapshotList = std::vector<const value::Snapshot*, base::PageAllocator<const value::Snapshot*>>;
+  // With each snapshot, its id's order, read from the table's key (a UUID's
+  // bits) rather than parsed again from the id's text.
+  struct Listed {
+    const value::Snapshot* snapshot;
+    index::IdOrder id_order;
+  };
+  using SnapshotList = std::vector<Listed, base::PageAllocator<Listed>>;
   std::vector<SnapshotList> lists(slots);
   for (SnapshotList& list : lists) list.reserve(table_.size() / slots + table_.size() / (4 * slots) + 64);
   parallel_chunks(slots, [&](std::size_t begin, std::size_t end) {
     for (std::size_t s = begin; s < end; ++s) {
       for (std::size_t p = s; p < parts.size(); p += slots) {
-        for (const auto& [id, snapshot] : parts[p]) lists[s].push_back(snapshot.get());
+        for (const auto& [id, snapshot] : parts[p]) lists[s].push_back(Listed{snapshot.get(), id.id_order()});
       }
     }
   });
@@ -672,15 +678,15 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
         // where the leading fields are.
         constexpr std::size_t kAhead = 8;
         if (i + kAhead < list.size()) {
-          const char* ahead = reinterpret_cast<const char*>(list[i + kAhead]);
+          const char* ahead = reinterpret_cast<const char*>(list[i + kAhead].snapshot);
           __builtin_prefetch(ahead, 1);
           __builtin_prefetch(ahead + 64);
           __builtin_prefetch(ahead + 128);
         }
-        const value::Snapshot* snapshot = list[i];
+        const value::Snapshot* snapshot = list[i].snapshot;
         if (!idx.key_in(view_of(*snapshot), scratch)) continue;
         value::SnapshotPtr::add_ref(snapshot);
-        run.emplace_back(std::move(scratch), value::SnapshotPtr::adopt(snapshot));
+        run.emplace_back(std::move(scratch), value::SnapshotPtr::adopt(snapshot), list[i].id_order);
       }
       runs[s] = index::OrderedIndex::rank(std::move(run));
     }

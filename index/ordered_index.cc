@@ -2,9 +2,11 @@
 #include "index/ordered_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 
 namespace snapstore::index {
 
@@ -118,10 +120,52 @@ OrderedIndex::RankedRun OrderedIndex::rank(std::vector<Entry> entries) {
   const auto& all = run.entries;
   ranking.reserve(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) ranking.push_back(Ranked{all[i].summary, all[i].id_order, i});
-  std::sort(ranking.begin(), ranking.end(), [&all](const Ranked& a, const Ranked& b) {
+  const auto less = [&all](const Ranked& a, const Ranked& b) {
     return compare_ranked(a, all[a.position], b, all[b.position]) < 0;
-  });
+  };
+  // A small run: one comparison sort.
+  constexpr std::size_t kRadixMinimum = 1024;
+  if (ranking.size() < kRadixMinimum) {
+    std::sort(ranking.begin(), ranking.end(), less);
+    return run;
+  }
+  // A large one: a radix sort by the summaries' order bits (the bytes every
+  // item shares cost no pass; a key over a field of small integers or
+  // short codes varies in a few), then a comparison sort of each run of
+  // equal bits, which only keys the summaries cannot tell apart and ties
+  // broken by id need.
+  radix_sort_by_summary(ranking);
+  for (std::size_t first = 0; first < ranking.size();) {
+    const std::uint64_t bits = ranking[first].summary.order_bits();
+    std::size_t last = first + 1;
+    while (last < ranking.size() && ranking[last].summary.order_bits() == bits) ++last;
+    if (last - first > 1) std::sort(ranking.begin() + first, ranking.begin() + last, less);
+    first = last;
+  }
   return run;
+}
+
+void OrderedIndex::radix_sort_by_summary(Ranking& ranking) {
+  // Least significant byte first; each pass is stable, so after the last
+  // one the items are in the order of the whole 64 bits.
+  constexpr std::size_t kBytes = sizeof(std::uint64_t);
+  std::vector<std::array<std::size_t, 256>> counts(kBytes);
+  for (auto& count : counts) count.fill(0);
+  for (const Ranked& item : ranking) {
+    const std::uint64_t bits = item.summary.order_bits();
+    for (std::size_t b = 0; b < kBytes; ++b) ++counts[b][(bits >> (8 * b)) & 0xff];
+  }
+  Ranking other;
+  for (std::size_t b = 0; b < kBytes; ++b) {
+    auto& count = counts[b];
+    const std::uint64_t any = (ranking.front().summary.order_bits() >> (8 * b)) & 0xff;
+    if (count[any] == ranking.size()) continue;  // every item has this byte
+    if (other.empty()) other.resize(ranking.size(), ranking.front());
+    std::size_t offset = 0;
+    for (std::size_t& c : count) offset += std::exchange(c, offset);
+    for (const Ranked& item : ranking) other[count[(item.summary.order_bits() >> (8 * b)) & 0xff]++] = item;
+    ranking.swap(other);
+  }
 }
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {

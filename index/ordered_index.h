@@ -67,6 +67,10 @@ class OrderedIndex {
         : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
       if (!summary.exact()) own_key = HeldKey::moved_from(entry_key);
     }
+    Entry(Key&& entry_key, SnapshotPtr version, const IdOrder& order)
+        : doc(std::move(version)), summary(entry_key), id_order(order) {
+      if (!summary.exact()) own_key = HeldKey::moved_from(entry_key);
+    }
 
     // The key, held only where the summary does not hold it whole: most
     // single-value keys (small numbers, short strings) need no block.
@@ -189,9 +193,10 @@ class OrderedIndex {
   // thread hands to bulk_load_ranked without moving an entry. The ranking
   // is a mapping of its own (base::PageAllocator), so a worker thread's
   // malloc arena keeps nothing of it after the build (DECISIONS D111).
+  using Ranking = std::vector<Ranked, base::PageAllocator<Ranked>>;
   struct RankedRun {
     std::vector<Entry> entries;
-    std::vector<Ranked, base::PageAllocator<Ranked>> ranking;
+    Ranking ranking;
   };
   // Ranks entries with distinct ids (as sort_entries orders them).
   static RankedRun rank(std::vector<Entry> entries);
@@ -327,6 +332,8 @@ class OrderedIndex {
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
 
+  // Sorts items by their summaries' order bits alone (stable).
+  static void radix_sort_by_summary(Ranking& ranking);
   // -1, 0 or 1 as two ranked entries (x at a, y at b) compare in index order.
   static int compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept;
 
