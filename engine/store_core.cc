@@ -641,9 +641,8 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
   // two nodes waited for one miss at a time. The lists are mappings of
   // their own (base::PageAllocator), so nothing stays in the worker's
   // malloc arena; the parts are about equal, so a slot rarely outgrows
-  // its share and a quarter more.
-  // With each snapshot, its id's order, read from the table's key (a UUID's
-  // bits) rather than parsed again from the id's text.
+  // its share and a quarter more. With each snapshot goes its id's order,
+  // read from the table's key (a UUID's bits), not parsed from the text.
   struct Listed {
     const value::Snapshot* snapshot;
     index::IdOrder id_order;
