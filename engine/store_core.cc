@@ -657,9 +657,8 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
       }
     }
   });
-  // The runs are allocated here, on the calling thread, at their final
-  // size: the workers fill them without a reallocation, so what the index
-  // keeps and what the build frees is all the main arena's.
+  // The runs' entries are mappings too, reserved at their final size and
+  // populated at once (no fault per page), and never reallocated.
   std::vector<index::OrderedIndex::RankedRun> runs(slots);
   for (std::size_t s = 0; s < slots; ++s) runs[s].entries.reserve(lists[s].size());
   parallel_chunks(slots, [&](std::size_t begin, std::size_t end) {
@@ -670,7 +669,7 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
     index::Key scratch;
     for (std::size_t s = begin; s < end; ++s) {
       const SnapshotList& list = lists[s];
-      std::vector<index::OrderedIndex::Entry>& run = runs[s].entries;
+      index::OrderedIndex::RunEntries& run = runs[s].entries;
       for (std::size_t i = 0; i < list.size(); ++i) {
         // The documents a few steps ahead are on their way while this one
         // is read: its header (count, id) and the first lines of its bytes,
@@ -687,7 +686,7 @@ void StoreCore::backfill(index::OrderedIndex& idx) const {
         value::SnapshotPtr::add_ref(snapshot);
         run.emplace_back(std::move(scratch), value::SnapshotPtr::adopt(snapshot), list[i].id_order);
       }
-      runs[s] = index::OrderedIndex::rank(std::move(run));
+      index::OrderedIndex::rank(runs[s]);
     }
   });
   idx.bulk_load_ranked(std::move(runs));

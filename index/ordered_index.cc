@@ -112,14 +112,14 @@ void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optiona
   if (new_key) entries_.insert(entries_.end(), Entry{*new_key, doc, id_order});
 }
 
-OrderedIndex::RankedRun OrderedIndex::rank(std::vector<Entry> entries) {
+void OrderedIndex::rank(RankedRun& run) { run.ranking = ranking_of(run.entries.data(), run.entries.size()); }
+
+OrderedIndex::Ranking OrderedIndex::ranking_of(const Entry* all, std::size_t count) {
   // Sorts compact items, contiguous in memory, by the entries' summaries;
   // the entries themselves are touched only where those tie.
-  RankedRun run{std::move(entries), {}};
-  auto& ranking = run.ranking;
-  const auto& all = run.entries;
-  ranking.reserve(all.size());
-  for (std::size_t i = 0; i < all.size(); ++i) ranking.push_back(Ranked{all[i].summary, all[i].id_order, i});
+  Ranking ranking;
+  ranking.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) ranking.push_back(Ranked{all[i].summary, all[i].id_order, i});
   const auto less = [&all](const Ranked& a, const Ranked& b) {
     return compare_ranked(a, all[a.position], b, all[b.position]) < 0;
   };
@@ -127,7 +127,7 @@ OrderedIndex::RankedRun OrderedIndex::rank(std::vector<Entry> entries) {
   constexpr std::size_t kRadixMinimum = 1024;
   if (ranking.size() < kRadixMinimum) {
     std::sort(ranking.begin(), ranking.end(), less);
-    return run;
+    return ranking;
   }
   // A large one: a radix sort by the summaries' order bits (the bytes every
   // item shares cost no pass; a key over a field of small integers or
@@ -142,7 +142,7 @@ OrderedIndex::RankedRun OrderedIndex::rank(std::vector<Entry> entries) {
     if (last - first > 1) std::sort(ranking.begin() + first, ranking.begin() + last, less);
     first = last;
   }
-  return run;
+  return ranking;
 }
 
 void OrderedIndex::radix_sort_by_summary(Ranking& ranking) {
@@ -169,16 +169,18 @@ void OrderedIndex::radix_sort_by_summary(Ranking& ranking) {
 }
 
 void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
-  RankedRun run = rank(std::move(entries));
-  entries.clear();
-  entries.reserve(run.entries.size());
-  for (const Ranked& item : run.ranking) entries.push_back(std::move(run.entries[item.position]));
+  const Ranking ranking = ranking_of(entries.data(), entries.size());
+  std::vector<Entry> sorted;
+  sorted.reserve(entries.size());
+  for (const Ranked& item : ranking) sorted.push_back(std::move(entries[item.position]));
+  entries = std::move(sorted);
 }
 
 void OrderedIndex::bulk_load(std::vector<Entry> entries) {
-  std::vector<RankedRun> runs;
-  runs.push_back(rank(std::move(entries)));
-  bulk_load_ranked(std::move(runs));
+  sort_entries(entries);
+  std::vector<std::vector<Entry>> runs;
+  runs.push_back(std::move(entries));
+  bulk_load_sorted(std::move(runs));
 }
 
 void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {

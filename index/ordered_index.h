@@ -190,16 +190,17 @@ class OrderedIndex {
     std::size_t position;
   };
   // Entries in any order and, in index order, where each is: what a loading
-  // thread hands to bulk_load_ranked without moving an entry. The ranking
-  // is a mapping of its own (base::PageAllocator), so a worker thread's
-  // malloc arena keeps nothing of it after the build (DECISIONS D111).
+  // thread hands to bulk_load_ranked without moving an entry. Both vectors
+  // are mappings of their own (base::PageAllocator), so a worker thread's
+  // malloc arena keeps nothing of them after the build (DECISIONS D111).
+  using RunEntries = std::vector<Entry, base::PageAllocator<Entry>>;
   using Ranking = std::vector<Ranked, base::PageAllocator<Ranked>>;
   struct RankedRun {
-    std::vector<Entry> entries;
+    RunEntries entries;
     Ranking ranking;
   };
-  // Ranks entries with distinct ids (as sort_entries orders them).
-  static RankedRun rank(std::vector<Entry> entries);
+  // Ranks run.entries, which have distinct ids (as sort_entries orders them).
+  static void rank(RankedRun& run);
 
   // Fills an empty index from ranked runs, merging them in one pass; each
   // entry is moved once, from its run into the set.
@@ -332,6 +333,8 @@ class OrderedIndex {
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
 
+  // The ranking of `count` entries with distinct ids.
+  static Ranking ranking_of(const Entry* entries, std::size_t count);
   // Sorts items by their summaries' order bits alone (stable).
   static void radix_sort_by_summary(Ranking& ranking);
   // -1, 0 or 1 as two ranked entries (x at a, y at b) compare in index order.

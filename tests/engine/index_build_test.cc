@@ -166,7 +166,7 @@ TEST_P(IndexBuildTest, UniqueBuildRefusesTheFirstDuplicate) {
 
 INSTANTIATE_TEST_SUITE_P(Sizes, IndexBuildTest, ::testing::Values(0, 1, 2, 3000, 6000));
 
-// OrderedIndex alone: bulk_load (rank, then the ranked merge) and
+// OrderedIndex alone: bulk_load (sort_entries, ranked, then the merge) and
 // bulk_load_ranked over several runs give the order replace() gives, with
 // ids of every form: canonical UUIDs (ordered by their bits), short text,
 // and long text that shares its first 16 bytes (ordered by the rest).
@@ -176,7 +176,7 @@ TEST(OrderedIndexBuild, RankedLoadsEqualReplace) {
     index::OrderedIndex grown("g", {"a", "b"});
     std::vector<index::OrderedIndex::Entry> all;
     std::vector<index::OrderedIndex::RankedRun> runs(3);
-    std::vector<std::vector<index::OrderedIndex::Entry>> parts(3);
+    std::vector<index::OrderedIndex::RunEntries> parts(3);
     for (std::size_t i = 0; i < n; ++i) {
       char uuid[64];
       std::snprintf(uuid, sizeof uuid, "%08x-0000-7000-8000-%012llx", static_cast<unsigned>(rng() % 50),
@@ -196,7 +196,10 @@ TEST(OrderedIndexBuild, RankedLoadsEqualReplace) {
     index::OrderedIndex bulk("b", {"a", "b"});
     bulk.bulk_load(std::move(all));
     index::OrderedIndex merged("m", {"a", "b"});
-    for (std::size_t r = 0; r < parts.size(); ++r) runs[r] = index::OrderedIndex::rank(std::move(parts[r]));
+    for (std::size_t r = 0; r < parts.size(); ++r) {
+      runs[r].entries = std::move(parts[r]);
+      index::OrderedIndex::rank(runs[r]);
+    }
     merged.bulk_load_ranked(std::move(runs));
     const std::vector<std::string> expected = grown.all_ids();
     ASSERT_EQ(expected.size(), n);
