@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -78,7 +78,8 @@ struct Definition {
 std::vector<Definition> definitions() {
   IndexOptions partial;
   partial.partial = IndexPredicate{"group", Value(std::int64_t{1})};
-  return {{"by_a", {"a"}, {}}, {"by_a_b", {"a", "b"}, {}}, {"by_b_a", {"b", "a"}, {}}, {"by_a_grouped", {"a"}, partial}};
+  return {
+      {"by_a", {"a"}, {}}, {"by_a_b", {"a", "b"}, {}}, {"by_b_a", {"b", "a"}, {}}, {"by_a_grouped", {"a"}, partial}};
 }
 
 // The documents the index holds, as their `n`, in its order.
@@ -183,9 +184,15 @@ TEST(OrderedIndexBuild, RankedLoadsEqualReplace) {
                     static_cast<unsigned long long>(i));
       std::string id;
       switch (i % 3) {
-        case 0: id = uuid; break;
-        case 1: id = "id" + std::to_string(rng() % 1000) + "-" + std::to_string(i); break;
-        default: id = "a-very-long-common-prefix-" + std::to_string(i); break;
+        case 0:
+          id = uuid;
+          break;
+        case 1:
+          id = "id" + std::to_string(rng() % 1000) + "-" + std::to_string(i);
+          break;
+        default:
+          id = "a-very-long-common-prefix-" + std::to_string(i);
+          break;
       }
       const index::Key key{key_value(rng), key_value(rng)};
       const value::SnapshotPtr doc = value::Snapshot::make(id, {}, 1, 1);
