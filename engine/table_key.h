@@ -106,6 +106,12 @@ class TableKey {
   }
   ~TableKey() { release(); }
 
+  // The id's order in an index entry: from the bits for a packed UUID (no
+  // text to parse), else from the text. What create_index's build reads.
+  index::IdOrder id_order() const noexcept {
+    return is_uuid() ? index::IdOrder::of_uuid(word(0), word(8)) : index::IdOrder(text());
+  }
+
   std::size_t hash() const noexcept {
     return is_uuid() ? IdProbe::hash_bits(word(0), word(8)) : IdProbe::hash_text(text());
   }

@@ -37,6 +37,10 @@ class KeySummary {
   // their own when their summary is exact.
   Value value() const noexcept;
 
+  // The bits compare() orders by, as one unsigned number: a radix sort's
+  // key. Equal numbers decide nothing unless both summaries are exact.
+  std::uint64_t order_bits() const noexcept { return bits_ & kOrderBits; }
+
   static int compare(KeySummary a, KeySummary b) noexcept {
     const std::uint64_t x = a.bits_ & kOrderBits;
     const std::uint64_t y = b.bits_ & kOrderBits;

@@ -2,9 +2,11 @@
 #include "index/ordered_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 
 namespace snapstore::index {
 
@@ -110,27 +112,67 @@ void OrderedIndex::replace_locked(std::optional<KeyValues> old_key, std::optiona
   if (new_key) entries_.insert(entries_.end(), Entry{*new_key, doc, id_order});
 }
 
-void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
+void OrderedIndex::rank(RankedRun& run) { run.ranking = ranking_of(run.entries.data(), run.entries.size()); }
+
+OrderedIndex::Ranking OrderedIndex::ranking_of(const Entry* all, std::size_t count) {
   // Sorts compact items, contiguous in memory, by the entries' summaries;
   // the entries themselves are touched only where those tie.
-  struct Item {
-    KeySummary summary;
-    IdOrder id_order;
-    std::size_t position;
+  Ranking ranking;
+  ranking.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) ranking.push_back(Ranked{all[i].summary, all[i].id_order, i});
+  const auto less = [&all](const Ranked& a, const Ranked& b) {
+    return compare_ranked(a, all[a.position], b, all[b.position]) < 0;
   };
-  std::vector<Item> items;
-  items.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) items.push_back(Item{entries[i].summary, entries[i].id_order, i});
-  std::sort(items.begin(), items.end(), [&entries](const Item& a, const Item& b) {
-    const Entry& x = entries[a.position];
-    const Entry& y = entries[b.position];
-    return EntryOrder::keys_then_ids(
-               a.summary, a.id_order, b.summary, b.id_order, [&] { return EntryOrder::compare_entry_keys(x, y); },
-               [&] { return x.id().compare(y.id()); }) < 0;
-  });
+  // A small run: one comparison sort.
+  constexpr std::size_t kRadixMinimum = 1024;
+  if (ranking.size() < kRadixMinimum) {
+    std::sort(ranking.begin(), ranking.end(), less);
+    return ranking;
+  }
+  // A large one: a radix sort by the summaries' order bits (the bytes every
+  // item shares cost no pass; a key over a field of small integers or
+  // short codes varies in a few), then a comparison sort of each run of
+  // equal bits, which only keys the summaries cannot tell apart and ties
+  // broken by id need.
+  radix_sort_by_summary(ranking);
+  for (std::size_t first = 0; first < ranking.size();) {
+    const std::uint64_t bits = ranking[first].summary.order_bits();
+    std::size_t last = first + 1;
+    while (last < ranking.size() && ranking[last].summary.order_bits() == bits) ++last;
+    if (last - first > 1) std::sort(ranking.begin() + first, ranking.begin() + last, less);
+    first = last;
+  }
+  return ranking;
+}
+
+void OrderedIndex::radix_sort_by_summary(Ranking& ranking) {
+  // Least significant byte first; each pass is stable, so after the last
+  // one the items are in the order of the whole 64 bits.
+  constexpr std::size_t kBytes = sizeof(std::uint64_t);
+  std::vector<std::array<std::size_t, 256>> counts(kBytes);
+  for (auto& count : counts) count.fill(0);
+  for (const Ranked& item : ranking) {
+    const std::uint64_t bits = item.summary.order_bits();
+    for (std::size_t b = 0; b < kBytes; ++b) ++counts[b][(bits >> (8 * b)) & 0xff];
+  }
+  Ranking other;
+  for (std::size_t b = 0; b < kBytes; ++b) {
+    auto& count = counts[b];
+    const std::uint64_t any = (ranking.front().summary.order_bits() >> (8 * b)) & 0xff;
+    if (count[any] == ranking.size()) continue;  // every item has this byte
+    if (other.empty()) other.resize(ranking.size(), ranking.front());
+    std::size_t offset = 0;
+    for (std::size_t& c : count) offset += std::exchange(c, offset);
+    for (const Ranked& item : ranking) other[count[(item.summary.order_bits() >> (8 * b)) & 0xff]++] = item;
+    ranking.swap(other);
+  }
+}
+
+void OrderedIndex::sort_entries(std::vector<Entry>& entries) {
+  const Ranking ranking = ranking_of(entries.data(), entries.size());
   std::vector<Entry> sorted;
   sorted.reserve(entries.size());
-  for (const Item& item : items) sorted.push_back(std::move(entries[item.position]));
+  for (const Ranked& item : ranking) sorted.push_back(std::move(entries[item.position]));
   entries = std::move(sorted);
 }
 
@@ -169,6 +211,49 @@ void OrderedIndex::bulk_load_sorted(std::vector<std::vector<Entry>> runs) {
       heads.pop_back();
     }
   }
+}
+
+void OrderedIndex::bulk_load_ranked(std::vector<RankedRun> runs) {
+  // bulk_load_sorted's merge, comparing the rankings' items (contiguous,
+  // read in order) and reading an entry only to move it or break a tie.
+  struct Head {
+    RankedRun* run;
+    std::size_t next;
+    const Ranked& item() const noexcept { return run->ranking[next]; }
+    const Entry& entry() const noexcept { return run->entries[item().position]; }
+  };
+  auto later = [](const Head& a, const Head& b) {
+    return compare_ranked(b.item(), b.entry(), a.item(), a.entry()) < 0;
+  };
+  std::vector<Head> heads;
+  for (auto& run : runs) {
+    if (!run.ranking.empty()) heads.push_back(Head{&run, 0});
+  }
+  std::make_heap(heads.begin(), heads.end(), later);
+  std::unique_lock lock(mutex_);
+  assert(entries_.empty());
+  while (!heads.empty()) {
+    std::pop_heap(heads.begin(), heads.end(), later);
+    Head& head = heads.back();
+    // The entry a few places on in this run is in no cache yet: it was
+    // written in table order, and is read in index order.
+    constexpr std::size_t kAhead = 8;
+    if (head.next + kAhead < head.run->ranking.size()) {
+      __builtin_prefetch(&head.run->entries[head.run->ranking[head.next + kAhead].position], 1);
+    }
+    entries_.insert(entries_.end(), std::move(head.run->entries[head.item().position]));
+    if (++head.next < head.run->ranking.size()) {
+      std::push_heap(heads.begin(), heads.end(), later);
+    } else {
+      heads.pop_back();
+    }
+  }
+}
+
+int OrderedIndex::compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept {
+  return EntryOrder::keys_then_ids(
+      a.summary, a.id_order, b.summary, b.id_order, [&] { return EntryOrder::compare_entry_keys(x, y); },
+      [&] { return x.id().compare(y.id()); });
 }
 
 OrderedIndex::Snapshots OrderedIndex::find_equal(const Key& values) const {

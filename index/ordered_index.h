@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/page_allocator.h"
 #include "value/snapshot.h"
 #include "index/held_key.h"
 #include "index/id_order.h"
@@ -64,6 +65,10 @@ class OrderedIndex {
     // Moves them instead; `entry_key` keeps its capacity for the next key.
     Entry(Key&& entry_key, SnapshotPtr version)
         : doc(std::move(version)), summary(entry_key), id_order(doc->id.view()) {
+      if (!summary.exact()) own_key = HeldKey::moved_from(entry_key);
+    }
+    Entry(Key&& entry_key, SnapshotPtr version, const IdOrder& order)
+        : doc(std::move(version)), summary(entry_key), id_order(order) {
       if (!summary.exact()) own_key = HeldKey::moved_from(entry_key);
     }
 
@@ -175,6 +180,31 @@ class OrderedIndex {
   // then id): what bulk_load_sorted takes. Loaders call it on their own
   // threads, so runs sort in parallel.
   static void sort_entries(std::vector<Entry>& entries);
+
+  // One entry's place in a ranked run: its summaries, copied from it so
+  // that sorting and merging compare compact items side by side, and its
+  // position among the run's entries.
+  struct Ranked {
+    KeySummary summary;
+    IdOrder id_order;
+    std::size_t position;
+  };
+  // Entries in any order and, in index order, where each is: what a loading
+  // thread hands to bulk_load_ranked without moving an entry. Both vectors
+  // are mappings of their own (base::PageAllocator), so a worker thread's
+  // malloc arena keeps nothing of them after the build (DECISIONS D111).
+  using RunEntries = std::vector<Entry, base::PageAllocator<Entry>>;
+  using Ranking = std::vector<Ranked, base::PageAllocator<Ranked>>;
+  struct RankedRun {
+    RunEntries entries;
+    Ranking ranking;
+  };
+  // Ranks run.entries, which have distinct ids (as sort_entries orders them).
+  static void rank(RankedRun& run);
+
+  // Fills an empty index from ranked runs, merging them in one pass; each
+  // entry is moved once, from its run into the set.
+  void bulk_load_ranked(std::vector<RankedRun> runs);
 
   // Fills an empty index from unsorted entries: sorts once, then builds,
   // which is far cheaper than inserting one at a time.
@@ -302,6 +332,13 @@ class OrderedIndex {
     }
   };
   using Entries = absl::btree_set<Entry, EntryOrder>;
+
+  // The ranking of `count` entries with distinct ids.
+  static Ranking ranking_of(const Entry* entries, std::size_t count);
+  // Sorts items by their summaries' order bits alone (stable).
+  static void radix_sort_by_summary(Ranking& ranking);
+  // -1, 0 or 1 as two ranked entries (x at a, y at b) compare in index order.
+  static int compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept;
 
   // Counts the entries in [first, last) into `tally`. Needs mutex_.
   static void tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
