@@ -14,6 +14,7 @@
 
 #include "recovery/mirror.h"
 #include "testutil/allocation_meter.h"
+#include "testutil/payload_recorder.h"
 #include "testutil/temp_dir.h"
 #include "value/msgpack_codec.h"
 #include "wal/record.h"
@@ -24,34 +25,7 @@ namespace {
 using wal::Operation;
 using wal::OpType;
 
-// Rebuilds the operations it is handed, with their LSNs; checks that keys
-// and documents are views into the payload.
-class Recorder final : public wal::PayloadVisitor {
- public:
-  explicit Recorder(std::string_view payload) : payload_(payload) {}
-  Status document(const wal::DocumentOperation& op, std::uint64_t lsn) override {
-    inside = inside && within(op.key) && (op.document.empty() || within(op.document));
-    lsns.push_back(lsn);
-    ops.push_back(Operation{op.type, std::string(op.key), op.version, std::string(op.document), {}});
-    return fail_at == ops.size() ? Status::io_error("stop") : Status::ok();
-  }
-  Status index(const Operation& op, std::uint64_t lsn) override {
-    lsns.push_back(lsn);
-    ops.push_back(op);
-    return fail_at == ops.size() ? Status::io_error("stop") : Status::ok();
-  }
-
-  std::vector<Operation> ops;
-  std::vector<std::uint64_t> lsns;
-  std::size_t fail_at = 0;  // 1-based: the visit that fails; 0: none
-  bool inside = true;
-
- private:
-  bool within(std::string_view s) const {
-    return s.data() >= payload_.data() && s.data() + s.size() <= payload_.data() + payload_.size();
-  }
-  std::string_view payload_;
-};
+using Recorder = testutil::PayloadRecorder;
 
 struct Visits {
   Status status;

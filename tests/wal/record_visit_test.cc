@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "testutil/payload_recorder.h"
 #include "wal/record.h"
 
 namespace snapstore::wal {
@@ -28,23 +29,7 @@ std::vector<Operation> ops_for(int n) {
   return ops;
 }
 
-// Rebuilds the operations from what it is handed, checking the LSNs run on.
-class Recorder final : public PayloadVisitor {
- public:
-  Status document(const DocumentOperation& op, std::uint64_t lsn) override {
-    lsns.push_back(lsn);
-    ops.push_back(Operation{op.type, std::string(op.key), op.version, std::string(op.document), {}});
-    return fail_at == ops.size() ? Status::io_error("stop") : Status::ok();
-  }
-  Status index(const Operation& op, std::uint64_t lsn) override {
-    lsns.push_back(lsn);
-    ops.push_back(op);
-    return fail_at == ops.size() ? Status::io_error("stop") : Status::ok();
-  }
-  std::vector<Operation> ops;
-  std::vector<std::uint64_t> lsns;
-  std::size_t fail_at = 0;  // 1-based: the visit that fails; 0: none
-};
+using Recorder = testutil::PayloadRecorder;
 
 TEST(RecordVisitTest, VisitsWhatDecodeFinds) {
   for (int n = 0; n < 60; ++n) {
