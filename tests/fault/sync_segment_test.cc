@@ -178,12 +178,17 @@ TEST(SyncSegmentTest, FullDiskWhileZeroingIsAStickyErrorThatLosesNothing) {
   auto env = fault::make_fault_env(wal::Env::posix(), &state);
   const std::string dir = temp / "wal";
   ASSERT_TRUE(wal::Env::posix()->create_dir(dir));
-  state.fail_call(1, fault::IoError::kEnospc, /*forever=*/false, static_cast<unsigned>(fault::IoCall::kGrow));
   auto writer = wal::LogWriter::open(env.get(), dir, 1, sync_mode(), nullptr);
   ASSERT_TRUE(writer) << writer.status().message();
-  std::uint64_t acknowledged = 0;
+  // One write acknowledged first, then the next grow (the helper's zeroing
+  // or the writer's own reserve) finds the disk full: armed after the
+  // first append, so the helper cannot fail before anything is written.
+  auto first = (*writer)->append(ops_for(0), 1);
+  ASSERT_TRUE(first) << first.status().message();
+  std::uint64_t acknowledged = *first;
+  state.fail_call(1, fault::IoError::kEnospc, /*forever=*/false, static_cast<unsigned>(fault::IoCall::kGrow));
   Status failure;
-  for (int i = 0; i < 2000 && failure.is_ok(); ++i) {
+  for (int i = 1; i < 2000 && failure.is_ok(); ++i) {
     auto lsn = (*writer)->append(ops_for(i), 1);
     if (lsn) {
       acknowledged = *lsn;
