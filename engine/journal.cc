@@ -158,12 +158,24 @@ void Journal::run_periodic_sync() {
   }
 }
 
-Result<std::uint64_t> Journal::append(const std::vector<wal::Operation>& ops) {
+Status Journal::check_appendable() const {
   if (read_only_) return Status::invalid_argument("the store at " + dir_ + " is open read-only");
   if (Status s = mirror_->error(); !s) {
     return Status::io_error("the RocksDB mirror of " + dir_ + " failed; reopen the store: " + s.message());
   }
+  return Status::ok();
+}
+
+Result<std::uint64_t> Journal::append(const std::vector<wal::Operation>& ops) {
+  if (Status s = check_appendable(); !s) return s;
   auto first = writer_->append(wal::encode_operations(ops), ops.size());
+  if (first && change_log_->enabled()) change_log_->published(writer_->durable_lsn());
+  return first;
+}
+
+Result<std::uint64_t> Journal::append(std::span<const wal::DocumentOperation> ops) {
+  if (Status s = check_appendable(); !s) return s;
+  auto first = writer_->append(ops);
   if (first && change_log_->enabled()) change_log_->published(writer_->durable_lsn());
   return first;
 }

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,9 @@ class Journal {
   // according to the durability mode. Fails with the sticky I/O error after
   // any earlier failure, and with the mirror's error once it has failed.
   Result<std::uint64_t> append(const std::vector<wal::Operation>& ops);
+  // The same for inserts, updates and deletes as views (the snapshot's
+  // bytes, the id's text), encoded once, straight into the WAL record (D115).
+  Result<std::uint64_t> append(std::span<const wal::DocumentOperation> ops);
 
   Status flush();
   Status checkpoint();
@@ -80,6 +84,8 @@ class Journal {
  private:
   Journal(std::string dir, const Options& options, wal::Env* env);
   void run_periodic_sync();
+  // Why nothing can be appended (read-only, a failed mirror), or ok.
+  Status check_appendable() const;
   // The mirror's WAL retention: the consumers' needs and bounds.
   recovery::RetentionHook retention_hook();
 

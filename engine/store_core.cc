@@ -180,7 +180,7 @@ Result<std::string_view> StoreCore::encode_document_scratch(DocumentArg doc) con
     return Status::invalid_document("a document must be an object, got " + std::string(doc.given_type));
   }
   // This thread's encoding buffer: a write copies its bytes once, into the
-  // snapshot's block (and, in a durable store, once into the WAL operation).
+  // snapshot's block (and, in a durable store, once into the WAL record).
   // A buffer grown past 1 MiB by a large document is let go at the next write.
   thread_local std::string scratch;
   constexpr std::size_t kScratchKept = std::size_t{1} << 20;
@@ -207,14 +207,15 @@ Result<std::uint64_t> StoreCore::commit(std::vector<wal::Operation>& ops) {
   return first;
 }
 
-Result<std::uint64_t> StoreCore::commit_one(wal::Operation& op) {
-  if (!journal_) return revision_.fetch_add(1, std::memory_order_acq_rel) + 1;
-  // A vector holding `op`, moved in and back out: a braced list would copy
-  // the operation, its id and its document bytes.
-  std::vector<wal::Operation> ops;
-  ops.push_back(std::move(op));
-  auto first = commit(ops);
-  op = std::move(ops[0]);
+Result<std::uint64_t> StoreCore::commit_documents(std::span<const wal::DocumentOperation> ops) {
+  if (!journal_) return revision_.fetch_add(ops.size(), std::memory_order_acq_rel) + 1;
+  auto first = journal_->append(ops);
+  if (!first) return first;
+  // Concurrent commits finish out of order: keep the highest revision.
+  const std::uint64_t last = *first + ops.size() - 1;
+  std::uint64_t seen = revision_.load(std::memory_order_acquire);
+  while (seen < last && !revision_.compare_exchange_weak(seen, last, std::memory_order_acq_rel)) {
+  }
   return first;
 }
 
@@ -332,16 +333,15 @@ Result<WriteResult> StoreCore::insert(DocumentArg doc) {
   // bytes, and the revision is a counter's.
   auto revision = [&]() -> Result<std::uint64_t> {
     if (!journal_) return revision_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    wal::Operation op{wal::OpType::kInsert, std::move(id_text), 1, std::string(*bytes), {}};
-    auto first = commit_one(op);
-    id_text = std::move(op.key);
-    return first;
+    // The WAL's leader encodes the record from these views (D115).
+    const wal::DocumentOperation op{wal::OpType::kInsert, id_text, 1, *bytes};
+    return commit_documents(std::span(&op, 1));
   }();
   if (!revision) {
     table_.erase(acc);
     return revision.status();
   }
-  auto snapshot = Snapshot::make(id_text, *bytes, 1, *revision);  // a durable commit handed the text back
+  auto snapshot = Snapshot::make(id_text, *bytes, 1, *revision);
   index::Key scratch;
   for (const auto& [name, idx] : indexes_) {
     idx->replace(std::nullopt, idx->key_in(*doc.object, scratch), snapshot, id_order);
@@ -389,8 +389,8 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
   }
 
   const std::uint64_t version = old.version + 1;
-  wal::Operation op{wal::OpType::kUpdate, old.id.str(), version, journal_ ? std::string(*bytes) : std::string(), {}};
-  auto revision = commit_one(op);
+  const wal::DocumentOperation op{wal::OpType::kUpdate, old.id.view(), version, *bytes};
+  auto revision = commit_documents(std::span(&op, 1));
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   auto snapshot = Snapshot::make(old.id, *bytes, version, *revision);
@@ -401,7 +401,7 @@ Result<WriteResult> StoreCore::update(std::string_view id, DocumentArg doc,
     idx->replace(old_keys[i++], idx->key_in(*doc.object, scratch), snapshot, id_order);
   }
   acc->second = std::move(snapshot);
-  return WriteResult{std::move(op.key), version, *revision};
+  return WriteResult{std::string(id), version, *revision};
 }
 
 Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::uint64_t> expected_version) {
@@ -418,15 +418,15 @@ Result<WriteResult> StoreCore::remove(std::string_view id, std::optional<std::ui
   if (expected_version && version != *expected_version) return version_conflict(id, *expected_version, version);
   const auto old_keys = keys_of(*acc->second);
 
-  wal::Operation op{wal::OpType::kDelete, acc->second->id.str(), version, {}, {}};
-  auto revision = commit_one(op);
+  const wal::DocumentOperation op{wal::OpType::kDelete, acc->second->id.view(), version, {}};
+  auto revision = commit_documents(std::span(&op, 1));
   if (!revision) return revision.status();
   if (snapshots_open()) keep_history(acc->second, old_keys, *revision);
   std::size_t i = 0;
   const index::IdOrder id_order(acc->second->id.view());  // once for every index
   for (const auto& [name, idx] : indexes_) idx->replace(old_keys[i++], std::nullopt, acc->second, id_order);
   table_.erase(acc);
-  return WriteResult{std::move(op.key), version, *revision};
+  return WriteResult{std::string(id), version, *revision};
 }
 
 Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
@@ -456,14 +456,28 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     }
   }
 
-  // Encode and check every document before taking any lock.
+  // Encode and check every document before taking any lock, one after
+  // another into this thread's batch buffer (no heap block per document;
+  // let go past 1 MiB at the next batch), which the snapshots and the WAL
+  // record are then copied from (D115).
   std::vector<wal::Operation> ops(n);
+  thread_local std::string encoded;
+  constexpr std::size_t kEncodedKept = std::size_t{1} << 20;
+  if (encoded.capacity() > kEncodedKept) std::string().swap(encoded);
+  encoded.clear();
+  std::vector<std::size_t> encoded_end(n, 0);  // document i is encoded[encoded_end[i - 1], encoded_end[i])
   for (std::size_t i = 0; i < n; ++i) {
-    if (entries[i].kind == Kind::kRemove) continue;
-    auto bytes = encode_document(DocumentArg{&entries[i].document, {}});
-    if (!bytes) return in_batch(i, bytes.status());
-    ops[i].document = std::move(*bytes);
+    if (entries[i].kind != Kind::kRemove) {
+      auto bytes = encode_document_scratch(DocumentArg{&entries[i].document, {}});
+      if (!bytes) return in_batch(i, bytes.status());
+      encoded.append(*bytes);
+    }
+    encoded_end[i] = encoded.size();
   }
+  const auto document_of = [&](std::size_t i) {
+    const std::size_t begin = i == 0 ? 0 : encoded_end[i - 1];
+    return std::string_view(encoded).substr(begin, encoded_end[i] - begin);
+  };
 
   // Existing targets are locked in id order, so two batches never wait on
   // each other in a cycle; a single write holds one lock and waits on none.
@@ -566,7 +580,10 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
     return s;
   }
 
-  auto first = commit(ops);
+  // The WAL's leader encodes the record from views of the operations (D115).
+  std::vector<wal::DocumentOperation> views(n);
+  for (std::size_t i = 0; i < n; ++i) views[i] = {ops[i].type, ops[i].key, ops[i].version, document_of(i)};
+  auto first = commit_documents(views);
   if (!first) {
     release_inserts();
     return first.status();
@@ -598,7 +615,7 @@ Result<std::vector<WriteResult>> StoreCore::write(const WriteBatch& batch) {
       results.push_back(WriteResult{std::move(ops[i].key), ops[i].version, revision});
       continue;
     }
-    auto snapshot = Snapshot::make(id, ops[i].document, ops[i].version, revision);
+    auto snapshot = Snapshot::make(id, document_of(i), ops[i].version, revision);
     for (const auto& [name, idx] : indexes_) {
       std::optional<index::KeyValues> old_key;
       if (entries[i].kind == Kind::kUpdate) old_key = old_keys[i][k];

@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -211,9 +212,9 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   // store (DESIGN.md write path, step 3) or counts them in memory. Returns
   // the first. On failure nothing may change.
   Result<std::uint64_t> commit(std::vector<wal::Operation>& ops);
-  // commit() of the one operation `op`; an in-memory store builds no vector.
-  // `op` keeps its strings (moved through the vector and back).
-  Result<std::uint64_t> commit_one(wal::Operation& op);
+  // commit() for inserts, updates and deletes as views: the WAL's leader
+  // encodes the record from them (D115), nothing is copied before.
+  Result<std::uint64_t> commit_documents(std::span<const wal::DocumentOperation> ops);
   // ReadOnly InvalidArgument for a read-only durable store, ok otherwise.
   Status check_writable() const;
   class OpenSink;  // the engine's load sink (store_open.cc)

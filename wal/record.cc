@@ -6,6 +6,7 @@
 
 #include <msgpack.hpp>
 
+#include <cstring>
 #include <limits>
 
 #include "codec/bounded_msgpack.h"
@@ -239,6 +240,127 @@ void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view 
   pk.pack_array(2);
   pk.pack_uint64(first_lsn);
   out.append(encoded_operations);
+}
+
+namespace {
+
+// msgpack-c's packer's forms, byte for byte (the smallest that holds the
+// value), for the few that a payload of documents uses.
+std::size_t uint_size(std::uint64_t v) {
+  if (v < 128) return 1;
+  if (v < (1ULL << 8)) return 2;
+  if (v < (1ULL << 16)) return 3;
+  if (v < (1ULL << 32)) return 5;
+  return 9;
+}
+
+char* put_be(char* out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) *out++ = static_cast<char>(v >> (8 * i));
+  return out;
+}
+
+char* put_uint(char* out, std::uint64_t v) {
+  if (v < 128) {
+    *out++ = static_cast<char>(v);
+  } else if (v < (1ULL << 8)) {
+    *out++ = static_cast<char>(0xcc);
+    *out++ = static_cast<char>(v);
+  } else if (v < (1ULL << 16)) {
+    *out++ = static_cast<char>(0xcd);
+    out = put_be(out, v, 2);
+  } else if (v < (1ULL << 32)) {
+    *out++ = static_cast<char>(0xce);
+    out = put_be(out, v, 4);
+  } else {
+    *out++ = static_cast<char>(0xcf);
+    out = put_be(out, v, 8);
+  }
+  return out;
+}
+
+std::size_t array_header_size(std::size_t n) { return n < 16 ? 1 : n < (1U << 16) ? 3 : 5; }
+
+char* put_array_header(char* out, std::size_t n) {
+  if (n < 16) {
+    *out++ = static_cast<char>(0x90 | n);
+  } else if (n < (1U << 16)) {
+    *out++ = static_cast<char>(0xdc);
+    out = put_be(out, n, 2);
+  } else {
+    *out++ = static_cast<char>(0xdd);
+    out = put_be(out, n, 4);
+  }
+  return out;
+}
+
+std::size_t str_header_size(std::size_t n) { return n < 32 ? 1 : n < (1U << 8) ? 2 : n < (1U << 16) ? 3 : 5; }
+
+char* put_str(char* out, std::string_view s) {
+  const std::size_t n = s.size();
+  if (n < 32) {
+    *out++ = static_cast<char>(0xa0 | n);
+  } else if (n < (1U << 8)) {
+    *out++ = static_cast<char>(0xd9);
+    *out++ = static_cast<char>(n);
+  } else if (n < (1U << 16)) {
+    *out++ = static_cast<char>(0xda);
+    out = put_be(out, n, 2);
+  } else {
+    *out++ = static_cast<char>(0xdb);
+    out = put_be(out, n, 4);
+  }
+  std::memcpy(out, s.data(), n);
+  return out + n;
+}
+
+std::size_t bin_header_size(std::size_t n) { return n < (1U << 8) ? 2 : n < (1U << 16) ? 3 : 5; }
+
+char* put_bin(char* out, std::string_view s) {
+  const std::size_t n = s.size();
+  if (n < (1U << 8)) {
+    *out++ = static_cast<char>(0xc4);
+    *out++ = static_cast<char>(n);
+  } else if (n < (1U << 16)) {
+    *out++ = static_cast<char>(0xc5);
+    out = put_be(out, n, 2);
+  } else {
+    *out++ = static_cast<char>(0xc6);
+    out = put_be(out, n, 4);
+  }
+  std::memcpy(out, s.data(), n);
+  return out + n;
+}
+
+}  // namespace
+
+std::size_t encoded_operations_size(std::span<const DocumentOperation> ops) {
+  std::size_t size = array_header_size(ops.size());
+  for (const DocumentOperation& op : ops) {
+    // [type, key, version (, document)]: the array's and the type's byte.
+    size += 2 + str_header_size(op.key.size()) + op.key.size() + uint_size(op.version);
+    if (has_document(op.type)) size += bin_header_size(op.document.size()) + op.document.size();
+  }
+  return size;
+}
+
+char* write_operations(std::span<const DocumentOperation> ops, char* out) {
+  out = put_array_header(out, ops.size());
+  for (const DocumentOperation& op : ops) {
+    const bool document = has_document(op.type);
+    *out++ = static_cast<char>(0x90 | (document ? 4 : 3));
+    *out++ = static_cast<char>(op.type);  // 1-3: a positive fixint
+    out = put_str(out, op.key);
+    out = put_uint(out, op.version);
+    if (document) out = put_bin(out, op.document);
+  }
+  return out;
+}
+
+std::size_t payload_header_size(std::uint64_t first_lsn) { return 1 + uint_size(first_lsn); }
+
+char* write_payload_header(std::uint64_t first_lsn, char* out) {
+  *out++ = static_cast<char>(0x92);
+  return put_uint(out, first_lsn);
 }
 
 Result<Batch> decode_payload(std::string_view payload) {

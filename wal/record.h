@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,7 @@ Result<IndexOptions> decode_index_options(std::string_view bytes);
 std::string encode_operations(const std::vector<Operation>& ops);
 // Appends the full payload: [first_lsn, <encoded operations>].
 void append_payload(std::string& out, std::uint64_t first_lsn, std::string_view encoded_operations);
+
 // Decodes a payload whose checksum has already been verified. Anything that
 // does not follow the grammar above is Corruption, and so is a first_lsn of 0
 // or a batch whose LSNs would run past 2^64-1.
@@ -82,6 +84,19 @@ struct DocumentOperation {
   std::uint64_t version = 0;
   std::string_view document;  // insert, update
 };
+
+// encode_operations() for inserts, updates and deletes given as views (the
+// snapshot's bytes, the id's text): the same bytes, written straight into
+// the record by the WAL's leader (D115), with no Operation holding copies.
+//   std::vector<char> out(encoded_operations_size(ops));
+//   write_operations(ops, out.data());  // == encode_operations(<the same as Operations>)
+std::size_t encoded_operations_size(std::span<const DocumentOperation> ops);
+// Writes exactly encoded_operations_size(ops) bytes at `out`; returns their end.
+char* write_operations(std::span<const DocumentOperation> ops, char* out);
+// The bytes of [first_lsn, ...]'s start, before the encoded operations:
+// payload_header_size(lsn) + encoded_operations_size(ops) is a payload's size.
+std::size_t payload_header_size(std::uint64_t first_lsn);
+char* write_payload_header(std::uint64_t first_lsn, char* out);
 
 // What visit_payload() calls, in operation order; a failure stops the walk
 // and is returned.

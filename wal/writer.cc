@@ -60,6 +60,8 @@ bool SegmentName::parse(std::string_view name, std::uint64_t& first_lsn) {
 
 struct LogWriter::Pending {
   std::string operations;  // encode_operations() output; empty for sync/close requests
+  std::span<const DocumentOperation> documents;  // or these, encoded by the leader into the record
+  std::size_t documents_size = 0;                // encoded_operations_size(documents)
   std::size_t op_count = 0;
   bool wants_sync = false;
   bool wants_close = false;
@@ -256,8 +258,14 @@ Status LogWriter::write_group(std::uint64_t synced_lsn, bool& synced) {
   for (const Pending* p : group_) {
     if (p->op_count == 0) continue;
     const std::size_t start = buffer_.size();
-    buffer_.resize(start + kRecordHeaderSize);
-    append_payload(buffer_, p->first_lsn, p->operations);
+    if (p->documents.empty()) {
+      buffer_.resize(start + kRecordHeaderSize);
+      append_payload(buffer_, p->first_lsn, p->operations);
+    } else {
+      // Encoded here, once, from the writer's views (D115).
+      buffer_.resize(start + kRecordHeaderSize + payload_header_size(p->first_lsn) + p->documents_size);
+      write_operations(p->documents, write_payload_header(p->first_lsn, buffer_.data() + start + kRecordHeaderSize));
+    }
     const std::size_t payload_size = buffer_.size() - start - kRecordHeaderSize;
     if (payload_size > kMaxRecordPayload) {
       return Status::invalid_argument("WAL record of " + std::to_string(payload_size) + " bytes exceeds the limit of " +
@@ -333,7 +341,11 @@ Result<std::uint64_t> LogWriter::enqueue_and_wait(Pending& pending) {
 
   // This thread leads: it writes everything queued so far as one group —
   // unless an earlier group failed, after which nothing more is written.
-  group_.assign(queue_.begin(), queue_.end());
+  if (queue_.size() == 1) {
+    group_.push_back(&pending);  // a lone writer (D115): no walk of the deque
+  } else {
+    group_.assign(queue_.begin(), queue_.end());
+  }
   if (!error_.is_ok()) {
     const Status failed = error_;
     finish_group(failed, pending);
@@ -403,6 +415,27 @@ Result<std::uint64_t> LogWriter::append(std::string encoded_operations, std::siz
   Pending pending;
   pending.operations = std::move(encoded_operations);
   pending.op_count = op_count;
+  return enqueue_and_wait(pending);
+}
+
+Result<std::uint64_t> LogWriter::append(std::span<const DocumentOperation> ops) {
+  if (ops.empty()) return Status::invalid_argument("a WAL batch needs at least one operation");
+  for (const DocumentOperation& op : ops) {
+    if (op.type != OpType::kInsert && op.type != OpType::kUpdate && op.type != OpType::kDelete) {
+      return Status::invalid_argument("a WAL batch of documents holds operation type " +
+                                      std::to_string(static_cast<unsigned>(op.type)) +
+                                      ", which is not an insert, update or delete");
+    }
+  }
+  Pending pending;
+  pending.documents = ops;
+  pending.documents_size = encoded_operations_size(ops);
+  pending.op_count = ops.size();
+  // Refused here, before it takes LSNs, as above.
+  if (pending.documents_size + 32 > kMaxRecordPayload) {
+    return Status::invalid_argument("a WAL batch of " + std::to_string(pending.documents_size) +
+                                    " bytes exceeds the record limit of " + std::to_string(kMaxRecordPayload));
+  }
   return enqueue_and_wait(pending);
 }
 

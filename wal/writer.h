@@ -55,6 +55,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -62,6 +63,7 @@
 
 #include "snapstore/status.h"
 #include "wal/env.h"
+#include "wal/record.h"
 
 namespace snapstore::wal {
 
@@ -113,6 +115,13 @@ class LogWriter {
   // encode_operations). Returns its first LSN once written — and durable, in
   // sync_every_group mode.
   Result<std::uint64_t> append(std::string encoded_operations, std::size_t op_count);
+  // The same for inserts, updates and deletes given as views (D115): the
+  // leader writes their bytes (write_operations) straight into the record,
+  // so nothing is copied before then. The views must stay valid until this
+  // returns; the record's bytes are those of the append above.
+  //   wal::DocumentOperation op{wal::OpType::kInsert, id, 1, document_bytes};
+  //   auto lsn = writer->append(std::span(&op, 1));
+  Result<std::uint64_t> append(std::span<const DocumentOperation> ops);
 
   // Makes everything appended so far durable; returns once it is.
   Status sync();

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <span>
 #include <thread>
 #include <utility>
 
@@ -708,6 +709,151 @@ TEST_F(WalTest, OversizedBatchIsRefusedWithoutBreakingTheLog) {
   auto lsn = (*writer)->append(encode_operations(ops), ops.size());
   ASSERT_TRUE(lsn.is_ok()) << lsn.status().message();
   EXPECT_EQ(*lsn, 1U);  // the refused batch took no LSN
+}
+
+
+// ---- Documents encoded by the leader (D115) ------------------------------
+
+// Lengths on both sides of every msgpack size class a key (fixstr, str8,
+// str16, str32) or a document (bin8, bin16, bin32) can take.
+const std::vector<std::size_t> kLengths = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
+// Versions and LSNs on both sides of every unsigned form (fixint, uint8-64).
+const std::vector<std::uint64_t> kNumbers = {0,           1,           127,          128,
+                                             255,         256,         65535,        65536,
+                                             0xFFFFFFFFU, 0x100000000, UINT64_MAX - 1, UINT64_MAX};
+
+// The views a writer hands over for `ops` (documents only).
+std::vector<DocumentOperation> views_of(const std::vector<Operation>& ops) {
+  std::vector<DocumentOperation> views;
+  for (const Operation& op : ops) views.push_back({op.type, op.key, op.version, op.document});
+  return views;
+}
+
+std::string written_operations(const std::vector<Operation>& ops) {
+  const std::vector<DocumentOperation> views = views_of(ops);
+  std::string out(encoded_operations_size(views), '\0');
+  char* end = write_operations(views, out.data());
+  EXPECT_EQ(end, out.data() + out.size());
+  return out;
+}
+
+TEST(RecordCodecTest, WrittenOperationsAreTheEncodedOnesForEveryKindAndSizeClass) {
+  std::mt19937 rng(115);
+  for (const OpType type : {OpType::kInsert, OpType::kUpdate, OpType::kDelete}) {
+    const bool document = type != OpType::kDelete;
+    for (const std::size_t key_length : kLengths) {
+      for (const std::size_t document_length : kLengths) {
+        if (!document && document_length > 0) continue;
+        const std::uint64_t version = kNumbers[rng() % kNumbers.size()];
+        const std::vector<Operation> ops = {
+            Operation{type, std::string(key_length, 'k'), version, std::string(document_length, '\xc4'), {}}};
+        ASSERT_EQ(written_operations(ops), encode_operations(ops))
+            << static_cast<int>(type) << " key " << key_length << " document " << document_length;
+      }
+    }
+    for (const std::uint64_t version : kNumbers) {
+      const std::vector<Operation> ops = {
+          Operation{type, "id", version, document ? std::string("\x81\xa1k\x01") : std::string(), {}}};
+      ASSERT_EQ(written_operations(ops), encode_operations(ops)) << static_cast<int>(type) << " version " << version;
+    }
+  }
+}
+
+TEST(RecordCodecTest, WrittenBatchesAreTheEncodedOnesFromOneToManyOperations) {
+  std::mt19937 rng(1150);
+  for (const std::size_t count : {1, 2, 15, 16, 17, 100, 999, 1000, 65535, 65536}) {
+    std::vector<Operation> ops;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto type = static_cast<OpType>(1 + rng() % 3);
+      // Large keys and documents in the short batches only: the long ones
+      // test the array's own size classes.
+      const std::size_t key_length = count <= 100 ? kLengths[rng() % kLengths.size()] : rng() % 40;
+      const std::size_t document_length =
+          type == OpType::kDelete ? 0 : count <= 100 ? kLengths[rng() % kLengths.size()] : rng() % 300;
+      ops.push_back(Operation{type, std::string(key_length, static_cast<char>('a' + i % 26)),
+                              kNumbers[rng() % kNumbers.size()], std::string(document_length, 'd'), {}});
+    }
+    const std::string written = written_operations(ops);
+    ASSERT_EQ(written, encode_operations(ops)) << count;
+    for (const std::uint64_t lsn : kNumbers) {
+      std::string old_payload;
+      append_payload(old_payload, lsn, encode_operations(ops));
+      std::string payload(payload_header_size(lsn), '\0');
+      EXPECT_EQ(write_payload_header(lsn, payload.data()), payload.data() + payload.size());
+      payload += written;
+      ASSERT_EQ(payload, old_payload) << count << " at LSN " << lsn;
+    }
+  }
+}
+
+// The whole segment a writer leaves, written by appending encoded strings
+// and by appending views, mapped and written (the `sync` path), and what the
+// listener (the mirror, the change feed) is handed: the same bytes.
+TEST(WalDocumentAppendTest, SegmentsAndListenedPayloadsAreTheEncodedAppendsBytes) {
+  std::mt19937 rng(11500);
+  std::vector<std::vector<Operation>> batches;
+  for (int b = 0; b < 60; ++b) {
+    std::vector<Operation> ops;
+    const std::size_t count = b % 10 == 9 ? 1000 : 1 + rng() % 20;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto type = static_cast<OpType>(1 + rng() % 3);
+      const std::size_t length = type == OpType::kDelete ? 0 : b == 7 ? 70000 : rng() % 400;
+      ops.push_back(Operation{type, "id-" + std::to_string(rng() % 100000), 1 + rng() % 100000,
+                              std::string(length, static_cast<char>(rng())), {}});
+    }
+    batches.push_back(std::move(ops));
+  }
+  for (const bool sync : {false, true}) {
+    WriterOptions options;
+    options.sync_every_group = sync;
+    options.segment_bytes = 256 << 10;  // a few rotations
+    std::vector<std::string> segments[2];
+    std::vector<std::string> heard[2];
+    for (const bool views : {false, true}) {
+      TempDir dir;
+      auto writer = LogWriter::open(Env::posix(), dir.path(), 3, options,
+                                    [&](std::uint64_t, std::uint64_t, std::string_view payload) {
+                                      heard[views].emplace_back(payload);
+                                    });
+      ASSERT_TRUE(writer.is_ok()) << writer.status().message();
+      for (const auto& ops : batches) {
+        const std::vector<DocumentOperation> document_ops = views_of(ops);
+        auto lsn = views ? (*writer)->append(std::span<const DocumentOperation>(document_ops))
+                         : (*writer)->append(encode_operations(ops), ops.size());
+        ASSERT_TRUE(lsn.is_ok()) << lsn.status().message();
+      }
+      ASSERT_TRUE((*writer)->close().is_ok());
+      auto listed = list_segments(Env::posix(), dir.path());
+      ASSERT_TRUE(listed.is_ok());
+      for (const SegmentInfo& segment : *listed) segments[views].push_back(read_bytes(segment.path));
+    }
+    ASSERT_GT(segments[0].size(), 1U) << sync;
+    EXPECT_EQ(segments[0], segments[1]) << sync;
+    EXPECT_EQ(heard[0], heard[1]) << sync;
+    EXPECT_EQ(heard[1].size(), batches.size());
+  }
+}
+
+TEST(WalDocumentAppendTest, IndexOperationsAndOversizedBatchesAreRefusedBeforeTakingAnLsn) {
+  TempDir dir;
+  auto writer = LogWriter::open(Env::posix(), dir.path(), 1, WriterOptions{}, nullptr);
+  ASSERT_TRUE(writer.is_ok());
+  EXPECT_EQ((*writer)->append(std::span<const DocumentOperation>()).code(), StatusCode::kInvalidArgument);
+  const DocumentOperation index_op{OpType::kCreateIndex, "by_k", 0, {}};
+  const auto refused = (*writer)->append(std::span(&index_op, 1));
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("operation type 4"), std::string::npos) << refused.status().message();
+  // Two halves of the limit: each fits a record, both together do not.
+  const std::string half(kMaxRecordPayload / 2, 'x');
+  const DocumentOperation huge[2] = {{OpType::kInsert, "a", 1, half}, {OpType::kInsert, "b", 1, half}};
+  const auto too_big = (*writer)->append(std::span<const DocumentOperation>(huge));
+  EXPECT_EQ(too_big.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_big.status().message().find("exceeds the record limit"), std::string::npos);
+  const DocumentOperation small{OpType::kInsert, "c", 1, "\x80"};
+  auto lsn = (*writer)->append(std::span(&small, 1));
+  ASSERT_TRUE(lsn.is_ok()) << lsn.status().message();
+  EXPECT_EQ(*lsn, 1U);  // nothing refused took an LSN
+  ASSERT_TRUE((*writer)->close().is_ok());
 }
 
 }  // namespace
