@@ -65,13 +65,13 @@ TEST(MappedWalTest, MappedSegmentsHoldTheBytesOfWrittenOnes) {
   EXPECT_EQ(wal::Env::posix()->list_dir(dirs[1])->size(), names->size());
 }
 
-// Records of a page or more go through pwrite() into the mapped file, the
+// Records of 1 KiB or more go through pwrite() into the mapped file, the
 // smaller ones through the mapping (D117): any mix of the two, a record
 // ending or starting mid-page after the other kind, holds the written
 // segment's bytes, and the reader visits every record of both.
 TEST(MappedWalTest, RecordsWrittenAndStoredThroughTheMappingInTurnHoldTheSameBytes) {
   TempDir temp;
-  const std::size_t sizes[] = {40, 4000, 4096, 40, 4097, 10, 30000, 4095, 40, 8191, 40, 65536, 1, 200};
+  const std::size_t sizes[] = {40, 1000, 1024, 40, 4097, 10, 30000, 960, 40, 8191, 40, 65536, 1, 4000, 200};
   std::vector<std::string> dirs;
   for (const bool mapped : {false, true}) {
     const std::string dir = temp / (mapped ? "mapped" : "written");
