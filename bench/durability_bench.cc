@@ -1,6 +1,8 @@
 // durability_bench.cc: write throughput of durable stores in each durability
 // mode with 1, 4 and 16 writer threads, next to raw RocksDB Put of the same
-// document bytes with sync=true and sync=false, in the same run.
+// document bytes with sync=true and sync=false, in the same run; and the
+// WAL's own append of records of one size to a segment, mapped (none and
+// periodic) or written (sync), without the engine (D117).
 //
 //   durability_bench                                   the full run
 //   durability_bench --benchmark_filter=insert         one family
@@ -23,6 +25,7 @@
 #include "bench/documents.h"
 #include "snapstore/store.h"
 #include "value/msgpack_codec.h"
+#include "wal/env.h"
 
 namespace {
 
@@ -165,6 +168,49 @@ void bench_rocksdb_put(benchmark::State& state) {
   }
 }
 
+// Appends records of range(1) bytes to a 64 MiB segment file created as the
+// LogWriter creates one (mapped: reserved up to 1 MiB ahead, as
+// kMaxMappedStep allows), a fresh file per 64 MiB. Bytes/s counts records.
+void bench_segment_append(benchmark::State& state) {
+  const bool mapped = state.range(0) != 0;
+  const std::string record(static_cast<std::size_t>(state.range(1)), 'r');
+  constexpr std::uint64_t kFileBytes = 64 << 20;
+  constexpr std::uint64_t kStep = 1 << 20;
+  snapstore::wal::Env* env = snapstore::wal::Env::posix();
+  g_dir = fresh_dir("segment");
+  if (!env->create_dir(g_dir)) bench::die("create " + g_dir);
+  std::unique_ptr<snapstore::wal::WritableFile> file;
+  std::uint64_t size = 0;
+  int files = 0;
+  for (auto _ : state) {
+    if (file == nullptr || size + record.size() > kFileBytes) {
+      state.PauseTiming();
+      if (file != nullptr && !file->close()) bench::die("close");
+      const std::string path = g_dir + "/" + std::to_string(files++) + ".log";
+      auto created = mapped ? env->create_mapped_file(path, kFileBytes) : env->create_file(path);
+      if (!created) bench::die(created.status().message());
+      file = std::move(*created);
+      size = 0;
+      state.ResumeTiming();
+    }
+    size += record.size();
+    if (mapped) {
+      if (auto s = file->reserve(std::min(kFileBytes, (size + kStep - 1) / kStep * kStep), size); !s) {
+        state.SkipWithError(s.message().c_str());
+        break;
+      }
+    }
+    if (auto s = file->append(record); !s) {
+      state.SkipWithError(s.message().c_str());
+      break;
+    }
+  }
+  if (file != nullptr) (void)file->close();
+  std::filesystem::remove_all(g_dir);
+  state.SetLabel(mapped ? "mapped" : "written");
+  state.SetBytesProcessed(state.iterations() * state.range(1));
+}
+
 void modes(benchmark::internal::Benchmark* b) {
   for (const auto mode : {Durability::kSync, Durability::kPeriodic, Durability::kNone}) {
     b->Arg(static_cast<int>(mode));
@@ -177,6 +223,11 @@ void modes(benchmark::internal::Benchmark* b) {
 BENCHMARK(bench_insert)->Name("insert")->Apply(modes);
 BENCHMARK(bench_update)->Name("update")->Apply(modes);
 BENCHMARK(bench_remove)->Name("remove")->Apply(modes)->Iterations(300);
+BENCHMARK(bench_segment_append)
+    ->Name("segment_append")
+    ->ArgNames({"mapped", "bytes"})
+    ->ArgsProduct({{1, 0}, {250, 1024, 4096, 25000}})
+    ->Threads(1);
 BENCHMARK(bench_rocksdb_put)->Name("rocksdb_put")->Arg(1)->Arg(0)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
 
 BENCHMARK_MAIN();

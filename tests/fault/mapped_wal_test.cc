@@ -65,6 +65,44 @@ TEST(MappedWalTest, MappedSegmentsHoldTheBytesOfWrittenOnes) {
   EXPECT_EQ(wal::Env::posix()->list_dir(dirs[1])->size(), names->size());
 }
 
+// Records of 1 KiB or more go through pwrite() into the mapped file, the
+// smaller ones through the mapping (D117): any mix of the two, a record
+// ending or starting mid-page after the other kind, holds the written
+// segment's bytes, and the reader visits every record of both.
+TEST(MappedWalTest, RecordsWrittenAndStoredThroughTheMappingInTurnHoldTheSameBytes) {
+  TempDir temp;
+  const std::size_t sizes[] = {40, 1000, 1024, 40, 4097, 10, 30000, 960, 40, 8191, 40, 65536, 1, 4000, 200};
+  std::vector<std::string> dirs;
+  for (const bool mapped : {false, true}) {
+    const std::string dir = temp / (mapped ? "mapped" : "written");
+    ASSERT_TRUE(wal::Env::posix()->create_dir(dir));
+    auto writer = wal::LogWriter::open(wal::Env::posix(), dir, 1, none_mode(mapped, 256 << 10), nullptr);
+    ASSERT_TRUE(writer) << writer.status().message();
+    int n = 0;
+    for (int round = 0; round < 6; ++round) {
+      for (const std::size_t bytes : sizes) ASSERT_TRUE((*writer)->append(ops_for(n++, bytes + round), 1));
+    }
+    ASSERT_TRUE((*writer)->close());
+    dirs.push_back(dir);
+  }
+  auto names = wal::Env::posix()->list_dir(dirs[0]);
+  ASSERT_TRUE(names);
+  EXPECT_GT(names->size(), 1U);
+  for (const std::string& name : *names) {
+    EXPECT_EQ(read_bytes(wal::join_path(dirs[1], name)), read_bytes(wal::join_path(dirs[0], name))) << name;
+  }
+  std::vector<std::size_t> document_sizes;
+  auto read = wal::read_log(wal::Env::posix(), dirs[1], 0, [&](const wal::Batch& batch) {
+    for (const wal::Operation& op : batch.ops) document_sizes.push_back(op.document.size());
+    return Status::ok();
+  });
+  ASSERT_TRUE(read) << read.status().message();
+  ASSERT_EQ(document_sizes.size(), 6 * std::size(sizes));
+  for (std::size_t i = 0; i < document_sizes.size(); ++i) {
+    EXPECT_EQ(document_sizes[i], sizes[i % std::size(sizes)] + i / std::size(sizes)) << i;
+  }
+}
+
 TEST(MappedWalTest, LiveSegmentEndsInZerosThatReadersTakeForPreallocatedSpace) {
   TempDir temp;
   const std::string dir = temp.path();
