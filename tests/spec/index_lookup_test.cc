@@ -412,5 +412,69 @@ TEST_P(SpecTest, RNG_14_BoundContentsNeverCauseErrors) {
   }
 }
 
+// A lookup's deep copies are its views decoded one by one: the same documents
+// in the same (index) order, with the same ids, versions and revisions.
+void expect_views_decoded(const Result<std::vector<DocumentResult>>& copies,
+                          const Result<std::vector<DocumentView>>& views, std::size_t expected) {
+  ASSERT_TRUE(static_cast<bool>(copies)) << copies.status().message();
+  ASSERT_TRUE(static_cast<bool>(views)) << views.status().message();
+  ASSERT_EQ(copies->size(), expected);
+  ASSERT_EQ(views->size(), expected);
+  for (std::size_t i = 0; i < expected; ++i) {
+    const DocumentResult one = (*views)[i].to_result();
+    const DocumentResult& copy = (*copies)[i];
+    ASSERT_EQ(copy.id, one.id) << "at " << i;
+    ASSERT_EQ(copy.version, one.version) << "at " << i;
+    ASSERT_EQ(copy.revision, one.revision) << "at " << i;
+    ASSERT_TRUE(copy.data == one.data) << "at " << i;
+  }
+}
+
+TEST_P(SpecTest, LKP_08_DeepCopiesAreTheViewsDecodedInIndexOrder) {
+  must(store_.create_index("k", {"k"}));
+  must(store_.create_index("n", {"n"}));
+  // Keys interleaved with the insertion order, and updated documents, so
+  // that neither the table's order nor the order in memory is the index's.
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = i % 3 == 0 ? "many" : (i % 3 == 1 ? "other" : "more");
+    const std::string id = must(store_.insert(Document{{"k", key}, {"n", 299 - i}, {"tags", Array{i, "t"}}})).id;
+    if (i % 7 == 0) must(store_.update(id, Document{{"k", key}, {"n", 299 - i}, {"nested", Document{{"i", i}}}}));
+  }
+  must(store_.insert(Document{{"k", "one"}, {"n", 1000}}));
+  for (const std::string key : {"absent", "one", "many", "other"}) {
+    const std::size_t expected = key == "absent" ? 0 : key == "one" ? 1 : 100;
+    expect_views_decoded(store_.lookup("k", {key}), store_.lookup_view("k", {key}), expected);
+  }
+  // Ranges at both ends of the index, in the middle, and all of it.
+  const std::vector<std::pair<IndexKey, IndexKey>> ranges = {
+      {{}, {0}}, {{}, {9}}, {{290}, {}}, {{1000}, {}}, {{100}, {199}}, {{}, {}}, {{2000}, {}}};
+  const std::vector<std::size_t> sizes = {1, 10, 11, 1, 100, 301, 0};
+  for (std::size_t r = 0; r < ranges.size(); ++r) {
+    const auto& [min, max] = ranges[r];
+    expect_views_decoded(store_.lookup_range("n", min, max), store_.lookup_range_view("n", min, max), sizes[r]);
+  }
+}
+
+// 100k documents in one result, by lookup and by range (in memory: the
+// durable kind adds nothing to a read).
+TEST(SpecLookup, LKP_09_OneHundredThousandDeepCopiesAreTheirViews) {
+  Store store = must(Store::open_in_memory());
+  must(store.create_index("k", {"k"}));
+  must(store.create_index("n", {"n"}));
+  constexpr int kDocuments = 100'000;
+  for (int first = 0; first < kDocuments; first += 10'000) {
+    WriteBatch batch;
+    for (int i = first; i < first + 10'000; ++i) batch.insert(Document{{"k", "same"}, {"n", kDocuments - i}});
+    must(store.write(batch));
+  }
+  expect_views_decoded(store.lookup("k", {"same"}), store.lookup_view("k", {"same"}), kDocuments);
+  expect_views_decoded(store.lookup_range("n", {}, {}), store.lookup_range_view("n", {}, {}), kDocuments);
+  const auto low = must(store.lookup_range("n", {}, {2}));
+  ASSERT_EQ(low.size(), 2u);
+  EXPECT_EQ(low[0].data.at("n").as_int(), 1);
+  EXPECT_EQ(low[1].data.at("n").as_int(), 2);
+}
+
 }  // namespace
 }  // namespace snapstore
