@@ -438,7 +438,7 @@ void expect_views_decoded(const Result<std::vector<DocumentResult>>& copies,
   EXPECT_EQ(first_difference(*copies, *views), "");
 }
 
-TEST_P(SpecTest, LKP_08_DeepCopiesAreTheViewsDecodedInIndexOrder) {
+TEST_P(SpecTest, DeepCopiesAreTheViewsDecodedInIndexOrder) {
   must(store_.create_index("k", {"k"}));
   must(store_.create_index("n", {"n"}));
   // Keys interleaved with the insertion order, and updated documents, so
@@ -467,7 +467,7 @@ TEST_P(SpecTest, LKP_08_DeepCopiesAreTheViewsDecodedInIndexOrder) {
 // 20k documents in one result, twice the benchmark's lookups, by lookup and
 // by range (in memory: the durable kind adds nothing to a read). 100k cost
 // 9 s under ASan.
-TEST(SpecLookup, LKP_09_ALargeResultsDeepCopiesAreItsViews) {
+TEST(SpecLookup, ALargeResultsDeepCopiesAreItsViews) {
   Store store = must(Store::open_in_memory());
   must(store.create_index("k", {"k"}));
   constexpr int kDocuments = 20'000;
