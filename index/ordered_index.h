@@ -341,6 +341,9 @@ class OrderedIndex {
   static int compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept;
 
   // Counts the entries in [first, last) into `tally`. Needs mutex_.
+  // Appends the `count` documents of [first, last) to the empty `found`.
+  static void copy_docs(Entries::const_iterator first, Entries::const_iterator last, std::size_t count,
+                        Snapshots& found);
   static void tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
                             Tally& tally);
 

@@ -91,6 +91,25 @@ TEST_F(OrderedIndexTest, AnUnchangedKeyPointsAtTheNewVersion) {
   EXPECT_EQ(idx_.size(), 1U);
 }
 
+// A search counts its entries and takes one block of the exact size, not a
+// vector grown by doubling (D116); the results stay in index order.
+TEST_F(OrderedIndexTest, SearchesReserveExactlyWhatTheyFind) {
+  for (int i = 0; i < 1000; ++i) add("d" + std::to_string(1000 + i), {"A", i % 3});
+  const auto equal = idx_.find_equal({"A", 1});
+  EXPECT_EQ(equal.size(), 333U);
+  EXPECT_EQ(equal.capacity(), equal.size());
+  const auto all = idx_.find_range({}, {});
+  EXPECT_EQ(all.size(), 1000U);
+  EXPECT_EQ(all.capacity(), all.size());
+  const auto tail = idx_.find_range({"A", 2}, {});
+  EXPECT_EQ(tail.size(), 333U);
+  EXPECT_EQ(tail.capacity(), tail.size());
+  Ids expected;
+  for (int i = 1; i < 1000; i += 3) expected.push_back("d" + std::to_string(1000 + i));
+  EXPECT_EQ(ids_of(equal), expected);
+  EXPECT_TRUE(idx_.find_range({"B"}, {}).empty());
+}
+
 TEST_F(OrderedIndexTest, TiesComeInIdOrder) {
   add("c", {"A", 1});
   add("a", {"A", 1});
