@@ -61,8 +61,10 @@ void bench_dependent_load(benchmark::State& state) {
   ::munmap(memory, bytes);
 }
 
-// Stores one byte to each of a fresh mapping's pages; the timer counts pages.
-void bench_first_touch(benchmark::State& state) {
+// Stores one byte to each page of fresh 64 MiB mappings that `map_fresh`
+// makes (nullptr: it failed); the timer counts pages, not the mapping.
+template <typename MapFresh>
+void store_to_fresh_pages(benchmark::State& state, const MapFresh& map_fresh, const char* failure) {
   constexpr std::size_t kBytes = 64 << 20;
   char* memory = nullptr;
   std::size_t page = kBytes / kPage;
@@ -70,11 +72,11 @@ void bench_first_touch(benchmark::State& state) {
     if (page == kBytes / kPage) {
       state.PauseTiming();
       if (memory != nullptr) ::munmap(memory, kBytes);
-      memory = map_anonymous(kBytes);
+      memory = map_fresh(kBytes);
       page = 0;
       state.ResumeTiming();
       if (memory == nullptr) {
-        state.SkipWithError("mmap failed");
+        state.SkipWithError(failure);
         break;
       }
     }
@@ -83,34 +85,25 @@ void bench_first_touch(benchmark::State& state) {
   if (memory != nullptr) ::munmap(memory, kBytes);
 }
 
+void bench_first_touch(benchmark::State& state) { store_to_fresh_pages(state, map_anonymous, "mmap failed"); }
+
 // The same through a MAP_SHARED mapping of a fallocate'd file in $TMPDIR.
 void bench_shared_file_store(benchmark::State& state) {
-  constexpr std::size_t kBytes = 64 << 20;
   const char* base = std::getenv("TMPDIR");
   const std::string path = std::string(base != nullptr ? base : "/tmp") + "/snapstore-machine-bench-" +
                            std::to_string(::getpid());
   int fd = -1;
-  char* memory = nullptr;
-  std::size_t page = kBytes / kPage;
-  for (auto _ : state) {
-    if (page == kBytes / kPage) {
-      state.PauseTiming();
-      if (memory != nullptr) ::munmap(memory, kBytes);
-      if (fd >= 0) ::close(fd);
-      fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-      const bool ready = fd >= 0 && ::fallocate(fd, 0, 0, kBytes) == 0;
-      void* p = ready ? ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
-      memory = p == MAP_FAILED ? nullptr : static_cast<char*>(p);
-      page = 0;
-      state.ResumeTiming();
-      if (memory == nullptr) {
-        state.SkipWithError(("cannot map a fallocate'd file at " + path).c_str());
-        break;
-      }
-    }
-    memory[page++ * kPage] = 1;
-  }
-  if (memory != nullptr) ::munmap(memory, kBytes);
+  const std::string failure = "cannot map a fallocate'd file at " + path;
+  store_to_fresh_pages(
+      state,
+      [&](std::size_t bytes) -> char* {
+        if (fd >= 0) ::close(fd);
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) != 0) return nullptr;
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+      },
+      failure.c_str());
   if (fd >= 0) ::close(fd);
   ::unlink(path.c_str());
 }

@@ -198,25 +198,22 @@ Result<std::string_view> StoreCore::encode_document_scratch(DocumentArg doc) con
 Result<std::uint64_t> StoreCore::commit(std::vector<wal::Operation>& ops) {
   if (!journal_) return revision_.fetch_add(ops.size(), std::memory_order_acq_rel) + 1;
   auto first = journal_->append(ops);
-  if (!first) return first;
-  // Concurrent commits finish out of order: keep the highest revision.
-  const std::uint64_t last = *first + ops.size() - 1;
-  std::uint64_t seen = revision_.load(std::memory_order_acquire);
-  while (seen < last && !revision_.compare_exchange_weak(seen, last, std::memory_order_acq_rel)) {
-  }
+  if (first) note_committed(*first + ops.size() - 1);
   return first;
 }
 
 Result<std::uint64_t> StoreCore::commit_documents(std::span<const wal::DocumentOperation> ops) {
   if (!journal_) return revision_.fetch_add(ops.size(), std::memory_order_acq_rel) + 1;
   auto first = journal_->append(ops);
-  if (!first) return first;
+  if (first) note_committed(*first + ops.size() - 1);
+  return first;
+}
+
+void StoreCore::note_committed(std::uint64_t last) {
   // Concurrent commits finish out of order: keep the highest revision.
-  const std::uint64_t last = *first + ops.size() - 1;
   std::uint64_t seen = revision_.load(std::memory_order_acquire);
   while (seen < last && !revision_.compare_exchange_weak(seen, last, std::memory_order_acq_rel)) {
   }
-  return first;
 }
 
 Status StoreCore::check_writable() const {

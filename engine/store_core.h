@@ -215,6 +215,8 @@ class StoreCore : public std::enable_shared_from_this<StoreCore> {
   // commit() for inserts, updates and deletes as views: the WAL's leader
   // encodes the record from them (D115), nothing is copied before.
   Result<std::uint64_t> commit_documents(std::span<const wal::DocumentOperation> ops);
+  // Raises the store's revision to `last`, the last LSN of a durable commit.
+  void note_committed(std::uint64_t last);
   // ReadOnly InvalidArgument for a read-only durable store, ok otherwise.
   Status check_writable() const;
   class OpenSink;  // the engine's load sink (store_open.cc)

@@ -340,10 +340,11 @@ class OrderedIndex {
   // -1, 0 or 1 as two ranked entries (x at a, y at b) compare in index order.
   static int compare_ranked(const Ranked& a, const Entry& x, const Ranked& b, const Entry& y) noexcept;
 
-  // Counts the entries in [first, last) into `tally`. Needs mutex_.
-  // Appends the `count` documents of [first, last) to the empty `found`.
+  // Appends the `count` documents of [first, last) to the empty `found`,
+  // reserved once (D116). Needs mutex_.
   static void copy_docs(Entries::const_iterator first, Entries::const_iterator last, std::size_t count,
                         Snapshots& found);
+  // Counts the entries in [first, last) into `tally`. Needs mutex_.
   static void tally_between(Entries::const_iterator first, Entries::const_iterator last, bool distinct_keys,
                             Tally& tally);
 
