@@ -95,7 +95,7 @@ class StoreCore::OpenSink final : public RecoverySink {
                                 [&](std::size_t i) {
                                   auto idx = std::make_shared<index::OrderedIndex>(
                                       *defs[i].first, defs[i].second->fields, defs[i].second->options);
-                                  idx->bulk_load_sorted(std::move(runs_[i]));
+                                  idx->bulk_load_ranked(std::move(runs_[i]));
                                   built[i] = std::move(idx);
                                 });
         !s) {
@@ -187,7 +187,7 @@ class StoreCore::OpenSink final : public RecoverySink {
     next_progress_.store((Clock::now() + interval).time_since_epoch().count(), std::memory_order_release);
   }
 
-  void add_runs(std::vector<std::vector<index::OrderedIndex::Entry>> runs) {
+  void add_runs(std::vector<index::OrderedIndex::RankedRun> runs) {
     std::lock_guard lock(runs_mutex_);
     for (std::size_t i = 0; i < runs.size(); ++i) runs_[i].push_back(std::move(runs[i]));
   }
@@ -207,7 +207,7 @@ class StoreCore::OpenSink final : public RecoverySink {
   std::uint64_t indexes_loaded_ = 0;
 
   std::mutex runs_mutex_;
-  std::vector<std::vector<std::vector<index::OrderedIndex::Entry>>> runs_;  // [index][loader]; guarded by runs_mutex_
+  std::vector<std::vector<index::OrderedIndex::RankedRun>> runs_;  // [index][loader]; guarded by runs_mutex_
 
   std::atomic<std::uint64_t> documents_loaded_{0};
   std::atomic<std::uint64_t> bytes_loaded_{0};
@@ -227,7 +227,7 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
     const ValueView data = view_of(*snapshot);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       if (index::member_key_values(data, recovery_.paths_[i], recovery_.predicates_[i], key_scratch_)) {
-        entries_[i].emplace_back(std::move(key_scratch_), snapshot);
+        entries_[i].entries.emplace_back(std::move(key_scratch_), snapshot);
       }
     }
     const std::uint64_t bytes = id.size() + document.size();
@@ -239,7 +239,9 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
 
   Status finish() override {
     flush_progress();
-    for (auto& run : entries_) index::OrderedIndex::sort_entries(run);
+    // Ranked, not sorted: the merge moves each entry once, from its run
+    // into the index, as create_index's does (D111, D118).
+    for (auto& run : entries_) index::OrderedIndex::rank(run);
     recovery_.add_runs(std::move(entries_));
     return Status::ok();
   }
@@ -252,7 +254,7 @@ class StoreCore::OpenSink::Loader final : public recovery::DocumentLoader {
   }
 
   OpenSink& recovery_;
-  std::vector<std::vector<index::OrderedIndex::Entry>> entries_;  // per index, in definitions_ order
+  std::vector<index::OrderedIndex::RankedRun> entries_;  // per index, in definitions_ order
   index::Key key_scratch_;                                        // reused by every document's keys
   std::uint64_t documents_ = 0;                                   // not yet added to the totals
   std::uint64_t bytes_ = 0;
