@@ -295,41 +295,35 @@ char* put_array_header(char* out, std::size_t n) {
 
 std::size_t str_header_size(std::size_t n) { return n < 32 ? 1 : n < (1U << 8) ? 2 : n < (1U << 16) ? 3 : 5; }
 
-char* put_str(char* out, std::string_view s) {
+// `s` after the smallest of the 8-, 16- and 32-bit length headers whose
+// markers (str or bin) are given, as msgpack-c's packer writes it.
+char* put_sized(char* out, std::string_view s, unsigned char marker8, unsigned char marker16,
+                unsigned char marker32) {
   const std::size_t n = s.size();
-  if (n < 32) {
-    *out++ = static_cast<char>(0xa0 | n);
-  } else if (n < (1U << 8)) {
-    *out++ = static_cast<char>(0xd9);
+  if (n < (1U << 8)) {
+    *out++ = static_cast<char>(marker8);
     *out++ = static_cast<char>(n);
   } else if (n < (1U << 16)) {
-    *out++ = static_cast<char>(0xda);
+    *out++ = static_cast<char>(marker16);
     out = put_be(out, n, 2);
   } else {
-    *out++ = static_cast<char>(0xdb);
+    *out++ = static_cast<char>(marker32);
     out = put_be(out, n, 4);
   }
   std::memcpy(out, s.data(), n);
   return out + n;
+}
+
+char* put_str(char* out, std::string_view s) {
+  if (s.size() >= 32) return put_sized(out, s, 0xd9, 0xda, 0xdb);
+  *out++ = static_cast<char>(0xa0 | s.size());
+  std::memcpy(out, s.data(), s.size());
+  return out + s.size();
 }
 
 std::size_t bin_header_size(std::size_t n) { return n < (1U << 8) ? 2 : n < (1U << 16) ? 3 : 5; }
 
-char* put_bin(char* out, std::string_view s) {
-  const std::size_t n = s.size();
-  if (n < (1U << 8)) {
-    *out++ = static_cast<char>(0xc4);
-    *out++ = static_cast<char>(n);
-  } else if (n < (1U << 16)) {
-    *out++ = static_cast<char>(0xc5);
-    out = put_be(out, n, 2);
-  } else {
-    *out++ = static_cast<char>(0xc6);
-    out = put_be(out, n, 4);
-  }
-  std::memcpy(out, s.data(), n);
-  return out + n;
-}
+char* put_bin(char* out, std::string_view s) { return put_sized(out, s, 0xc4, 0xc5, 0xc6); }
 
 }  // namespace
 
