@@ -19,7 +19,8 @@
 //          order on one thread and decodes every document into a
 //          snapstore::Document (what any open has to do at least once)
 //   open   Store::open of the directory with default options (one loading
-//          thread per core unless --open-threads says otherwise)
+//          thread per core unless --open-threads says otherwise); also the
+//          CPU its RocksDB background threads (compactions) took meanwhile
 // The files are in the page cache for both timed steps (the build just wrote
 // them and the steps alternate), so both measure CPU, not the disk.
 #include <rocksdb/db.h>
@@ -34,6 +35,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,6 +99,34 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// CPU seconds of this process's RocksDB background threads (flushes and
+// compactions: the threads named "rocksdb:..."), from /proc/self/task.
+double rocksdb_thread_cpu_seconds() {
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double seconds = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name.rfind("rocksdb:", 0) != 0) continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // utime and stime are fields 14 and 15, counted after the ")" that ends
+    // the thread's name (field 2).
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    double utime = 0;
+    double stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::strtod(field.c_str(), nullptr);
+      if (i == 15) stime = std::strtod(field.c_str(), nullptr);
+    }
+    seconds += (utime + stime) / ticks;
+  }
+  return seconds;
 }
 
 // ---- Steps, run in a child; each prints one line "key=value ..." on stdout. ----
@@ -179,10 +210,12 @@ int step_open(const Args& args) {
   auto store = bench::must(snapstore::Store::open(args.dir, options), "open");
   const double seconds = seconds_since(start);
   const double cpu = cpu_seconds() - cpu_start;
+  const double rocksdb_cpu = rocksdb_thread_cpu_seconds();
   const snapstore::OpenReport report = store.open_report();
   std::size_t entries = 0;
   for (const auto& info : store.indexes()) entries += info.entries;
-  std::printf("seconds=%.3f cpu=%.3f docs=%llu index_entries=%zu replayed=%llu\n", seconds, cpu,
+  std::printf("seconds=%.3f cpu=%.3f rocksdb_threads_cpu=%.3f docs=%llu index_entries=%zu replayed=%llu\n", seconds,
+              cpu, rocksdb_cpu,
               static_cast<unsigned long long>(report.documents_loaded), entries,
               static_cast<unsigned long long>(report.records_replayed));
   store.close();

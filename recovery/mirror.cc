@@ -142,8 +142,13 @@ Result<std::unique_ptr<Mirror>> Mirror::open(wal::Env* env, const std::string& d
   // (the default) would be most of a small store while it is open.
   db_options.manifest_preallocation_size = 64 << 10;
   use_store_info_log(db_options, db_dir, options.read_only);
+  // RocksDB would start the compactions the last session left pending (the
+  // L0 files of a load just closed) as it opens, beside the load's threads
+  // on the same cores; they wait until the load is done (D120).
+  rocksdb::ColumnFamilyOptions write_options = mirror_write_options();
+  write_options.disable_auto_compactions = true;
   const std::vector<rocksdb::ColumnFamilyDescriptor> families =
-      mirror_column_families(options.read_only ? rocksdb::ColumnFamilyOptions() : mirror_write_options());
+      mirror_column_families(options.read_only ? rocksdb::ColumnFamilyOptions() : write_options);
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(db_options, db_dir, families, &mirror->handles_, &db)
@@ -291,7 +296,22 @@ Result<std::vector<std::string>> Mirror::load_split_points(std::size_t parts) co
   }
 }
 
+Status Mirror::resume_compactions() const {
+  if (options_.read_only) return Status::ok();
+  std::call_once(compactions_resumed_, [this] {
+    const rocksdb::Status s = db_->EnableAutoCompaction(handles_);
+    if (!s.ok()) resume_status_ = from_rocksdb(s, "resume RocksDB's compactions");
+  });
+  return resume_status_;
+}
+
 Status Mirror::load(LoadSink& sink, unsigned threads) const {
+  Status loaded = load_documents(sink, threads);
+  Status resumed = resume_compactions();
+  return loaded.is_ok() ? resumed : loaded;
+}
+
+Status Mirror::load_documents(LoadSink& sink, unsigned threads) const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;
@@ -587,6 +607,8 @@ class WriteBatchBuilder final : public wal::PayloadVisitor {
 }  // namespace
 
 Status Mirror::apply(const std::vector<Queued>& batches) {
+  // A mirror written without a load first (tools, tests) compacts too.
+  if (Status s = resume_compactions(); !s) return s;
   // Sized once: each operation's entry is at most its part of the payload
   // plus the value's 16-byte header and RocksDB's few bytes of framing, so
   // the batch's buffer does not grow by doubling and copying as it fills.
@@ -612,6 +634,7 @@ Status Mirror::apply(const std::vector<Queued>& batches) {
 }
 
 Status Mirror::flush_and_retire() {
+  if (Status s = resume_compactions(); !s) return s;
   std::uint64_t lsn = 0;
   {
     std::lock_guard lock(mutex_);

@@ -122,6 +122,8 @@ class Mirror {
   // column family is split into key ranges of about equal size
   // (load_split_points) that `threads` threads (0: one per core) read from
   // one RocksDB snapshot, each range once. Stops at the first failure.
+  // RocksDB compacts nothing until the load is over (or, without a load,
+  // until the first write or checkpoint): the load has the cores (D120).
   Status load(LoadSink& sink, unsigned threads) const;
 
   // Keys that cut the docs column family into at most `parts` ranges of
@@ -172,6 +174,10 @@ class Mirror {
   };
 
   Mirror(wal::Env* env, std::string wal_dir, MirrorOptions options);
+  Status load_documents(LoadSink& sink, unsigned threads) const;
+  // Turns on the automatic compactions a read-write mirror opens without;
+  // once, from whichever comes first: the end of the load, a write, a flush.
+  Status resume_compactions() const;
   void run();                                        // the applier thread
   Status apply(const std::vector<Queued>& batches);  // applier only
   Status flush_and_retire();                         // applier only, or after it stopped
@@ -216,6 +222,8 @@ class Mirror {
   Status error_;                                           // guarded by mutex_
   bool stopping_ = false;                                  // guarded by mutex_
   std::chrono::steady_clock::time_point last_checkpoint_;  // applier only
+  mutable std::once_flag compactions_resumed_;
+  mutable Status resume_status_;  // written once, under compactions_resumed_
   std::thread applier_;
 };
 

@@ -3,13 +3,21 @@
 // document handed over exactly once, and the first failure ending the load.
 #include <gtest/gtest.h>
 
+#include <rocksdb/db.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "recovery/mirror.h"
+#include "recovery/mirror_families.h"
+#include "recovery/rocksdb_logger.h"
 #include "testutil/temp_dir.h"
 #include "value/msgpack_codec.h"
 #include "wal/record.h"
@@ -39,6 +47,8 @@ class CollectingSink final : public LoadSink {
     return Status::ok();
   }
 
+  std::function<void()> on_first_document;  // if set: called once, by the first document's loader
+  std::once_flag first_document;
   std::vector<std::string> indexes;
   std::mutex mutex;
   std::vector<std::string> ids;  // guarded by mutex
@@ -53,6 +63,7 @@ class CollectingSink final : public LoadSink {
     Status on_document(std::string_view id, std::uint64_t version, std::uint64_t, std::string_view) override {
       if (sink_.fail_at_ != 0 && ++seen_ == sink_.fail_at_) return Status::corruption("refused " + std::string(id));
       if (version != 1) return Status::corruption("version " + std::to_string(version));
+      if (sink_.on_first_document) std::call_once(sink_.first_document, sink_.on_first_document);
       std::lock_guard lock(sink_.mutex);
       sink_.ids.emplace_back(id);
       return Status::ok();
@@ -184,6 +195,73 @@ TEST_F(MirrorLoadTest, ALoaderFailureEndsTheLoadWithItsError) {
   EXPECT_EQ(status.code(), StatusCode::kCorruption);
   EXPECT_NE(status.message().find("refused"), std::string::npos) << status.message();
   EXPECT_EQ(sink.loaded_calls.load(), 0);
+}
+
+// The SST files in a RocksDB directory.
+std::set<std::string> sst_files(const std::filesystem::path& db) {
+  std::set<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(db)) {
+    if (entry.path().extension() == ".sst") files.insert(entry.path().filename().string());
+  }
+  return files;
+}
+
+// Waits up to `limit` for an SST file not in `known` (a compaction's output).
+bool new_sst_within(const std::filesystem::path& db, const std::set<std::string>& known,
+                    std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  do {
+    for (const std::string& file : sst_files(db)) {
+      if (!known.contains(file)) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < until);
+  return false;
+}
+
+// D120: a session that closes right after a load leaves level 0 due for a
+// compaction; RocksDB would start it as the next open opens, beside the
+// load's threads. It starts once the load is done, and it does start.
+TEST_F(MirrorLoadTest, CompactionsPendingAtOpenWaitForTheLoad) {
+  mirror_.reset();
+  const std::filesystem::path db = dir_ / "db";
+  {
+    // Four level-0 files in docs: RocksDB's trigger for a compaction.
+    rocksdb::DBOptions db_options;
+    use_store_info_log(db_options, db.string(), false);
+    rocksdb::ColumnFamilyOptions held = mirror_write_options();
+    held.disable_auto_compactions = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(db_options, db.string(), mirror_column_families(held), &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> raw_db(raw);
+    std::string document;
+    ASSERT_TRUE(value::encode_msgpack(Object{{"pad", std::string(200, 'x')}}, document, 100).is_ok());
+    for (int file = 0; file < 4; ++file) {
+      for (int i = 0; i < 50; ++i) {
+        std::string stored;
+        put_fixed64(stored, 1);
+        put_fixed64(stored, 1);
+        stored += document;
+        ASSERT_TRUE(raw_db->Put(rocksdb::WriteOptions(), handles[1], "doc-" + std::to_string(i), stored).ok());
+      }
+      ASSERT_TRUE(raw_db->Flush(rocksdb::FlushOptions(), handles[1]).ok());
+    }
+    for (auto* handle : handles) ASSERT_TRUE(raw_db->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(raw_db->Close().ok());
+  }
+  const std::set<std::string> before = sst_files(db);
+  auto mirror = Mirror::open(wal::Env::posix(), db, dir_ / "wal", MirrorOptions{});
+  ASSERT_TRUE(mirror.is_ok()) << mirror.status().message();
+  bool compacted_while_loading = false;
+  CollectingSink sink;
+  sink.on_first_document = [&] {
+    compacted_while_loading = new_sst_within(db, before, std::chrono::milliseconds(400));
+  };
+  ASSERT_TRUE((*mirror)->load(sink, 1).is_ok());
+  EXPECT_EQ(sink.ids.size(), 50U);
+  EXPECT_FALSE(compacted_while_loading) << "RocksDB compacted level 0 during the load";
+  EXPECT_TRUE(new_sst_within(db, before, std::chrono::seconds(20))) << "no compaction after the load";
 }
 
 }  // namespace
