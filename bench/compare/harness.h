@@ -39,6 +39,10 @@ struct Config {
   // Also rows of the one-shot steps' CPU time (--cpu-time): on a shared
   // machine wall time measures the other processes as much as the store.
   bool cpu_time = false;
+  // Whether this process is the lookup child (D119): it runs the deep-copy
+  // lookup and range rows, with the heap kept, and no other row; the parent
+  // runs the views' rows and leaves the deep copies to the child.
+  bool lookup_child = false;
 
   bool wants(const std::string& workload) const { return workloads.count(workload) != 0; }
   bool wants_subject(const std::string& subject) const { return subjects.count(subject) != 0; }
@@ -162,9 +166,10 @@ inline constexpr HeapState kHeapStates[] = {HeapState::kKept, HeapState::kReturn
 std::string heap_state_label(HeapState state);
 // Fixes glibc's M_MMAP_THRESHOLD at 32 MiB and M_TRIM_THRESHOLD at 64 MiB,
 // the values its dynamic adjustment reaches in any program that has freed a
-// mapped block of 32 MiB. main() calls it once, before any row, so every
-// row of every subject runs with the same thresholds; the memory and insert
-// children (fresh processes) keep glibc's defaults.
+// mapped block of 32 MiB. Only the lookup child calls it, first thing: a
+// mallopt() turns glibc's dynamic thresholds off for the rest of the
+// process, and the fixed thresholds would change other rows (the open's
+// page faults fall by a tenth).
 void keep_heap();
 // What the rows of `state` run before each query (untimed: run_timed's
 // preparation).
@@ -181,15 +186,23 @@ void report_faults(const std::string& subject, const Measurement& m, std::uint64
 // the "returned" state. In the "kept" state one query runs first, untimed,
 // so that every timed query finds a previous result freed in the heap,
 // whatever the rows before left. Says on stderr how many minor page faults a
-// query took.
+// query took. `untimed_cpu_seconds`, when given, gets the CPU time of the
+// untimed query and the preparations (for the rows per CPU second).
 template <typename Query>
 Measurement run_lookups(const Config& config, const Group& group, HeapState state, const std::string& subject,
-                        Query query) {
+                        Query query, double* untimed_cpu_seconds = nullptr) {
+  double untimed_cpu = process_cpu_seconds();
   if (state == HeapState::kKept) query(0);
+  untimed_cpu = process_cpu_seconds() - untimed_cpu;
   const std::uint64_t faults = minor_faults();
   Measurement m = run_timed_here(
       config.budget, [&](int, std::uint64_t index) -> std::uint64_t { return query(index); },
-      [state](int, std::uint64_t) { prepare_heap(state); });
+      [&](int, std::uint64_t) {
+        const double cpu_start = process_cpu_seconds();
+        prepare_heap(state);
+        untimed_cpu += process_cpu_seconds() - cpu_start;
+      });
+  if (untimed_cpu_seconds != nullptr) *untimed_cpu_seconds = untimed_cpu;
   report_faults(group.workload + ", " + subject, m, minor_faults() - faults);
   return m;
 }
@@ -292,6 +305,13 @@ void run_memory(const Config& config, Report& report);
 // The child's side: loads `documents` into an in-memory store with
 // `indexes` indexes and prints "<resident bytes> <msgpack bytes>".
 int memory_child(std::uint64_t documents, int indexes);
+// The deep-copy lookup and range rows of snapstore and SQLite, measured in a
+// child (--lookup-child: this program again, posix_spawn) that loads its
+// own stores, with the heap kept (D119); its rows join `report`.
+void run_lookup_child(const Config& config, Report& report);
+// The child's side: runs the subjects' loaded phase with `config` (its
+// lookup_child set) and prints the rows (Report::write_rows).
+int lookup_child(const Config& config);
 // The load row of an in-memory store with the two indexes (in-memory insert
 // at N), measured in a child as memory is: --insert-child.
 void run_insert_child(const Config& config, Report& report);
