@@ -40,7 +40,7 @@ struct Config {
   // machine wall time measures the other processes as much as the store.
   bool cpu_time = false;
   // Whether this process is the lookup child (D119): it runs the deep-copy
-  // lookup and range rows, with the heap kept, and no other row; the parent
+  // lookup and range rows, in both heap states, and no other row; the parent
   // runs the views' rows and leaves the deep copies to the child.
   bool lookup_child = false;
 
@@ -157,9 +157,10 @@ inline constexpr const char* kCpuTimeSubject = "snapstore, per CPU second (user 
 // history. So each deep-copy lookup and range row runs in two stated states:
 //   kKept:     the thresholds are fixed (keep_heap()) and nothing else is
 //              done: a freed result stays in the heap for the next query.
-//   kReturned: malloc_trim(0) before each query, outside the timing: every
-//              query starts from a heap whose free pages went back to the
-//              kernel, as a default-configured program's does after a trim.
+//   kReturned: the same thresholds, and malloc_trim(0) before each query,
+//              outside the timing: every query starts from a heap whose
+//              free pages went back to the kernel, as a default-configured
+//              program's does after a trim.
 enum class HeapState { kKept, kReturned };
 inline constexpr HeapState kHeapStates[] = {HeapState::kKept, HeapState::kReturned};
 // "heap kept" or "heap returned before each query".
@@ -307,7 +308,7 @@ void run_memory(const Config& config, Report& report);
 int memory_child(std::uint64_t documents, int indexes);
 // The deep-copy lookup and range rows of snapstore and SQLite, measured in a
 // child (--lookup-child: this program again, posix_spawn) that loads its
-// own stores, with the heap kept (D119); its rows join `report`.
+// own stores, in both heap states (D119); its rows join `report`.
 void run_lookup_child(const Config& config, Report& report);
 // The child's side: runs the subjects' loaded phase with `config` (its
 // lookup_child set) and prints the rows (Report::write_rows).
