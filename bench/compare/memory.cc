@@ -180,6 +180,14 @@ void run_insert_child(const Config& config, Report& report) {
   report.add(std::move(memory));
 }
 
+// A double as text that reads back as the same value.
+static std::string exact_text(double value) {
+  std::ostringstream text;
+  text.precision(17);
+  text << value;
+  return text.str();
+}
+
 void run_lookup_child(const Config& config, Report& report) {
   std::string workloads;
   for (const char* workload : {"lookup", "range"}) {
@@ -194,7 +202,7 @@ void run_lookup_child(const Config& config, Report& report) {
                                    "--docs",
                                    std::to_string(config.documents),
                                    "--seconds",
-                                   std::to_string(config.budget.seconds),
+                                   exact_text(config.budget.seconds),
                                    "--max-ops",
                                    std::to_string(config.budget.max_ops),
                                    "--workloads",
