@@ -1,7 +1,9 @@
 # Checks the CSV of `compare --quick` (compare.smoke) for the rows of the
-# optional subjects built in: each row must be present, in snapstore's group
-# (so that it is compared with snapstore) and carry a ratio.
-#   cmake -DCSV=compare-smoke.csv -DSUBJECTS=lmdb;wiredtiger -P check_rows.cmake
+# optional subjects built in and of the deep-copy lookups in both heap states
+# (D119): each row of rows_<set> must be present, in snapstore's group (so
+# that it is compared with snapstore) and carry a ratio; each row of
+# references_<set> (snapstore's own) must be present with a count.
+#   cmake -DCSV=compare-smoke.csv -DSUBJECTS=lookups;lmdb;wiredtiger -P check_rows.cmake
 set(rows_lmdb
   [["get by id, as a view",LMDB get \(zero-copy\),]]
   [["get by id, as a view, 2 threads",LMDB get \(zero-copy\),]]
@@ -18,6 +20,24 @@ set(rows_wiredtiger
   [[get by id,WiredTiger search \+ decode into Document,]]
   [[load [0-9]+ documents,WiredTiger bulk cursor \+ checkpoint,]]
   [[stream all documents,WiredTiger cursor scan \+ decode,]])
+# The deep-copy lookup and range rows, one group per heap state, each with
+# SQLite's rows of the same state; the views compare with the "heap kept" ones.
+set(rows_lookups)
+set(references_lookups)
+foreach(state "heap kept" "heap returned before each query")
+  foreach(workload [[exact lookup, one city \(~1%\)]] "range lookup, 1% of seq")
+    foreach(form "rows as JSON text" "parsed into Document")
+      list(APPEND rows_lookups "\"${workload}, ${state}\",\"SQLite expression index, ${form}, ${state}\",")
+    endforeach()
+  endforeach()
+  list(APPEND references_lookups
+    "\"exact lookup, one city \\(~1%\\), ${state}\",\"snapstore lookup \\(deep copies\\), ${state}\","
+    "\"range lookup, 1% of seq, ${state}\",\"snapstore lookup_range \\(deep copies\\), ${state}\",")
+endforeach()
+list(APPEND rows_lookups
+  [["exact lookup, one city \(~1%\), as views","SQLite expression index, parsed into Document, heap kept",]]
+  [["range lookup, 1% of seq, as views","SQLite expression index, parsed into Document, heap kept",]])
+
 # The YCSB smoke run (compare.ycsb_smoke): every workload's operation types,
 # for both record shapes, with RocksDB's and SQLite's rows compared.
 set(rows_ycsb)
@@ -43,6 +63,19 @@ foreach(subject IN LISTS SUBJECTS)
     foreach(line IN LISTS lines)
       # The line ends with the ratio column and an empty note.
       if(line MATCHES "^${row}.*,[0-9][0-9.]*,$")
+        set(found TRUE)
+        break()
+      endif()
+    endforeach()
+    if(NOT found)
+      string(APPEND missing "\n  ${row}")
+    endif()
+  endforeach()
+  foreach(row IN LISTS references_${subject})
+    set(found FALSE)
+    foreach(line IN LISTS lines)
+      # Store N, then a count of at least one.
+      if(line MATCHES "^${row}[0-9]+,[1-9]")
         set(found TRUE)
         break()
       endif()

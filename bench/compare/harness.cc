@@ -3,9 +3,11 @@
 #include "bench/compare/harness.h"
 
 #include <algorithm>
+#include <iostream>
 #include <numeric>
 #include <random>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include "engine/id_generator.h"
@@ -51,6 +53,32 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+std::string heap_state_label(HeapState state) {
+  return state == HeapState::kKept ? "heap kept" : "heap returned before each query";
+}
+
+void keep_heap() {
+  constexpr int kMmapThreshold = 32 << 20;  // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
+  if (mallopt(M_MMAP_THRESHOLD, kMmapThreshold) != 1 || mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold) != 1) {
+    bench::die("mallopt: glibc refused the mmap or trim threshold");
+  }
+}
+
+void prepare_heap(HeapState state) {
+  if (state == HeapState::kReturned) malloc_trim(0);
+}
+
+std::uint64_t minor_faults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_minflt);
+}
+
+void report_faults(const std::string& subject, const Measurement& m, std::uint64_t faults) {
+  std::cerr << "\ncompare:   " << subject << ": " << (m.ops > 0 ? faults / m.ops : 0)
+            << " minor page faults per query (" << m.ops << " queries)" << std::flush;
+}
+
 std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }
 
 Group insert_group(int threads, bool durable) {
@@ -76,10 +104,16 @@ Group delete_group(bool durable) {
 }
 Group get_view_group() { return {"get by id, as a view", 650, get_group().workload}; }
 Group get_view_two_threads_group() { return {"get by id, as a view, 2 threads", 660}; }
-Group lookup_group() { return {"exact lookup, one city (~1%)", 900}; }
-Group lookup_view_group() { return {"exact lookup, one city (~1%), as views", 950, lookup_group().workload}; }
-Group range_group() { return {"range lookup, 1% of seq", 1000}; }
-Group range_view_group() { return {"range lookup, 1% of seq, as views", 1050, range_group().workload}; }
+Group lookup_group(HeapState state) {
+  return {"exact lookup, one city (~1%), " + heap_state_label(state), state == HeapState::kKept ? 900 : 910};
+}
+Group lookup_view_group() {
+  return {"exact lookup, one city (~1%), as views", 950, lookup_group(HeapState::kKept).workload};
+}
+Group range_group(HeapState state) {
+  return {"range lookup, 1% of seq, " + heap_state_label(state), state == HeapState::kKept ? 1000 : 1010};
+}
+Group range_view_group() { return {"range lookup, 1% of seq, as views", 1050, range_group(HeapState::kKept).workload}; }
 Group stream_group() { return {"stream all documents", 1100}; }
 Group memory_group(int indexes) {
   return {"memory per document, " + std::to_string(indexes) + " indexes", 1200 + indexes};

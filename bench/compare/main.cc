@@ -18,6 +18,10 @@
 // all alike. Each subject works in fresh
 // directories below --dir (default: a new temporary directory), removed when
 // it is done.
+//
+// The deep-copy lookup and range rows run in two stated heap states, in a
+// child process that fixes glibc's mmap and trim thresholds (harness.h,
+// D119), so that they do not depend on what earlier rows allocated and freed.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
@@ -113,6 +117,7 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "smoke run: N = 2000 and 0.05 s per row unless --docs / --seconds say otherwise");
   app.add_flag("--memory-child", child, "internal: the memory measurement's child process")->group("");
   app.add_flag("--insert-child", insert_child, "internal: the in-memory insert row's child process")->group("");
+  app.add_flag("--lookup-child", config.lookup_child, "internal: the deep-copy lookup rows' child process")->group("");
   app.add_option("--memory-indexes", child_indexes, "internal: indexes of the memory child")->group("");
   CLI11_PARSE(app, argc, argv);
 
@@ -141,10 +146,17 @@ int main(int argc, char** argv) {
   const bool temporary = dir.empty();
   config.dir = temporary ? make_temp_dir() : std::filesystem::path(dir);
   std::filesystem::create_directories(config.dir);
+  if (config.lookup_child) return compare::lookup_child(config);
 
   std::cout << "compare: N = " << config.documents << ", " << config.budget.seconds << " s or " << config.budget.max_ops
             << " ops per timed row, in " << config.dir.string() << "; load average at start " << load_average()
             << std::endl;
+  if (config.wants("lookup") || config.wants("range")) {
+    std::cout << "compare: the deep-copy lookup rows run in a child with glibc's M_MMAP_THRESHOLD fixed at 32 MiB "
+                 "and M_TRIM_THRESHOLD at 64 MiB (D119): \"heap kept\" as that, \"heap returned before each "
+                 "query\" after malloc_trim(0), untimed; every other row runs with glibc's defaults"
+              << std::endl;
+  }
   compare::build_pools();
   compare::Report report;
   const auto run_all = [&](const compare::Config& run_config, compare::Phase phase, const std::string& what) {
@@ -168,6 +180,12 @@ int main(int argc, char** argv) {
   }
   if (config.wants_loaded()) {
     run_all(config, compare::Phase::kLoaded, std::to_string(config.documents) + " documents loaded");
+  }
+  if (config.wants("lookup") || config.wants("range")) {
+    std::cerr << "compare: deep-copy lookups in a child process..." << std::flush;
+    const compare::Clock::time_point start = compare::Clock::now();
+    compare::run_lookup_child(config, report);
+    std::cerr << " " << compare::seconds_since(start) << " s" << std::endl;
   }
   if (config.wants("memory") && config.wants_subject("snapstore")) {
     std::cerr << "compare: measuring memory in child processes..." << std::endl;

@@ -1,8 +1,11 @@
-// Memory per document. Resident memory is only meaningful for a process that
-// holds nothing else, so each figure comes from a child: this program started
-// again (posix_spawn; fork() after RocksDB started its threads would hang)
-// with --memory-child, which loads an in-memory store and prints what the
-// load added to its resident set. The parent turns that into rows.
+// The rows measured in children: this program started again (posix_spawn;
+// fork() after RocksDB started its threads would hang). Memory per document:
+// resident memory is only meaningful for a process that holds nothing else,
+// so --memory-child loads an in-memory store and prints what the load added
+// to its resident set; --insert-child times the in-memory load; and
+// --lookup-child runs the deep-copy lookup rows with glibc's thresholds
+// fixed (D119), which would change the other rows if the parent fixed them.
+// The parent turns what they print into rows.
 #include <malloc.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -33,12 +36,11 @@ std::uint64_t resident_bytes() {
   return resident_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-// Runs the child with `mode` ("--memory-child" or "--insert-child") and
-// returns its standard output.
-std::string run_child(const Config& config, int indexes, const char* mode = "--memory-child") {
-  const std::string documents = std::to_string(config.documents);
-  const std::string index_count = std::to_string(indexes);
-  std::vector<std::string> args = {config.self, mode, "--docs", documents, "--memory-indexes", index_count};
+// Runs this program with `args` (after its path) and returns its standard
+// output; stops the run if the child fails.
+std::string run_program(const Config& config, std::vector<std::string> args) {
+  const std::string mode = args.empty() ? "" : args.front();
+  args.insert(args.begin(), config.self);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -61,9 +63,16 @@ std::string run_child(const Config& config, int indexes, const char* mode = "--m
   close(pipe_fds[0]);
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    bench::die(std::string("the child ") + mode + " failed");
+    bench::die("the child " + mode + " failed");
   }
   return output;
+}
+
+// Runs the child with `mode` ("--memory-child" or "--insert-child") and
+// returns its standard output.
+std::string run_child(const Config& config, int indexes, const char* mode = "--memory-child") {
+  return run_program(config,
+                     {mode, "--docs", std::to_string(config.documents), "--memory-indexes", std::to_string(indexes)});
 }
 
 }  // namespace
@@ -169,6 +178,54 @@ void run_insert_child(const Config& config, Report& report) {
   memory.unit = "bytes/doc";
   memory.value = static_cast<double>(resident) / static_cast<double>(config.documents);
   report.add(std::move(memory));
+}
+
+// A double as text that reads back as the same value.
+static std::string exact_text(double value) {
+  std::ostringstream text;
+  text.precision(17);
+  text << value;
+  return text.str();
+}
+
+void run_lookup_child(const Config& config, Report& report) {
+  std::string workloads;
+  for (const char* workload : {"lookup", "range"}) {
+    if (config.wants(workload)) workloads += std::string(workloads.empty() ? "" : ",") + workload;
+  }
+  std::string subjects;
+  for (const char* subject : {"snapstore", "sqlite"}) {
+    if (config.wants_subject(subject)) subjects += std::string(subjects.empty() ? "" : ",") + subject;
+  }
+  if (workloads.empty() || subjects.empty()) return;
+  std::vector<std::string> args = {"--lookup-child",
+                                   "--docs",
+                                   std::to_string(config.documents),
+                                   "--seconds",
+                                   exact_text(config.budget.seconds),
+                                   "--max-ops",
+                                   std::to_string(config.budget.max_ops),
+                                   "--workloads",
+                                   workloads,
+                                   "--subjects",
+                                   subjects,
+                                   "--dir",
+                                   config.dir.string()};
+  if (config.cpu_time) args.push_back("--cpu-time");
+  std::istringstream output(run_program(config, args));
+  if (!report.read_rows(output)) bench::die("the lookup child printed something else than its rows");
+}
+
+int lookup_child(const Config& config) {
+  keep_heap();
+  build_pools();
+  Report report;
+  for (const Subject& subject : subjects()) {
+    if (config.wants_subject(subject.name) && subject.run != nullptr) subject.run(config, report, Phase::kLoaded);
+  }
+  report.write_rows(std::cout);
+  std::cout << std::flush;
+  return std::cout ? 0 : 1;
 }
 
 }  // namespace compare

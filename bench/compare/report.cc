@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -256,6 +257,56 @@ void Report::write_csv(std::ostream& out) const {
       out << ",,," << row.unit << ",,,," << csv_field(row.note) << "\n";
     }
   }
+}
+
+// Tab-separated fields; none of the texts holds a tab or a newline.
+void Report::write_rows(std::ostream& out) const {
+  for (const Row& row : rows_) {
+    char numbers[96];
+    std::snprintf(numbers, sizeof numbers, "%.17g\t%.17g", row.seconds, row.value);
+    out << row.group.workload << '\t' << row.group.order << '\t' << row.group.alternatives_of << '\t' << row.subject
+        << '\t' << static_cast<int>(row.role) << '\t' << row.store_documents << '\t' << row.count << '\t' << numbers
+        << '\t' << row.unit << '\t' << (row.timed_per_op ? 1 : 0) << '\t' << row.note << '\t' << row.latency.to_text()
+        << '\n';
+  }
+}
+
+bool Report::read_rows(std::istream& in) {
+  std::vector<Row> read;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::istringstream split(line);
+    for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
+    if (!line.empty() && line.back() == '\t') fields.emplace_back();
+    if (fields.size() != 13) return false;
+    Row row;
+    row.group.workload = fields[0];
+    row.group.alternatives_of = fields[2];
+    row.subject = fields[3];
+    row.unit = fields[9];
+    row.note = fields[11];
+    int role = 0;
+    int timed = 0;
+    try {
+      row.group.order = std::stoi(fields[1]);
+      role = std::stoi(fields[4]);
+      row.store_documents = std::stoull(fields[5]);
+      row.count = std::stoull(fields[6]);
+      row.seconds = std::stod(fields[7]);
+      row.value = std::stod(fields[8]);
+      timed = std::stoi(fields[10]);
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (role < static_cast<int>(Role::kReference) || role > static_cast<int>(Role::kAlternative)) return false;
+    if (timed != 0 && timed != 1) return false;
+    row.role = static_cast<Role>(role);
+    row.timed_per_op = timed == 1;
+    if (!row.latency.parse(fields[12])) return false;
+    read.push_back(std::move(row));
+  }
+  for (Row& row : read) add(std::move(row));
+  return true;
 }
 
 void Report::write_markdown(std::ostream& out) const {

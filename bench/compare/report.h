@@ -113,6 +113,12 @@ class Report {
   void write_csv(std::ostream& out) const;
   void write_markdown(std::ostream& out) const;
 
+  // The rows as text, one a line, and back (added as add() adds them): how
+  // the lookup child hands its rows to the parent. read_rows() answers false
+  // on text write_rows() did not write, and adds nothing then.
+  void write_rows(std::ostream& out) const;
+  bool read_rows(std::istream& in);
+
  private:
   std::vector<Row> rows_;
 };

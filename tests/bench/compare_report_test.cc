@@ -1,6 +1,7 @@
 // bench/compare's report: percentiles of the log-linear histogram, the
 // direction of the ratio column (throughput: reference / row; memory: row /
-// reference), rows merged across rounds, and the CSV and Markdown renderings.
+// reference), rows merged across rounds, the CSV and Markdown renderings,
+// and the rows' text a child process hands to the parent.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -137,6 +138,56 @@ TEST(CompareReport, CsvQuotesAndMarkdownHasOneLinePerRow) {
   for (const char c : markdown.str()) lines += c == '\n' ? 1 : 0;
   EXPECT_EQ(lines, 4u);  // header, rule, two rows
   EXPECT_NE(markdown.str().find("| 2.00x |"), std::string::npos);
+}
+
+// The lookup child hands its rows to the parent as text (D119): every field
+// comes back, and text the child did not write adds nothing.
+TEST(CompareReport, RowsSurviveTheTextAChildPrints) {
+  Report child;
+  Row reference = rate_row({"exact lookup, heap kept", 900, ""}, "snapstore lookup, heap kept", Role::kReference, 3);
+  reference.unit = "docs/s";
+  reference.seconds = 0.1 + 0.2;
+  reference.value = 10.0 / 3;
+  reference.timed_per_op = true;
+  reference.latency.record(1234);
+  reference.latency.record(99'000);
+  child.add(reference);
+  Row alternative = rate_row({"exact lookup, heap kept", 900, "other group"}, "SQLite", Role::kAlternative, 2);
+  alternative.note = "not measured";
+  child.add(alternative);
+  std::ostringstream text;
+  child.write_rows(text);
+
+  Report parent;
+  std::istringstream in(text.str());
+  ASSERT_TRUE(parent.read_rows(in));
+  const std::vector<Report::Line> lines = parent.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  const Row& got = lines[0].row;
+  EXPECT_EQ(got.group.workload, "exact lookup, heap kept");
+  EXPECT_EQ(got.group.order, 900);
+  EXPECT_EQ(got.subject, "snapstore lookup, heap kept");
+  EXPECT_EQ(got.role, Role::kReference);
+  EXPECT_EQ(got.count, 3u);
+  EXPECT_EQ(got.seconds, 0.1 + 0.2);
+  EXPECT_EQ(got.value, 10.0 / 3);
+  EXPECT_EQ(got.unit, "docs/s");
+  EXPECT_TRUE(got.timed_per_op);
+  EXPECT_EQ(got.latency.count(), 2u);
+  EXPECT_EQ(got.latency.percentile_nanos(1.0), reference.latency.percentile_nanos(1.0));
+  EXPECT_EQ(lines[1].row.group.alternatives_of, "other group");
+  EXPECT_EQ(lines[1].row.role, Role::kAlternative);
+  EXPECT_EQ(lines[1].row.note, "not measured");
+  EXPECT_FALSE(lines[1].row.timed_per_op);
+
+  for (const std::string bad :
+       {"a\tb\n", "w\t1\t\ts\t7\t0\t1\t1\t1\tops/s\t0\t\t\n", "w\tx\t\ts\t0\t0\t1\t1\t1\tops/s\t0\t\t\n",
+        "w\t1\t\ts\t0\t0\t1\t1\t1\tops/s\t0\t\tnot:a:histogram\n"}) {
+    Report untouched;
+    std::istringstream bad_in(text.str() + bad);
+    EXPECT_FALSE(untouched.read_rows(bad_in)) << bad;
+    EXPECT_TRUE(untouched.lines().empty()) << bad;
+  }
 }
 
 }  // namespace
