@@ -3,7 +3,7 @@
 # (D119): each row of rows_<set> must be present, in snapstore's group (so
 # that it is compared with snapstore) and carry a ratio; each row of
 # references_<set> (snapstore's own) must be present with a count.
-#   cmake -DCSV=compare-smoke.csv -DSUBJECTS=lookups;lmdb;wiredtiger -P check_rows.cmake
+#   cmake -DCSV=compare-smoke.csv -DSUBJECTS=snapstore;lookups;lmdb;wiredtiger -P check_rows.cmake
 set(rows_lmdb
   [["get by id, as a view",LMDB get \(zero-copy\),]]
   [["get by id, as a view, 2 threads",LMDB get \(zero-copy\),]]
@@ -37,6 +37,11 @@ endforeach()
 list(APPEND rows_lookups
   [["exact lookup, one city \(~1%\), as views","SQLite expression index, parsed into Document, heap kept",]]
   [["range lookup, 1% of seq, as views","SQLite expression index, parsed into Document, heap kept",]])
+# snapstore's own rows that compare with nothing but are checked to exist:
+# the in-memory insert of a document built just before it (D121).
+set(rows_snapstore "")
+set(references_snapstore
+  [["insert, 1 thread, not durable","snapstore in memory, 2 indexes, each document built just before",]])
 
 # The YCSB smoke run (compare.ycsb_smoke): every workload's operation types,
 # for both record shapes, with RocksDB's and SQLite's rows compared.
